@@ -1,0 +1,32 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// EMBEDDED=1 builds the agent in the Embedded Swift subset (board/build: x86_64, aarch64, armv7);
+// without it the same sources build as ordinary Swift, which is what the tests use.
+let embedded = Context.environment["EMBEDDED"] != nil
+let agentSettings: [SwiftSetting] = embedded
+    ? [.enableExperimentalFeature("Embedded"), .unsafeFlags(["-wmo"])]
+    : []
+
+let package = Package(
+    name: "hedge",
+    products: [
+        .executable(name: "hedge", targets: ["hedge"]),
+    ],
+    targets: [
+        // libmnl + kernel uapi headers (rtnetlink, nexthop, if_link, xfrm, fib_rules) and the few
+        // C inlines for macros Swift cannot import.
+        .systemLibrary(name: "CHedge", path: "Sources/CHedge"),
+        // Pure logic: codecs, config, decision, rendering. No syscalls; time is a parameter.
+        .target(name: "HedgeCore", swiftSettings: agentSettings),
+        // The only layer that touches the OS: event loop, netlink, sockets, control socket.
+        .target(name: "HedgeLinux", dependencies: ["HedgeCore", "CHedge"], swiftSettings: agentSettings),
+        .executableTarget(name: "hedge", dependencies: ["HedgeCore", "HedgeLinux", "CHedge"],
+                          swiftSettings: agentSettings,
+                          linkerSettings: [.linkedLibrary("mnl")]),
+        // Lab tool (not part of the agent): 1 kHz UDP stream sender/receiver for the namespace labs.
+        .executableTarget(name: "labstream"),
+        .testTarget(name: "HedgeCoreTests", dependencies: ["HedgeCore"]),
+        .testTarget(name: "HedgeLinuxTests", dependencies: ["HedgeCore", "HedgeLinux", "CHedge"]),
+    ]
+)

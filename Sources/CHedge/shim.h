@@ -1,0 +1,72 @@
+#ifndef HEDGE_SHIM_H
+#define HEDGE_SHIM_H
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+// The C surface hedge uses: libc, libmnl, libnl-3 (headers; see README "libnl-3"), kernel uapi.
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <syslog.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/if_link.h>
+#include <linux/nexthop.h>
+#include <linux/fib_rules.h>
+#include <linux/xfrm.h>
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+
+// Macros and thread-locals Swift cannot import, as tiny inlines.
+static inline int hedge_errno(void) { return errno; }
+static inline void hedge_set_errno(int e) { errno = e; }
+static inline struct nlmsghdr *hedge_mnl_nlmsg_next(const struct nlmsghdr *n, int *len) {
+    return mnl_nlmsg_next(n, len);
+}
+static inline int hedge_sigset_for(sigset_t *s, const int *sigs, int n) {
+    sigemptyset(s);
+    for (int i = 0; i < n; i++) sigaddset(s, sigs[i]);
+    return sigprocmask(SIG_BLOCK, s, NULL);
+}
+static inline uint64_t hedge_monotonic_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+static inline uint64_t hedge_realtime_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000ull + (uint64_t)ts.tv_nsec / 1000000ull;
+}
+static inline int hedge_fcntl_nonblock(int fd) {
+    int fl = fcntl(fd, F_GETFL, 0);
+    return fl < 0 ? fl : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+static inline int hedge_is_socket_mode(unsigned int m) { return S_ISSOCK(m); }
+static inline int hedge_wifexited(int s) { return WIFEXITED(s); }
+static inline int hedge_wexitstatus(int s) { return WEXITSTATUS(s); }
+// ucred of a unix-socket peer: the control socket serves root only.
+static inline int hedge_peer_uid(int fd) {
+    struct ucred c; socklen_t l = sizeof c;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c, &l) != 0) return -1;
+    return (int)c.uid;
+}
+#endif
