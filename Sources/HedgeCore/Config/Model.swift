@@ -1,0 +1,166 @@
+/// The validated configuration: what `hedge check` accepts and `hedge run` acts on.
+/// Every value keeps the location it came from so that later checks can still point at the file.
+
+/// Monotonic or wall time in milliseconds; Core never reads a clock, callers pass it in.
+public typealias Millis = Int64
+
+public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var column: Int
+    public init(file: String, line: Int, column: Int) {
+        self.file = file; self.line = line; self.column = column
+    }
+    public var description: String { "\(file):\(line):\(column)" }
+}
+
+public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
+    public enum Severity: Hashable, Sendable { case error, warning }
+    public var severity: Severity
+    public var location: SourceLocation
+    public var message: String
+    public init(_ severity: Severity, _ location: SourceLocation, _ message: String) {
+        self.severity = severity; self.location = location; self.message = message
+    }
+    /// `file:line:column: error: message`, the form compilers and editors understand.
+    public var description: String {
+        "\(location): \(severity == .error ? "error" : "warning"): \(message)"
+    }
+}
+
+public struct HedgeConfig: Sendable {
+    public var routerID: IPAddress?
+    public var localAS: UInt32?
+    public var azure: AzureSettings?
+    /// In file order; `priority` orders them for the decision.
+    public var paths: [PathConfig]
+    public var groups: [GroupConfig]
+    public var kernel: KernelConfig
+    public var control: ControlConfig
+
+    public init(routerID: IPAddress? = nil, localAS: UInt32? = nil, azure: AzureSettings? = nil,
+                paths: [PathConfig] = [], groups: [GroupConfig] = [],
+                kernel: KernelConfig = KernelConfig(), control: ControlConfig = ControlConfig()) {
+        self.routerID = routerID; self.localAS = localAS; self.azure = azure
+        self.paths = paths; self.groups = groups; self.kernel = kernel; self.control = control
+    }
+
+    public func pathIndex(named name: String) -> Int? { paths.firstIndex { $0.name == name } }
+}
+
+/// What hedge is told about the Azure side, so that `hedge check` can hold the config against it.
+public struct AzureSettings: Sendable {
+    public var vnet: [IPPrefix]
+    public var gatewaySubnet: IPPrefix?
+    /// Prefixes Azure accepts from on-prem over private peering before it drops the session
+    /// (4,000; 10,000 with ExpressRoute Premium).
+    public var privatePeeringLimit: Int
+    public var location: SourceLocation
+    public init(vnet: [IPPrefix] = [], gatewaySubnet: IPPrefix? = nil, privatePeeringLimit: Int = 4000,
+                location: SourceLocation) {
+        self.vnet = vnet; self.gatewaySubnet = gatewaySubnet
+        self.privatePeeringLimit = privatePeeringLimit; self.location = location
+    }
+}
+
+public struct PathConfig: Sendable {
+    public var name: String
+    /// Lower is preferred (like an administrative distance).
+    public var priority: Int
+    public var device: String
+    /// Next hop on `device`; nil for a point-to-point device (tunnel).
+    public var gateway: IPAddress?
+    /// Watch the device's carrier/operstate (on by default).
+    public var carrier: Bool
+    public var probe: ProbeConfig?
+    public var location: SourceLocation
+
+    public init(name: String, priority: Int, device: String, gateway: IPAddress? = nil,
+                carrier: Bool = true, probe: ProbeConfig? = nil, location: SourceLocation) {
+        self.name = name; self.priority = priority; self.device = device; self.gateway = gateway
+        self.carrier = carrier; self.probe = probe; self.location = location
+    }
+}
+
+public struct ProbeConfig: Sendable {
+    public enum Kind: String, Sendable { case icmp, udp }
+    public var kind: Kind
+    public var target: IPAddress
+    /// UDP echo port (RFC 862), used when kind is udp.
+    public var port: UInt16
+    /// Source address of the probes; default: the kernel's choice for the path's device.
+    public var source: IPAddress?
+    public var intervalMs: Millis
+    /// Down once no reply has come for `threshold` × `intervalMs` (a BFD-style detection time).
+    public var threshold: Int
+    /// Up again after this many consecutive replies.
+    public var recover: Int
+    public var location: SourceLocation
+
+    public init(kind: Kind, target: IPAddress, port: UInt16 = 7, source: IPAddress? = nil,
+                intervalMs: Millis = 100, threshold: Int = 3, recover: Int = 3, location: SourceLocation) {
+        self.kind = kind; self.target = target; self.port = port; self.source = source
+        self.intervalMs = intervalMs; self.threshold = threshold; self.recover = recover
+        self.location = location
+    }
+}
+
+/// Route-flap damping of a path inside a group, after RFC 2439's figure of merit.
+public struct DampingConfig: Hashable, Sendable {
+    public var penalty: Int          // added per down transition
+    public var suppress: Int         // suppressed above this
+    public var reuse: Int            // usable again below this
+    public var halfLifeMs: Millis
+    public var maxSuppressMs: Millis // caps the penalty so suppression never outlasts this
+    public init(penalty: Int = 1000, suppress: Int = 3000, reuse: Int = 750,
+                halfLifeMs: Millis = 60_000, maxSuppressMs: Millis = 600_000) {
+        self.penalty = penalty; self.suppress = suppress; self.reuse = reuse
+        self.halfLifeMs = halfLifeMs; self.maxSuppressMs = maxSuppressMs
+    }
+}
+
+public struct GroupConfig: Sendable {
+    public var name: String
+    public var prefixes: [IPPrefix]
+    /// Member paths by name; preference among them is the paths' priority.
+    public var paths: [String]
+    /// A better path must be continuously healthy this long before traffic moves back to it.
+    public var holdDownMs: Millis
+    public var damping: DampingConfig?
+    /// Kernel nexthop object id of the group (RTM_NEWNEXTHOP); the IPv6 member gets id + 1.
+    public var nexthopID: UInt32
+    public var location: SourceLocation
+
+    public init(name: String, prefixes: [IPPrefix] = [], paths: [String] = [], holdDownMs: Millis = 30_000,
+                damping: DampingConfig? = nil, nexthopID: UInt32, location: SourceLocation) {
+        self.name = name; self.prefixes = prefixes; self.paths = paths; self.holdDownMs = holdDownMs
+        self.damping = damping; self.nexthopID = nexthopID; self.location = location
+    }
+}
+
+public struct KernelConfig: Sendable {
+    /// rtm_protocol of hedge's routes: `ip route` shows who owns them, a restart finds them.
+    public var routeProtocol: UInt8
+    /// Routing table of the failover groups' routes (RT_TABLE_MAIN = 254).
+    public var table: UInt32
+    public var metric: UInt32
+    /// Remove hedge's routes on SIGTERM; off by default so that traffic keeps flowing across a restart.
+    public var withdrawOnExit: Bool
+    /// SO_RCVBUF of the netlink event socket; overruns are recovered by a full re-dump.
+    public var netlinkReceiveBuffer: Int
+    /// Use nexthop objects when the kernel has them; `false` forces per-route replace.
+    public var nexthopObjects: Bool
+    /// First routing table / fwmark used to pin each path's probes to that path.
+    public var probeTableBase: UInt32
+    public init(routeProtocol: UInt8 = 88, table: UInt32 = 254, metric: UInt32 = 0, withdrawOnExit: Bool = false,
+                netlinkReceiveBuffer: Int = 4 << 20, nexthopObjects: Bool = true, probeTableBase: UInt32 = 0x4865_0000) {
+        self.routeProtocol = routeProtocol; self.table = table; self.metric = metric
+        self.withdrawOnExit = withdrawOnExit; self.netlinkReceiveBuffer = netlinkReceiveBuffer
+        self.nexthopObjects = nexthopObjects; self.probeTableBase = probeTableBase
+    }
+}
+
+public struct ControlConfig: Sendable {
+    public var socketPath: String
+    public init(socketPath: String = "/run/hedge/hedge.sock") { self.socketPath = socketPath }
+}
