@@ -21,6 +21,8 @@
 #include <sys/un.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
+#include <poll.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <net/if.h>
@@ -36,6 +38,26 @@
 #include <linux/icmpv6.h>
 
 // Macros and thread-locals Swift cannot import, as tiny inlines.
+static inline int hedge_open(const char *p, int flags, unsigned mode) { return open(p, flags, mode); }
+// _GNU_SOURCE turns sockaddr arguments into transparent unions Swift cannot pass: plain wrappers.
+static inline int hedge_bind(int fd, const void *a, socklen_t l) { return bind(fd, (const struct sockaddr *)a, l); }
+static inline int hedge_connect(int fd, const void *a, socklen_t l) { return connect(fd, (const struct sockaddr *)a, l); }
+static inline ssize_t hedge_sendto(int fd, const void *b, size_t n, int f, const void *a, socklen_t l) {
+    return sendto(fd, b, n, f, (const struct sockaddr *)a, l);
+}
+static inline ssize_t hedge_recvfrom(int fd, void *b, size_t n, int f, void *a, socklen_t *l) {
+    return recvfrom(fd, b, n, f, (struct sockaddr *)a, l);
+}
+static inline int hedge_accept(int fd) { return accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK); }
+// Back to blocking with send/receive timeouts: for the short exchanges of the control socket.
+static inline int hedge_set_blocking_timeout(int fd, int ms) {
+    int fl = fcntl(fd, F_GETFL, 0);
+    if (fl >= 0) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    return setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+static inline int hedge_setns_net(int fd) { return setns(fd, CLONE_NEWNET); }
 static inline int hedge_errno(void) { return errno; }
 static inline void hedge_set_errno(int e) { errno = e; }
 static inline struct nlmsghdr *hedge_mnl_nlmsg_next(const struct nlmsghdr *n, int *len) {

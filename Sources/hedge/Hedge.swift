@@ -2,10 +2,102 @@ import CHedge
 import HedgeCore
 import HedgeLinux
 
+let usage = """
+usage: hedge run    [-c FILE] [-v]          run the agent (foreground; SIGHUP reloads, SIGTERM stops)
+       hedge check  [-c FILE]               validate a configuration; errors name file:line:column
+       hedge status [--json] [-s SOCKET | -c FILE]
+                                            show paths and groups of the running agent
+       hedge version
+default FILE: /etc/hedge/hedge.conf
+"""
+
 @main
 struct Hedge {
     static func main() {
-        let nl = mnl_socket_open(NETLINK_ROUTE)
-        print("hedge \(HedgeVersion.string) \(nl != nil)")
+        var args: [String] = []
+        for i in 1..<Int(CommandLine.argc) { args.append(String(cString: CommandLine.unsafeArgv[i]!)) }
+        exit(run(args))
+    }
+
+    static func run(_ args: [String]) -> Int32 {
+        guard let command = args.first else { writeErr(usage); return 2 }
+        var configPath = "/etc/hedge/hedge.conf"
+        var socketPath: String?
+        var configGiven = false
+        var json = false
+        var i = 1
+        while i < args.count {
+            switch args[i] {
+            case "-c", "--config", "-s", "--socket":
+                guard i + 1 < args.count else { writeErr("hedge: \(args[i]) needs a value\n\(usage)"); return 2 }
+                if args[i] == "-s" || args[i] == "--socket" { socketPath = args[i + 1] } else { configPath = args[i + 1]; configGiven = true }
+                i += 1
+            case "--json", "-j": json = true
+            case "-v", "--verbose": Log.verbose = true
+            case "-h", "--help": writeOut(usage + "\n"); return 0
+            default: writeErr("hedge: unknown option '\(args[i])'\n\(usage)"); return 2
+            }
+            i += 1
+        }
+        switch command {
+        case "version", "--version":
+            writeOut("hedge \(HedgeVersion.string)\n")
+            return 0
+        case "check": return check(configPath)
+        case "run": return runAgent(configPath)
+        case "status": return status(socketPath: socketPath, configPath: configGiven ? configPath : nil, json: json)
+        case "-h", "--help", "help": writeOut(usage + "\n"); return 0
+        default: writeErr("hedge: unknown command '\(command)'\n\(usage)"); return 2
+        }
+    }
+
+    static func load(_ path: String) -> ConfigResult? {
+        let text: String
+        do { text = try FileIO.readText(path) } catch {
+            writeErr("hedge: \(error)")
+            return nil
+        }
+        return ConfigLoader.parse(text, file: path)
+    }
+
+    static func check(_ path: String) -> Int32 {
+        guard let r = load(path) else { return 1 }
+        for d in r.diagnostics { writeErr(d.description) }
+        guard let c = r.config else {
+            writeErr("\(path): \(r.errors.count) error(s), \(r.warnings.count) warning(s); nothing applied")
+            return 1
+        }
+        var prefixes = 0
+        for g in c.groups { prefixes += g.prefixes.count }
+        writeOut("\(path): OK: \(c.paths.count) paths, \(c.groups.count) groups, \(prefixes) prefixes"
+                 + (r.warnings.isEmpty ? "" : ", \(r.warnings.count) warning(s)") + "\n")
+        return 0
+    }
+
+    static func runAgent(_ path: String) -> Int32 {
+        guard let r = load(path) else { return 1 }
+        for d in r.diagnostics { writeErr(d.description) }
+        guard let c = r.config else {
+            writeErr("hedge: \(path) has errors; nothing applied")
+            return 1
+        }
+        do {
+            return try Agent(configPath: path, config: c).run()
+        } catch {
+            writeErr("hedge: \(error)")
+            return 1
+        }
+    }
+
+    static func status(socketPath: String?, configPath: String?, json: Bool) -> Int32 {
+        var path = socketPath ?? ControlConfig().socketPath
+        if socketPath == nil, let cp = configPath, let r = load(cp), let c = r.config { path = c.control.socketPath }
+        do {
+            writeOut(try ControlClient.request(path: path, json ? "status json" : "status"))
+            return 0
+        } catch {
+            writeErr("hedge: cannot reach the agent: \(error)")
+            return 1
+        }
     }
 }

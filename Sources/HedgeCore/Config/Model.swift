@@ -70,15 +70,21 @@ public struct PathConfig: Sendable {
     public var device: String
     /// Next hop on `device`; nil for a point-to-point device (tunnel).
     public var gateway: IPAddress?
+    /// IPv6 next hop, for groups with IPv6 prefixes when `gateway` is IPv4 (nil: none or device-only).
+    public var gateway6: IPAddress?
     /// Watch the device's carrier/operstate (on by default).
     public var carrier: Bool
+    /// On-prem prefixes advertised toward Azure over this path (`announce`), in file order, distinct.
+    public var announce: [IPPrefix]
     public var probe: ProbeConfig?
     public var location: SourceLocation
 
     public init(name: String, priority: Int, device: String, gateway: IPAddress? = nil,
-                carrier: Bool = true, probe: ProbeConfig? = nil, location: SourceLocation) {
+                gateway6: IPAddress? = nil, carrier: Bool = true, announce: [IPPrefix] = [],
+                probe: ProbeConfig? = nil, location: SourceLocation) {
         self.name = name; self.priority = priority; self.device = device; self.gateway = gateway
-        self.carrier = carrier; self.probe = probe; self.location = location
+        self.gateway6 = gateway6; self.carrier = carrier; self.announce = announce
+        self.probe = probe; self.location = location
     }
 }
 

@@ -1,0 +1,84 @@
+/// What the file said, value by value, each with the place it was said: `Builder` fills it in,
+/// `Validator` checks it and turns it into a `HedgeConfig`. A nil value was either absent or
+/// unreadable (already reported); `seen` tells the two apart.
+
+struct Located<T> {
+    var value: T
+    var at: SourceLocation
+    init(_ value: T, _ at: SourceLocation) { self.value = value; self.at = at }
+}
+
+struct DraftConfig {
+    var routerID: Located<IPAddress>?
+    var localAS: Located<UInt64>?
+    var azure: DraftAzure?
+    var paths: [DraftPath] = []
+    var groups: [DraftGroup] = []
+    var kernel = DraftKernel()
+    var control = DraftControl()
+}
+
+struct DraftAzure {
+    var at: SourceLocation
+    var vnet: [Located<IPPrefix>] = []
+    var gatewaySubnet: Located<IPPrefix>?
+    var privatePeeringLimit: Located<UInt64>?
+}
+
+struct DraftPath {
+    var at: SourceLocation
+    var name: Located<String>
+    var seen: Set<String> = []
+    var priority: Located<UInt64>?
+    var device: Located<String>?
+    var gateway: Located<IPAddress>?
+    var gateway6: Located<IPAddress>?
+    var carrier = true
+    var announce: [Located<IPPrefix>] = []
+    var probe: DraftProbe?
+}
+
+struct DraftProbe {
+    var at: SourceLocation
+    var kind: ProbeConfig.Kind
+    var target: Located<IPAddress>
+    var port: Located<UInt64>?
+    var source: Located<IPAddress>?
+    var interval: Located<Millis>?
+    var threshold: Located<UInt64>?
+    var recover: Located<UInt64>?
+}
+
+struct DraftGroup {
+    var at: SourceLocation
+    var name: Located<String>
+    var seen: Set<String> = []
+    var prefixes: [Located<IPPrefix>] = []
+    var paths: [Located<String>] = []
+    var holdDown: Located<Millis>?
+    var nexthopID: Located<UInt64>?
+    var damping: DraftDamping?
+}
+
+struct DraftDamping {
+    var at: SourceLocation
+    var penalty: Located<UInt64>?
+    var suppress: Located<UInt64>?
+    var reuse: Located<UInt64>?
+    var halfLife: Located<Millis>?
+    var maxSuppress: Located<Millis>?
+}
+
+struct DraftKernel {
+    var routeProtocol: Located<UInt64>?
+    var table: Located<UInt64>?
+    var metric: Located<UInt64>?
+    var withdrawOnExit: Bool?
+    var nexthopObjects: Bool?
+    var netlinkReceiveBuffer: Located<UInt64>?
+    var probeTableBase: Located<UInt64>?
+}
+
+struct DraftControl {
+    var socket: Located<String>?
+}

@@ -1,0 +1,152 @@
+/// The statements each block accepts: how many values, whether they open a block, whether they may
+/// repeat. `Builder` checks every statement against this table before it looks at the values.
+
+enum BlockKind: Equatable, Sendable {
+    case top, azure, path, probe, group, damping, kernel, control
+
+    var name: String {
+        switch self {
+        case .top: return "top level"
+        case .azure: return "azure"
+        case .path: return "path"
+        case .probe: return "probe"
+        case .group: return "group"
+        case .damping: return "damping"
+        case .kernel: return "kernel"
+        case .control: return "control"
+        }
+    }
+
+    static let all: [BlockKind] = [.top, .azure, .path, .probe, .group, .damping, .kernel, .control]
+
+    var keywords: [Keyword] {
+        switch self {
+        case .top: return Keyword.top
+        case .azure: return Keyword.azure
+        case .path: return Keyword.path
+        case .probe: return Keyword.probe
+        case .group: return Keyword.group
+        case .damping: return Keyword.damping
+        case .kernel: return Keyword.kernel
+        case .control: return Keyword.control
+        }
+    }
+
+    func keyword(_ name: String) -> Keyword? { keywords.first { $0.name == name } }
+}
+
+struct Keyword: Sendable {
+    enum BlockUse: Sendable { case none, optional, required }
+    var name: String
+    var minArgs: Int
+    var maxArgs: Int
+    var block: BlockUse
+    var repeatable: Bool
+    /// The statement's form, for messages: `priority NUMBER;`
+    var usage: String
+    /// The kind of block its body is, when it has one.
+    var body: BlockKind?
+
+    init(_ name: String, _ minArgs: Int, _ maxArgs: Int, _ block: BlockUse = .none, repeatable: Bool = false,
+         body: BlockKind? = nil, usage: String) {
+        self.name = name; self.minArgs = minArgs; self.maxArgs = maxArgs; self.block = block
+        self.repeatable = repeatable; self.body = body; self.usage = usage
+    }
+
+    static let many = Int.max
+
+    static let top: [Keyword] = [
+        Keyword("router-id", 1, 1, usage: "router-id IPV4;"),
+        Keyword("local-as", 1, 1, usage: "local-as NUMBER;"),
+        Keyword("azure", 0, 0, .required, body: .azure, usage: "azure { ... }"),
+        Keyword("path", 1, 1, .required, repeatable: true, body: .path, usage: "path NAME { ... }"),
+        Keyword("group", 1, 1, .required, repeatable: true, body: .group, usage: "group NAME { ... }"),
+        Keyword("kernel", 0, 0, .required, body: .kernel, usage: "kernel { ... }"),
+        Keyword("control", 0, 0, .required, body: .control, usage: "control { ... }"),
+    ]
+    static let azure: [Keyword] = [
+        Keyword("vnet", 1, many, repeatable: true, usage: "vnet PREFIX...;"),
+        Keyword("gateway-subnet", 1, 1, usage: "gateway-subnet PREFIX;"),
+        Keyword("private-peering-limit", 1, 1, usage: "private-peering-limit NUMBER;"),
+    ]
+    static let path: [Keyword] = [
+        Keyword("priority", 1, 1, usage: "priority NUMBER;"),
+        Keyword("device", 1, 1, usage: "device INTERFACE;"),
+        Keyword("gateway", 1, 1, usage: "gateway ADDRESS;"),
+        Keyword("gateway6", 1, 1, usage: "gateway6 IPV6;"),
+        Keyword("carrier", 1, 1, usage: "carrier on|off;"),
+        Keyword("announce", 1, many, repeatable: true, usage: "announce PREFIX...;"),
+        Keyword("probe", 2, 4, .optional, body: .probe, usage: "probe icmp|udp ADDRESS [port NUMBER] { ... }"),
+    ]
+    static let probe: [Keyword] = [
+        Keyword("interval", 1, 1, usage: "interval DURATION;"),
+        Keyword("threshold", 1, 1, usage: "threshold NUMBER;"),
+        Keyword("recover", 1, 1, usage: "recover NUMBER;"),
+        Keyword("source", 1, 1, usage: "source ADDRESS;"),
+        Keyword("port", 1, 1, usage: "port NUMBER;"),
+    ]
+    static let group: [Keyword] = [
+        Keyword("prefix", 1, many, repeatable: true, usage: "prefix PREFIX...;"),
+        Keyword("paths", 1, many, usage: "paths NAME...;"),
+        Keyword("hold-down", 1, 1, usage: "hold-down DURATION;"),
+        Keyword("nexthop-id", 1, 1, usage: "nexthop-id NUMBER;"),
+        Keyword("damping", 0, 1, .optional, body: .damping, usage: "damping on|off; or damping { ... }"),
+    ]
+    static let damping: [Keyword] = [
+        Keyword("penalty", 1, 1, usage: "penalty NUMBER;"),
+        Keyword("suppress", 1, 1, usage: "suppress NUMBER;"),
+        Keyword("reuse", 1, 1, usage: "reuse NUMBER;"),
+        Keyword("half-life", 1, 1, usage: "half-life DURATION;"),
+        Keyword("max-suppress", 1, 1, usage: "max-suppress DURATION;"),
+    ]
+    static let kernel: [Keyword] = [
+        Keyword("protocol", 1, 1, usage: "protocol NUMBER;"),
+        Keyword("table", 1, 1, usage: "table NUMBER;"),
+        Keyword("metric", 1, 1, usage: "metric NUMBER;"),
+        Keyword("withdraw-on-exit", 1, 1, usage: "withdraw-on-exit on|off;"),
+        Keyword("nexthop-objects", 1, 1, usage: "nexthop-objects on|off;"),
+        Keyword("netlink-receive-buffer", 1, 1, usage: "netlink-receive-buffer BYTES;"),
+        Keyword("probe-table-base", 1, 1, usage: "probe-table-base NUMBER;"),
+    ]
+    static let control: [Keyword] = [
+        Keyword("socket", 1, 1, usage: "socket \"PATH\";"),
+    ]
+}
+
+enum Suggest {
+    /// Levenshtein distance over bytes.
+    static func distance(_ a: String, _ b: String) -> Int {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        if x.isEmpty { return y.count }
+        if y.isEmpty { return x.count }
+        var prev = Array(0...y.count)
+        var cur = [Int](repeating: 0, count: y.count + 1)
+        for i in 1...x.count {
+            cur[0] = i
+            for j in 1...y.count {
+                let cost = x[i - 1] == y[j - 1] ? 0 : 1
+                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            }
+            swap(&prev, &cur)
+        }
+        return prev[y.count]
+    }
+
+    /// The closest candidate if it is close enough to be a likely typo.
+    static func nearest(_ word: String, in candidates: [String]) -> String? {
+        let n = word.utf8.count
+        let limit = n >= 6 ? 2 : (n >= 3 ? 1 : 0)
+        var best: String? = nil, bestD = limit + 1
+        for c in candidates {
+            let d = distance(word, c)
+            if d < bestD { best = c; bestD = d }
+        }
+        return best
+    }
+
+    /// " (did you mean 'x'?)" or "".
+    static func hint(_ word: String, in candidates: [String]) -> String {
+        if let s = nearest(word, in: candidates) { return " (did you mean '\(s)'?)" }
+        return ""
+    }
+}

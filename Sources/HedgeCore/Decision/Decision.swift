@@ -1,0 +1,103 @@
+/// The decision engine: path health from signals, and per group the active path.
+///
+/// Pure and deterministic: time comes in as `now` on every call. The agent feeds signals, calls
+/// `evaluate` after each batch of signals and whenever `nextDeadline` passes, and applies the
+/// switches it returns.
+public struct Decision: Sendable {
+    public private(set) var paths: [PathState]
+    private var engines: [GroupEngine]
+    /// Latest time seen on any call; `groups` is computed at this time.
+    public private(set) var lastNow: Millis = 0
+
+    public init(paths: [PathSpec], groups: [GroupSpec]) {
+        let states = paths.map { PathState($0) }
+        self.paths = states
+        var engines: [GroupEngine] = []
+        for (i, g) in groups.enumerated() { engines.append(GroupEngine(index: i, spec: g, paths: states)) }
+        self.engines = engines
+    }
+
+    /// Signals per path: carrier if `path.carrier`, probe if `path.probe != nil`. Group members
+    /// that name no path are skipped (the config checker reports them).
+    public init(config: HedgeConfig) {
+        var specs: [PathSpec] = []
+        for p in config.paths {
+            var s = Set<SignalKind>()
+            if p.carrier { s.insert(.carrier) }
+            if p.probe != nil { s.insert(.probe) }
+            specs.append(PathSpec(name: p.name, priority: p.priority, signals: s))
+        }
+        var groups: [GroupSpec] = []
+        for g in config.groups {
+            var members: [Int] = []
+            for name in g.paths { if let i = config.pathIndex(named: name) { members.append(i) } }
+            groups.append(GroupSpec(name: g.name, members: members, holdDownMs: g.holdDownMs, damping: g.damping))
+        }
+        self.init(paths: specs, groups: groups)
+    }
+
+    /// What the kernel already had at start-up. An adopted path is kept while it is not down:
+    /// a restart must not move traffic. `nil` (or a path that is not a member) leaves the group
+    /// to its initial pick.
+    public mutating func adopt(group: Int, activePath: Int?, now: Millis) {
+        guard group >= 0 && group < engines.count else { return }
+        see(now)
+        engines[group].adopt(activePath, now: now)
+    }
+
+    /// Feeds one signal of one path. Returns the path's new health if it changed.
+    /// Unknown path indices and signals the path does not declare are ignored.
+    @discardableResult
+    public mutating func signal(path: Int, _ kind: SignalKind, _ health: Health, reason: String,
+                                now: Millis) -> Health? {
+        guard path >= 0 && path < paths.count else { return nil }
+        see(now)
+        let change = paths[path].apply(kind, health, reason: reason, now: now)
+        if change.flap {
+            for g in engines.indices { engines[g].recordFlap(path: path, now: now) }
+        }
+        return change.health
+    }
+
+    /// Applies the selection rules to every group; returns the switches to carry out, in group order.
+    public mutating func evaluate(now: Millis) -> [Switch] {
+        see(now)
+        var out: [Switch] = []
+        for g in engines.indices {
+            if let s = engines[g].evaluate(paths: paths, now: now) { out.append(s) }
+        }
+        return out
+    }
+
+    /// Earliest time at which `evaluate` could change something by itself (end of a better
+    /// member's hold-down, a suppressed member's reuse); `now` if a group has not picked a path
+    /// yet; nil if nothing is pending.
+    public func nextDeadline(now: Millis) -> Millis? {
+        var next: Millis? = nil
+        for e in engines {
+            if let t = e.nextDeadline(paths: paths, now: now) { next = min(next ?? t, t) }
+        }
+        return next
+    }
+
+    /// The groups as of the latest time seen (`lastNow`).
+    public var groups: [GroupState] { groupStates(now: lastNow) }
+
+    /// The groups as of `now` (damping penalties and hold-downs computed at that time).
+    public func groupStates(now: Millis) -> [GroupState] {
+        engines.map { $0.state(paths: paths, now: now) }
+    }
+
+    /// Index of the path named `name`.
+    public func pathIndex(named name: String) -> Int? { paths.firstIndex { $0.name == name } }
+
+    /// Index of the group named `name`.
+    public func groupIndex(named name: String) -> Int? { engines.firstIndex { $0.spec.name == name } }
+
+    /// The active path of a group.
+    public func active(group: Int) -> Int? {
+        group >= 0 && group < engines.count ? engines[group].active : nil
+    }
+
+    private mutating func see(_ now: Millis) { if now > lastNow { lastNow = now } }
+}

@@ -1,0 +1,42 @@
+/// Health of one signal or of one path.
+public enum Health: String, Sendable {
+    /// Nothing heard yet (start-up), or the signal is not running.
+    case unknown
+    case up
+    case down
+}
+
+/// A source of health for a path. More kinds come later (bfd, bgp, bmp, route); the order of
+/// `allCases` is the order in which a path's signals are listed and the first down one names the
+/// path's reason.
+public enum SignalKind: String, Sendable, CaseIterable {
+    /// Link carrier / operstate of the path's device.
+    case carrier
+    /// End-to-end active probe through the path (see `ProbeTracker`).
+    case probe
+
+    /// Position in `allCases`, used to keep a path's signals in a stable order.
+    var order: Int {
+        var i = 0
+        for k in SignalKind.allCases {
+            if k == self { return i }
+            i += 1
+        }
+        return i
+    }
+}
+
+/// The last word of one signal on one path.
+public struct SignalState: Sendable {
+    public var kind: SignalKind
+    public var health: Health
+    /// Human reason as given by the signal's source, verbatim ("carrier lost",
+    /// "probe: no reply for 30 ms").
+    public var reason: String
+    /// Time of the last health change of this signal; nil while it has never reported.
+    public var since: Millis?
+
+    public init(kind: SignalKind, health: Health = .unknown, reason: String = "", since: Millis? = nil) {
+        self.kind = kind; self.health = health; self.reason = reason; self.since = since
+    }
+}

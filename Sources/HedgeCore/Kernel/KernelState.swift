@@ -1,0 +1,171 @@
+/// hedge's view of the kernel objects it owns, as plain values: what the Linux layer dumps and what
+/// the desired state is computed as. Ownership is marked in the kernel itself (rtm_protocol,
+/// nh_protocol, FRA_PROTOCOL), so a restarted hedge recognises its own objects.
+
+public enum AddressFamily: UInt8, Hashable, Sendable {
+    case v4 = 2     // AF_INET
+    case v6 = 10    // AF_INET6
+}
+
+extension IPAddress {
+    public var family: AddressFamily { isV4 ? .v4 : .v6 }
+}
+
+extension IPPrefix {
+    public var family: AddressFamily { address.family }
+}
+
+/// A nexthop object (RTM_NEWNEXTHOP): one per failover group and address family.
+public struct NexthopSpec: Hashable, Sendable, CustomStringConvertible {
+    public var id: UInt32
+    public var family: AddressFamily
+    public var gateway: IPAddress?
+    public var ifindex: Int32
+    public init(id: UInt32, family: AddressFamily, gateway: IPAddress?, ifindex: Int32) {
+        self.id = id; self.family = family; self.gateway = gateway; self.ifindex = ifindex
+    }
+    public var description: String {
+        "nexthop id \(id)" + (gateway.map { " via \($0)" } ?? "") + " ifindex \(ifindex)"
+    }
+}
+
+public enum RouteTarget: Hashable, Sendable {
+    /// RTA_NH_ID: the route follows the nexthop object.
+    case nexthop(UInt32)
+    /// RTA_GATEWAY + RTA_OIF: the fallback on kernels without nexthop objects.
+    case via(gateway: IPAddress?, ifindex: Int32)
+}
+
+/// The identity of a route in the kernel's FIB: two routes with the same key replace each other.
+public struct RouteKey: Hashable, Sendable {
+    public var prefix: IPPrefix
+    public var table: UInt32
+    public var metric: UInt32
+    public init(prefix: IPPrefix, table: UInt32, metric: UInt32) {
+        self.prefix = prefix; self.table = table; self.metric = metric
+    }
+}
+
+public struct RouteSpec: Hashable, Sendable, CustomStringConvertible {
+    public var key: RouteKey
+    public var target: RouteTarget
+    public var protocolID: UInt8
+    public init(prefix: IPPrefix, table: UInt32, metric: UInt32, target: RouteTarget, protocolID: UInt8) {
+        self.key = RouteKey(prefix: prefix, table: table, metric: metric)
+        self.target = target; self.protocolID = protocolID
+    }
+    public var prefix: IPPrefix { key.prefix }
+    public var description: String {
+        var s = "route \(key.prefix) table \(key.table)"
+        if key.metric != 0 { s += " metric \(key.metric)" }
+        switch target {
+        case .nexthop(let id): s += " nhid \(id)"
+        case .via(let gw, let ifindex): s += (gw.map { " via \($0)" } ?? "") + " ifindex \(ifindex)"
+        }
+        return s
+    }
+}
+
+/// A policy rule (RTM_NEWRULE) `fwmark M lookup T`: it pins a path's probes to that path whatever the
+/// main table says.
+public struct RuleSpec: Hashable, Sendable, CustomStringConvertible {
+    public var family: AddressFamily
+    public var fwmark: UInt32
+    public var table: UInt32
+    public var priority: UInt32
+    public init(family: AddressFamily, fwmark: UInt32, table: UInt32, priority: UInt32) {
+        self.family = family; self.fwmark = fwmark; self.table = table; self.priority = priority
+    }
+    public var description: String {
+        "rule \(family == .v4 ? "ipv4" : "ipv6") pref \(priority) fwmark \(hex(fwmark)) lookup \(table)"
+    }
+}
+
+func hex(_ v: UInt32) -> String {
+    let digits: [Character] = ["0","1","2","3","4","5","6","7","8","9","a","b","c","d","e","f"]
+    var s = ""
+    var x = v
+    repeat { s.insert(digits[Int(x & 15)], at: s.startIndex); x >>= 4 } while x != 0
+    return "0x" + s
+}
+
+/// The owned objects, keyed the way the kernel identifies them.
+public struct KernelState: Sendable, Equatable {
+    public var nexthops: [UInt32: NexthopSpec] = [:]
+    public var routes: [RouteKey: RouteSpec] = [:]
+    public var rules: Set<RuleSpec> = []
+    public init() {}
+
+    public mutating func insert(_ n: NexthopSpec) { nexthops[n.id] = n }
+    public mutating func insert(_ r: RouteSpec) { routes[r.key] = r }
+    public mutating func insert(_ r: RuleSpec) { rules.insert(r) }
+
+    /// Deleting a nexthop object deletes the routes that use it (the kernel sends no RTM_DELROUTE
+    /// for them), so the mirror must drop them too.
+    public mutating func removeNexthop(_ id: UInt32) {
+        nexthops[id] = nil
+        for (k, r) in routes where r.target == .nexthop(id) { routes[k] = nil }
+    }
+
+    /// A device going away takes its routes and nexthops with it.
+    public mutating func removeDevice(_ ifindex: Int32) {
+        for (id, n) in nexthops where n.ifindex == ifindex { removeNexthop(id) }
+        for (k, r) in routes {
+            if case .via(_, let i) = r.target, i == ifindex { routes[k] = nil }
+        }
+    }
+}
+
+public enum KernelOp: Hashable, Sendable, CustomStringConvertible {
+    case replaceNexthop(NexthopSpec)
+    case deleteNexthop(NexthopSpec)
+    case replaceRoute(RouteSpec)
+    case deleteRoute(RouteSpec)
+    case addRule(RuleSpec)
+    case deleteRule(RuleSpec)
+
+    public var description: String {
+        switch self {
+        case .replaceNexthop(let n): return "replace \(n)"
+        case .deleteNexthop(let n): return "delete \(n)"
+        case .replaceRoute(let r): return "replace \(r)"
+        case .deleteRoute(let r): return "delete \(r)"
+        case .addRule(let r): return "add \(r)"
+        case .deleteRule(let r): return "delete \(r)"
+        }
+    }
+}
+
+/// The least set of operations that turns `actual` into `desired`, in an order the kernel accepts:
+/// nexthops before the routes that use them, routes before the nexthops they leave.
+/// Equal objects produce nothing: a restart with the same config changes nothing.
+public func reconcile(desired: KernelState, actual: KernelState) -> [KernelOp] {
+    var ops: [KernelOp] = []
+    for id in desired.nexthops.keys.sorted() {
+        let n = desired.nexthops[id]!
+        if actual.nexthops[id] != n { ops.append(.replaceNexthop(n)) }
+    }
+    for r in desired.rules.sorted(by: ruleOrder) where !actual.rules.contains(r) { ops.append(.addRule(r)) }
+    for k in desired.routes.keys.sorted(by: keyOrder) {
+        let r = desired.routes[k]!
+        if actual.routes[k] != r { ops.append(.replaceRoute(r)) }
+    }
+    for k in actual.routes.keys.sorted(by: keyOrder) where desired.routes[k] == nil {
+        ops.append(.deleteRoute(actual.routes[k]!))
+    }
+    for r in actual.rules.sorted(by: ruleOrder) where !desired.rules.contains(r) { ops.append(.deleteRule(r)) }
+    for id in actual.nexthops.keys.sorted() where desired.nexthops[id] == nil {
+        ops.append(.deleteNexthop(actual.nexthops[id]!))
+    }
+    return ops
+}
+
+private func keyOrder(_ a: RouteKey, _ b: RouteKey) -> Bool {
+    if a.table != b.table { return a.table < b.table }
+    if a.prefix.description != b.prefix.description { return a.prefix.description < b.prefix.description }
+    return a.metric < b.metric
+}
+
+private func ruleOrder(_ a: RuleSpec, _ b: RuleSpec) -> Bool {
+    a.priority != b.priority ? a.priority < b.priority : a.fwmark < b.fwmark
+}

@@ -1,0 +1,109 @@
+/// Everything `hedge status` shows, gathered by the agent at one instant. Durations are "ago" in ms
+/// (monotonic), events carry wall-clock ms for people and collectors.
+public struct StatusSnapshot: Sendable {
+    public var version: String
+    public var routerID: String?
+    public var localAS: UInt32?
+    public var uptimeMs: Int64
+    public var nowWallMs: Int64
+    public var paths: [PathStatus] = []
+    public var groups: [GroupStatus] = []
+    public var kernel = KernelStatus()
+    public init(version: String, routerID: String?, localAS: UInt32?, uptimeMs: Int64, nowWallMs: Int64) {
+        self.version = version; self.routerID = routerID; self.localAS = localAS
+        self.uptimeMs = uptimeMs; self.nowWallMs = nowWallMs
+    }
+}
+
+public struct SignalStatus: Sendable {
+    public var kind: String
+    public var health: Health
+    public var reason: String
+    public var forMs: Int64?
+    public init(kind: String, health: Health, reason: String, forMs: Int64?) {
+        self.kind = kind; self.health = health; self.reason = reason; self.forMs = forMs
+    }
+}
+
+public struct ProbeStatus: Sendable {
+    public var kind: String
+    public var target: String
+    public var intervalMs: Int64
+    public var threshold: Int
+    public var sent: Int
+    public var received: Int
+    public var lost: Int
+    public var rttUs: Int64?
+    public init(kind: String, target: String, intervalMs: Int64, threshold: Int, sent: Int, received: Int,
+                lost: Int, rttUs: Int64?) {
+        self.kind = kind; self.target = target; self.intervalMs = intervalMs; self.threshold = threshold
+        self.sent = sent; self.received = received; self.lost = lost; self.rttUs = rttUs
+    }
+}
+
+public struct PathStatus: Sendable {
+    public var name: String
+    public var priority: Int
+    public var device: String
+    public var gateway: String?
+    public var health: Health
+    public var reason: String
+    public var forMs: Int64?
+    public var flaps: Int
+    public var signals: [SignalStatus] = []
+    public var probe: ProbeStatus?
+    public init(name: String, priority: Int, device: String, gateway: String?, health: Health, reason: String,
+                forMs: Int64?, flaps: Int) {
+        self.name = name; self.priority = priority; self.device = device; self.gateway = gateway
+        self.health = health; self.reason = reason; self.forMs = forMs; self.flaps = flaps
+    }
+}
+
+public struct SwitchEvent: Sendable {
+    public var kind: String
+    public var from: String?
+    public var to: String
+    public var reason: String
+    public var wallMs: Int64
+    public init(kind: String, from: String?, to: String, reason: String, wallMs: Int64) {
+        self.kind = kind; self.from = from; self.to = to; self.reason = reason; self.wallMs = wallMs
+    }
+}
+
+public struct MemberStatus: Sendable {
+    public var path: String
+    public var suppressed: Bool
+    public var penalty: Int64
+    public var holdDownRemainingMs: Int64?
+    public init(path: String, suppressed: Bool, penalty: Int64, holdDownRemainingMs: Int64?) {
+        self.path = path; self.suppressed = suppressed; self.penalty = penalty
+        self.holdDownRemainingMs = holdDownRemainingMs
+    }
+}
+
+public struct GroupStatus: Sendable {
+    public var name: String
+    public var active: String?
+    public var prefixes: [String]
+    public var nexthopID: UInt32
+    public var holdDownMs: Int64
+    public var switches: Int
+    public var lastSwitch: SwitchEvent?
+    public var stranded: String?
+    public var members: [MemberStatus] = []
+    public init(name: String, active: String?, prefixes: [String], nexthopID: UInt32, holdDownMs: Int64,
+                switches: Int, lastSwitch: SwitchEvent?, stranded: String?) {
+        self.name = name; self.active = active; self.prefixes = prefixes; self.nexthopID = nexthopID
+        self.holdDownMs = holdDownMs; self.switches = switches; self.lastSwitch = lastSwitch; self.stranded = stranded
+    }
+}
+
+public struct KernelStatus: Sendable {
+    public var nexthopObjects = false
+    public var protocolID: UInt8 = 0
+    public var changes = 0
+    public var resyncs = 0
+    public var errors = 0
+    public var lastError: String?
+    public init() {}
+}

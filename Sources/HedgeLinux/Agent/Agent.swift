@@ -1,0 +1,323 @@
+import CHedge
+import HedgeCore
+
+/// `hedge run`: wires kernel events, probes and timers into the Core decision and applies what it
+/// decides. It decides nothing itself.
+public final class Agent {
+    let configPath: String
+    var config: HedgeConfig
+    var decision: Decision
+    let loop: EventLoop
+    let kernel: RouteNetlink
+    let events: KernelEvents
+    var control: ControlServer?
+    var probes: [ProbeRunner] = []
+
+    var links: [Int32: LinkInfo] = [:]
+    var indexByName: [String: Int32] = [:]
+    /// hedge's objects as the kernel holds them, kept current from events.
+    var mirror = KernelState()
+    var needsReconcile = true
+
+    let startMono: Millis
+    let wallOffset: Millis
+    var switches: [Int]
+    var lastSwitch: [SwitchEvent?]
+    var errors = 0
+    var lastError: String?
+    var resyncs = 0
+
+    public init(configPath: String, config: HedgeConfig) throws(SystemError) {
+        self.configPath = configPath
+        self.config = config
+        decision = Decision(config: config)
+        startMono = Clock.monotonicMs()
+        wallOffset = Clock.realtimeMs() - startMono
+        switches = [Int](repeating: 0, count: config.groups.count)
+        lastSwitch = [SwitchEvent?](repeating: nil, count: config.groups.count)
+        loop = try EventLoop()
+        // Subscribe before the first dump so that no change falls between the two.
+        events = try KernelEvents(protocolID: config.kernel.routeProtocol,
+                                  receiveBuffer: config.kernel.netlinkReceiveBuffer)
+        kernel = try RouteNetlink(protocolID: config.kernel.routeProtocol)
+    }
+
+    var useNexthops: Bool { kernel.hasNexthopObjects && config.kernel.nexthopObjects }
+
+    /// Runs until SIGTERM/SIGINT. Returns the exit status.
+    public func run() -> Int32 {
+        do {
+            try start()
+        } catch {
+            Log.error("start-up failed: \(error)")
+            return 1
+        }
+        loop.run()
+        shutdown()
+        return 0
+    }
+
+    func start() throws(SystemError) {
+        Log.info("starting: \(config.paths.count) paths, \(config.groups.count) groups, "
+                 + (useNexthops ? "nexthop objects" : "per-route replace (kernel has no nexthop objects)"))
+        let now = Clock.monotonicMs()
+        resync(now: now, why: "start-up")
+        adoptFromKernel(now: now)
+        try startProbes()
+        try startControl()
+        try loop.add(events.fd) { [unowned self] _ in self.kernelEvents() }
+        loop.onSignal = { [unowned self] sig in self.signal(sig) }
+        loop.onTimer = { [unowned self] in self.timer() }
+        loop.beforeWait = { [unowned self] in self.armTimer() }
+        step(now: now)
+    }
+
+    // MARK: kernel state
+
+    /// Full re-read of links and owned objects: at start, and after an event overrun (ENOBUFS),
+    /// when the picture built from events can no longer be trusted.
+    func resync(now: Millis, why: String) {
+        do {
+            let all = try kernel.links()
+            links = [:]; indexByName = [:]
+            for l in all { links[l.index] = l; indexByName[l.name] = l.index }
+            mirror = try kernel.ownedState()
+        } catch {
+            recordError("re-dump (\(why)) failed: \(error)")
+        }
+        for i in config.paths.indices { feedCarrier(path: i, now: now) }
+        needsReconcile = true
+    }
+
+    /// The groups' active paths as the kernel has them, so that a restart keeps traffic where it is.
+    func adoptFromKernel(now: Millis) {
+        for (gi, g) in config.groups.enumerated() {
+            var found: Int?
+            for (pi, p) in config.paths.enumerated() where g.paths.contains(p.name) {
+                guard let idx = indexByName[p.device] else { continue }
+                if useNexthops, let n = mirror.nexthops[g.nexthopID] {
+                    if n.ifindex == idx && (n.gateway == nil || n.gateway == p.gateway || n.gateway == p.gateway6) { found = pi }
+                } else if let pfx = g.prefixes.first,
+                          let r = mirror.routes[RouteKey(prefix: pfx, table: config.kernel.table, metric: routeMetric(pfx))],
+                          case .via(let gw, let i) = r.target, i == idx, gw == nil || gw == p.gateway || gw == p.gateway6 {
+                    found = pi
+                }
+            }
+            if let f = found {
+                Log.info("group \(g.name): adopting \(config.paths[f].name) from the kernel")
+                decision.adopt(group: gi, activePath: f, now: now)
+            }
+        }
+    }
+
+    func routeMetric(_ p: IPPrefix) -> UInt32 { kernelMetric(config.kernel.metric, family: p.family) }
+
+    func feedCarrier(path i: Int, now: Millis) {
+        let p = config.paths[i]
+        guard p.carrier else { return }
+        guard let idx = indexByName[p.device], let l = links[idx] else {
+            decision.signal(path: i, .carrier, .down, reason: "device \(p.device) not present", now: now)
+            return
+        }
+        if l.carrier {
+            decision.signal(path: i, .carrier, .up, reason: "carrier up", now: now)
+        } else {
+            let why = l.adminUp ? "carrier lost (operstate \(l.operStateName))" : "\(p.device) administratively down"
+            decision.signal(path: i, .carrier, .down, reason: why, now: now)
+        }
+    }
+
+    func kernelEvents() {
+        let now = Clock.monotonicMs()
+        var touched = Set<String>()
+        let ok = events.drain { ev in
+            switch ev {
+            case .link(let l):
+                Log.debug("link \(l.name) index \(l.index) admin \(l.adminUp) lower \(l.lowerUp) oper \(l.operStateName)")
+                if let old = links[l.index], old.name != l.name { indexByName[old.name] = nil }
+                if indexByName[l.name] != l.index { needsReconcile = true }
+                links[l.index] = l; indexByName[l.name] = l.index
+                touched.insert(l.name)
+            case .linkGone(let idx):
+                if let l = links.removeValue(forKey: idx) {
+                    indexByName[l.name] = nil
+                    touched.insert(l.name)
+                }
+                mirror.removeDevice(idx)
+                needsReconcile = true
+            case .nexthop(let n):
+                if mirror.nexthops[n.id] != n { mirror.insert(n); needsReconcile = true }
+            case .nexthopGone(let id):
+                if mirror.nexthops[id] != nil { mirror.removeNexthop(id); needsReconcile = true }
+            case .route(let r):
+                if mirror.routes[r.key] != r { mirror.insert(r); needsReconcile = true }
+            case .routeGone(let r):
+                if mirror.routes[r.key] != nil { mirror.routes[r.key] = nil; needsReconcile = true }
+            case .ruleChanged:
+                needsReconcile = true
+                ruleDumpNeeded = true
+            }
+        }
+        if !ok {
+            resyncs += 1
+            Log.warn("netlink event socket overrun (ENOBUFS): events were lost, re-reading kernel state")
+            resync(now: now, why: "ENOBUFS")
+        } else {
+            for (i, p) in config.paths.enumerated() where touched.contains(p.device) { feedCarrier(path: i, now: now) }
+            if ruleDumpNeeded {
+                ruleDumpNeeded = false
+                if let s = try? kernel.ownedState() { mirror.rules = s.rules }
+            }
+        }
+        step(now: now)
+    }
+    var ruleDumpNeeded = false
+
+    // MARK: decision and actuation
+
+    func step(now: Millis) {
+        let sw = decision.evaluate(now: now)
+        for s in sw { record(s) }
+        if !sw.isEmpty || needsReconcile { reconcileKernel() }
+    }
+
+    func record(_ s: Switch) {
+        let g = config.groups[s.group]
+        let from = s.from.map { config.paths[$0].name }
+        let to = config.paths[s.to].name
+        switches[s.group] += 1
+        lastSwitch[s.group] = SwitchEvent(kind: s.kind.rawValue, from: from, to: to, reason: s.reason,
+                                          wallMs: s.at + wallOffset)
+        Log.info("group \(g.name): \(s.kind.rawValue) \(from ?? "none") -> \(to): \(s.reason)")
+    }
+
+    func reconcileKernel() {
+        var active: [Int?] = []
+        for gi in config.groups.indices { active.append(decision.active(group: gi)) }
+        let desired = desiredKernelState(config: config, active: active, ifindex: { self.indexByName[$0] },
+                                         nexthopObjects: useNexthops, actual: mirror)
+        let ops = reconcile(desired: desired, actual: mirror)
+        needsReconcile = false
+        if ops.isEmpty { return }
+        for op in ops { Log.debug("kernel: \(op)") }
+        do {
+            let refused = try kernel.apply(ops)
+            for e in refused { recordError(e.description) }
+            if refused.isEmpty {
+                mirror = desired
+            } else {
+                mirror = try kernel.ownedState()
+            }
+        } catch {
+            recordError("netlink: \(error)")
+        }
+    }
+
+    func recordError(_ s: String) {
+        errors += 1
+        lastError = s
+        Log.error(s)
+    }
+
+    // MARK: probes and timers
+
+    func startProbes() throws(SystemError) {
+        probes = []
+        for (i, p) in config.paths.enumerated() {
+            guard let pc = p.probe else { continue }
+            let mark = ProbePinning.table(base: config.kernel.probeTableBase, path: i)
+            let r = try ProbeRunner(path: i, config: pc, mark: mark, device: p.device)
+            probes.append(r)
+            try loop.add(r.socket.fd) { [unowned self, unowned r] _ in self.probeReplies(r) }
+        }
+    }
+
+    func probeReplies(_ r: ProbeRunner) {
+        let now = Clock.monotonicMs()
+        if let h = r.receive(now: now) {
+            decision.signal(path: r.path, .probe, h, reason: r.tracker.reason, now: now)
+            step(now: now)
+        }
+    }
+
+    func timer() {
+        let now = Clock.monotonicMs()
+        for r in probes {
+            // Replies already queued count first: a stalled loop must not read as a dead path.
+            if let h = r.receive(now: now) {
+                decision.signal(path: r.path, .probe, h, reason: r.tracker.reason, now: now)
+            }
+            if let h = r.tracker.tick(now: now) {
+                decision.signal(path: r.path, .probe, h, reason: r.tracker.reason, now: now)
+            }
+            r.sendIfDue(now: now)
+        }
+        step(now: now)
+    }
+
+    func armTimer() {
+        let now = Clock.monotonicMs()
+        var next = decision.nextDeadline(now: now) ?? now + 60_000
+        for r in probes { next = min(next, r.tracker.nextDeadline()) }
+        loop.arm(at: max(next, now))
+    }
+
+    // MARK: signals, reload, shutdown
+
+    func signal(_ sig: Int32) {
+        switch sig {
+        case SIGHUP: reload()
+        default:
+            Log.info("signal \(sig): stopping")
+            loop.stop()
+        }
+    }
+
+    func reload() {
+        let r: ConfigResult
+        do {
+            r = ConfigLoader.parse(try FileIO.readText(configPath), file: configPath)
+        } catch {
+            recordError("reload: \(error); keeping the running configuration")
+            return
+        }
+        for d in r.diagnostics { Log.warn("reload: \(d)") }
+        guard let c = r.config else {
+            recordError("reload: \(configPath) has errors; keeping the running configuration")
+            return
+        }
+        Log.info("reload: applying \(configPath)")
+        for p in probes { loop.remove(p.socket.fd) }
+        probes = []
+        config = c
+        decision = Decision(config: c)
+        switches = [Int](repeating: 0, count: c.groups.count)
+        lastSwitch = [SwitchEvent?](repeating: nil, count: c.groups.count)
+        let now = Clock.monotonicMs()
+        resync(now: now, why: "reload")
+        adoptFromKernel(now: now)
+        do { try startProbes() } catch { recordError("reload: probes: \(error)") }
+        step(now: now)
+    }
+
+    func shutdown() {
+        guard config.kernel.withdrawOnExit else {
+            Log.info("stopped; routes left in place (withdraw-on-exit off)")
+            return
+        }
+        let ops = reconcile(desired: KernelState(), actual: mirror)
+        do {
+            for e in try kernel.apply(ops) { Log.error(e.description) }
+        } catch {
+            Log.error("withdraw: \(error)")
+        }
+        Log.info("stopped; withdrew \(ops.count) kernel objects")
+    }
+
+    func startControl() throws(SystemError) {
+        let c = try ControlServer(path: config.control.socketPath)
+        c.handler = { [unowned self] req in self.answer(req) }
+        try loop.add(c.fd) { [unowned c] _ in c.acceptAll() }
+        control = c
+    }
+}

@@ -1,0 +1,60 @@
+import CHedge
+import HedgeCore
+
+extension Agent {
+    /// Control-socket requests: `status`, `status json`.
+    func answer(_ request: String) -> String {
+        let words = request.split(separator: " ").map(String.init)
+        switch words.first ?? "status" {
+        case "status", "show":
+            let s = snapshot()
+            return words.contains("json") ? StatusRender.json(s) : StatusRender.table(s)
+        default:
+            return "error: unknown request '\(request)' (try: status, status json)\n"
+        }
+    }
+
+    func snapshot() -> StatusSnapshot {
+        let now = Clock.monotonicMs()
+        var s = StatusSnapshot(version: HedgeVersion.string, routerID: config.routerID?.description,
+                               localAS: config.localAS, uptimeMs: now - startMono, nowWallMs: now + wallOffset)
+        for (i, p) in config.paths.enumerated() {
+            let st = decision.paths[i]
+            var ps = PathStatus(name: p.name, priority: p.priority, device: p.device,
+                                gateway: p.gateway?.description, health: st.health, reason: st.reason,
+                                forMs: st.since.map { now - $0 } ?? (now - startMono), flaps: st.flaps)
+            for sig in st.signals {
+                ps.signals.append(SignalStatus(kind: sig.kind.rawValue, health: sig.health, reason: sig.reason,
+                                               forMs: sig.since.map { now - $0 }))
+            }
+            if let r = probes.first(where: { $0.path == i }) {
+                let t = r.tracker
+                ps.probe = ProbeStatus(kind: r.config.kind.rawValue, target: r.config.target.description,
+                                       intervalMs: r.config.intervalMs, threshold: r.config.threshold,
+                                       sent: t.sent, received: t.received, lost: t.lost, rttUs: r.lastRTTUs)
+            }
+            s.paths.append(ps)
+        }
+        let gs = decision.groupStates(now: now)
+        for (gi, g) in config.groups.enumerated() {
+            let st = gs[gi]
+            var row = GroupStatus(name: g.name, active: st.active.map { config.paths[$0].name },
+                                  prefixes: g.prefixes.map { $0.description }, nexthopID: g.nexthopID,
+                                  holdDownMs: g.holdDownMs, switches: switches[gi], lastSwitch: lastSwitch[gi],
+                                  stranded: st.stranded)
+            for m in st.members {
+                row.members.append(MemberStatus(path: config.paths[m.path].name, suppressed: m.suppressed,
+                                                penalty: m.penalty,
+                                                holdDownRemainingMs: m.holdDownUntil.map { max(0, $0 - now) }))
+            }
+            s.groups.append(row)
+        }
+        s.kernel.nexthopObjects = useNexthops
+        s.kernel.protocolID = config.kernel.routeProtocol
+        s.kernel.changes = kernel.changesSent
+        s.kernel.resyncs = resyncs
+        s.kernel.errors = errors
+        s.kernel.lastError = lastError
+        return s
+    }
+}

@@ -1,0 +1,101 @@
+import CHedge
+
+/// The root-only unix control socket: one request line in, one response out, like birdc's.
+/// Mode 0600 keeps others out at connect; SO_PEERCRED is checked again on accept.
+public final class ControlServer {
+    public let fd: Int32
+    public let path: String
+    /// request line -> response text
+    public var handler: (String) -> String = { _ in "" }
+
+    public init(path: String) throws(SystemError) {
+        self.path = path
+        var addr = sockaddr_un()
+        guard path.utf8.count < MemoryLayout.size(ofValue: addr.sun_path) else {
+            throw SystemError("bind", errno: ENAMETOOLONG, object: path)
+        }
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
+        if fd < 0 { throw SystemError("socket(AF_UNIX)", object: path) }
+        makeParentDirectory(path)
+        unlink(path)   // a stale socket from a previous run
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            var p = path
+            p.withUTF8 { raw.copyBytes(from: $0) }
+        }
+        let oldMask = umask(0o177)
+        let r = hedge_bind(fd, &addr, socklen_t(MemoryLayout<sockaddr_un>.size))
+        umask(oldMask)
+        if r != 0 { let e = SystemError("bind", object: path); close(fd); throw e }
+        if listen(fd, 8) != 0 { let e = SystemError("listen", object: path); close(fd); throw e }
+    }
+
+    deinit {
+        close(fd)
+        unlink(path)
+    }
+
+    /// Serves every pending connection. Requests are one short line and answers are written with
+    /// a bounded blocking send, so a stuck client costs at most the timeout.
+    public func acceptAll() {
+        while true {
+            let c = hedge_accept(fd)
+            if c < 0 { return }
+            serve(c)
+            close(c)
+        }
+    }
+
+    private func serve(_ c: Int32) {
+        if hedge_peer_uid(c) != Int32(getuid()) && hedge_peer_uid(c) != 0 {
+            FileIO.writeAll(c, "error: permission denied\n")
+            return
+        }
+        _ = hedge_set_blocking_timeout(c, 500)
+        var buf = [UInt8](repeating: 0, count: 512)
+        var line: [UInt8] = []
+        while line.count < 512 {
+            let n = buf.withUnsafeMutableBytes { read(c, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            line.append(contentsOf: buf[0..<n])
+            if line.contains(10) { break }
+        }
+        let request = String(decoding: line.prefix { $0 != 10 && $0 != 13 }, as: UTF8.self)
+        FileIO.writeAll(c, handler(request))
+    }
+}
+
+func makeParentDirectory(_ path: String) {
+    guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")), slash != path.utf8.startIndex else { return }
+    let dir = String(path[..<slash])
+    _ = mkdir(dir, 0o700)
+}
+
+/// `hedge status`: connects, sends one line, returns everything the agent answered.
+public enum ControlClient {
+    public static func request(path: String, _ line: String) throws(SystemError) -> String {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
+        if fd < 0 { throw SystemError("socket(AF_UNIX)") }
+        defer { close(fd) }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            var p = path
+            p.withUTF8 { raw.copyBytes(from: $0.prefix(raw.count - 1)) }
+        }
+        if hedge_connect(fd, &addr, socklen_t(MemoryLayout<sockaddr_un>.size)) != 0 {
+            throw SystemError("connect", object: path)
+        }
+        _ = hedge_set_blocking_timeout(fd, 5000)
+        FileIO.writeAll(fd, line + "\n")
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 { throw SystemError("read", object: path) }
+            if n == 0 { break }
+            out.append(contentsOf: buf[0..<n])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

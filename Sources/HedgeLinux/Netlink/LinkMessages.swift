@@ -1,0 +1,64 @@
+import CHedge
+import HedgeCore
+
+/// A network device as the carrier signal sees it.
+public struct LinkInfo: Equatable, Sendable {
+    public var index: Int32
+    public var name: String
+    public var adminUp: Bool      // IFF_UP
+    public var lowerUp: Bool      // IFF_LOWER_UP: carrier
+    public var operState: UInt8   // IF_OPER_*
+    /// Usable for forwarding: administratively up with carrier, and not operationally down.
+    public var carrier: Bool { adminUp && lowerUp && operState != UInt8(IF_OPER_DOWN)
+                                 && operState != UInt8(IF_OPER_LOWERLAYERDOWN) }
+    public var operStateName: String {
+        switch Int(operState) {
+        case Int(IF_OPER_UP): return "up"
+        case Int(IF_OPER_DOWN): return "down"
+        case Int(IF_OPER_LOWERLAYERDOWN): return "lowerlayerdown"
+        case Int(IF_OPER_DORMANT): return "dormant"
+        case Int(IF_OPER_NOTPRESENT): return "notpresent"
+        case Int(IF_OPER_TESTING): return "testing"
+        default: return "unknown"
+        }
+    }
+}
+
+/// RTM_GETLINK dumps and RTM_NEWLINK/RTM_DELLINK events.
+enum LinkMessages {
+    static func buildDump(_ b: NetlinkBuilder, seq: UInt32) {
+        b.begin(type: UInt16(RTM_GETLINK), flags: NLM_F_REQUEST | NLM_F_DUMP, seq: seq, family: ifinfomsg())
+    }
+
+    static func parse(_ nlh: UnsafePointer<nlmsghdr>) -> LinkInfo? {
+        guard Int(nlh.pointee.nlmsg_len) >= MemoryLayout<nlmsghdr>.size + MemoryLayout<ifinfomsg>.size else { return nil }
+        let ifi = mnl_nlmsg_get_payload(nlh)!.loadUnaligned(as: ifinfomsg.self)
+        let a = NetlinkAttributes(nlh, headerSize: MemoryLayout<ifinfomsg>.size)
+        return LinkInfo(index: ifi.ifi_index, name: a.string(UInt16(IFLA_IFNAME)) ?? "",
+                        adminUp: ifi.ifi_flags & UInt32(IFF_UP) != 0,
+                        lowerUp: ifi.ifi_flags & UInt32(IFF_LOWER_UP.rawValue) != 0,
+                        operState: a.u8(UInt16(IFLA_OPERSTATE)) ?? UInt8(IF_OPER_UNKNOWN))
+    }
+
+    static func parseIndex(_ nlh: UnsafePointer<nlmsghdr>) -> Int32 {
+        mnl_nlmsg_get_payload(nlh)!.loadUnaligned(as: ifinfomsg.self).ifi_index
+    }
+}
+
+/// RTM_GETADDR: the addresses of each device (status shows a path's local address).
+enum AddressMessages {
+    static func buildDump(_ b: NetlinkBuilder, seq: UInt32) {
+        b.begin(type: UInt16(RTM_GETADDR), flags: NLM_F_REQUEST | NLM_F_DUMP, seq: seq, family: ifaddrmsg())
+    }
+
+    static func parse(_ nlh: UnsafePointer<nlmsghdr>) -> (Int32, IPPrefix)? {
+        guard Int(nlh.pointee.nlmsg_len) >= MemoryLayout<nlmsghdr>.size + MemoryLayout<ifaddrmsg>.size else { return nil }
+        let ifa = mnl_nlmsg_get_payload(nlh)!.loadUnaligned(as: ifaddrmsg.self)
+        let a = NetlinkAttributes(nlh, headerSize: MemoryLayout<ifaddrmsg>.size)
+        guard let addr = a.address(UInt16(IFA_LOCAL)) ?? a.address(UInt16(IFA_ADDRESS)),
+              let p = IPPrefix(address: addr, length: ifa.ifa_prefixlen) else { return nil }
+        // IPPrefix masks host bits; keep the address itself, which is what people look for.
+        _ = p
+        return (Int32(ifa.ifa_index), IPPrefix(address: addr, length: addr.isV4 ? 32 : 128)!)
+    }
+}

@@ -1,0 +1,78 @@
+import CHedge
+import HedgeCore
+
+/// Builds netlink messages attribute by attribute, the libmnl way, into one buffer that can hold a
+/// batch of messages (the per-route fallback sends all its replaces in one sendto).
+/// Every message hedge sends is made here; nothing builds bytes by hand elsewhere.
+public final class NetlinkBuilder {
+    public static let capacity = 1 << 16
+    let buffer: UnsafeMutableRawPointer
+    private(set) var used = 0
+    private var current: UnsafeMutablePointer<nlmsghdr>?
+
+    public init() {
+        buffer = UnsafeMutableRawPointer.allocate(byteCount: NetlinkBuilder.capacity, alignment: 8)
+        buffer.initializeMemory(as: UInt8.self, repeating: 0, count: NetlinkBuilder.capacity)
+    }
+    deinit { buffer.deallocate() }
+
+    public func reset() {
+        buffer.initializeMemory(as: UInt8.self, repeating: 0, count: used)
+        used = 0
+        current = nil
+    }
+
+    /// Room left for another message of about `bytes` (a batch flushes before it overflows).
+    public func hasRoom(_ bytes: Int) -> Bool { NetlinkBuilder.capacity - used >= bytes }
+
+    /// Starts a message; `family` is the fixed header that follows nlmsghdr (rtmsg, nhmsg, ...).
+    @discardableResult
+    public func begin<Header>(type: UInt16, flags: Int32, seq: UInt32, family: Header) -> UnsafeMutablePointer<nlmsghdr> {
+        finish()
+        let nlh = mnl_nlmsg_put_header(buffer + used)!
+        nlh.pointee.nlmsg_type = type
+        nlh.pointee.nlmsg_flags = UInt16(truncatingIfNeeded: flags)
+        nlh.pointee.nlmsg_seq = seq
+        let extra = mnl_nlmsg_put_extra_header(nlh, MemoryLayout<Header>.size)!
+        extra.storeBytes(of: family, as: Header.self)
+        current = nlh
+        return nlh
+    }
+
+    /// Closes the current message so that the next one starts after it.
+    public func finish() {
+        guard let nlh = current else { return }
+        used += Int(nlh.pointee.nlmsg_len)
+        current = nil
+    }
+
+    private var nlh: UnsafeMutablePointer<nlmsghdr> { current! }
+
+    public func put(_ type: UInt16, u8 v: UInt8) { mnl_attr_put_u8(nlh, type, v) }
+    public func put(_ type: UInt16, u16 v: UInt16) { mnl_attr_put_u16(nlh, type, v) }
+    public func put(_ type: UInt16, u32 v: UInt32) { mnl_attr_put_u32(nlh, type, v) }
+    public func put(_ type: UInt16, string: String) {
+        var s = string
+        s.withUTF8 { b in
+            var z = [UInt8](b); z.append(0)
+            z.withUnsafeBytes { mnl_attr_put(nlh, type, $0.count, $0.baseAddress) }
+        }
+    }
+    public func put(_ type: UInt16, bytes: [UInt8]) {
+        bytes.withUnsafeBytes { mnl_attr_put(nlh, type, $0.count, $0.baseAddress) }
+    }
+    /// An address attribute: 4 or 16 bytes in network order.
+    public func put(_ type: UInt16, address: IPAddress) { put(type, bytes: address.bytes) }
+
+    public func nest(_ type: UInt16, _ body: () -> Void) {
+        let start = mnl_attr_nest_start(nlh, type)
+        body()
+        mnl_attr_nest_end(nlh, start)
+    }
+
+    /// The finished messages: pointer and length for sendto.
+    public func bytes() -> (UnsafeRawPointer, Int) {
+        finish()
+        return (UnsafeRawPointer(buffer), used)
+    }
+}

@@ -1,0 +1,226 @@
+# shellcheck shell=bash
+# lab/netns.sh — namespace lab for hedge (source it; needs root, iproute2, nftables).
+#
+#   LAB=hl  (name prefix; several labs can run side by side with different prefixes)
+#
+#   ${LAB}-onprem  er0 192.168.10.1/30 ── edge onprem0 192.168.10.2/30   (ExpressRoute / MSEE stand-in)
+#                  vpn0 192.168.20.1/30 ── vpn onprem0 192.168.20.2/30    (VPN tunnel stand-in, plain veth)
+#                  lan0 (dummy) 172.16.0.1/32: on-prem LAN address, the stream's source
+#   ${LAB}-edge    azure0 10.255.1.1/30 ── azure edge0 10.255.1.2/30
+#   ${LAB}-vpn     azure0 10.255.2.1/30 ── azure vpn0  10.255.2.2/30
+#   ${LAB}-azure   vnet0 (dummy) 10.200.0.4/24: the VNet host
+#
+# Onprem has NO route to 10.200.0.0/16 after lab_up: installing it is the agent's job.
+# Functions: lab_up, lab_down, lab_fail_carrier, lab_restore_carrier, lab_fail_far, lab_restore_far,
+#            lab_exec NS cmd..., lab_ns NS, lab_wait_for SECONDS cmd..., lab_now_ms, lab_path_of,
+#            lab_stream_recv_start / lab_stream_recv_wait, lab_stream_send.
+# Every function returns non-zero on failure; none of them changes the caller's shell options.
+
+: "${LAB:=hl}"
+: "${LAB_RUN:=/run/hedge-lab/${LAB}}"         # scratch files of this lab (removed by lab_down)
+: "${LABSTREAM_BIN:=}"                          # set by the caller, or found below
+
+LAB_NAMESPACES=(onprem edge vpn azure)
+
+lab_ns() {   # lab_ns onprem -> hl-onprem (full names pass through)
+    case "$1" in
+        "${LAB}"-*) printf '%s\n' "$1" ;;
+        *) printf '%s-%s\n' "$LAB" "$1" ;;
+    esac
+}
+
+lab_exec() { # lab_exec NS cmd...
+    local ns; ns=$(lab_ns "$1"); shift
+    ip netns exec "$ns" "$@"
+}
+
+lab_now_ms() { local t; t=$(date +%s%N); printf '%s\n' $((t / 1000000)); }
+
+lab_log() { printf '[lab %s] %s\n' "$LAB" "$*" >&2; }
+
+# lab_wait_for SECONDS cmd... : polls cmd every 20 ms until it succeeds; fails after SECONDS.
+lab_wait_for() {
+    local limit=$1; shift
+    local end=$(( $(date +%s%N) + limit * 1000000000 ))
+    while ! "$@" >/dev/null 2>&1; do
+        [ "$(date +%s%N)" -lt "$end" ] || return 1
+        sleep 0.02
+    done
+}
+
+_lab_sysctls() { # namespace: forwarding on, rp_filter off everywhere
+    local ns=$1
+    ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1 \
+        net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 >/dev/null
+}
+
+_lab_up_body() {
+    set -euo pipefail
+    local n on ed vp az
+    on=$(lab_ns onprem); ed=$(lab_ns edge); vp=$(lab_ns vpn); az=$(lab_ns azure)
+    for n in "$on" "$ed" "$vp" "$az"; do
+        ip netns add "$n"
+        ip -n "$n" link set lo up
+        _lab_sysctls "$n"
+    done
+    # Links are created inside the namespaces, so two labs never collide on names in the root namespace.
+    ip -n "$on" link add er0 type veth peer name onprem0 netns "$ed"
+    ip -n "$on" link add vpn0 type veth peer name onprem0 netns "$vp"
+    ip -n "$ed" link add azure0 type veth peer name edge0 netns "$az"
+    ip -n "$vp" link add azure0 type veth peer name vpn0 netns "$az"
+    # "dummy" interfaces: the kernel may lack the dummy driver, so a veth pair whose peer stays local.
+    ip -n "$on" link add lan0 type veth peer name lan0p
+    ip -n "$az" link add vnet0 type veth peer name vnet0p
+    ip -n "$on" link set lan0p up
+    ip -n "$az" link set vnet0p up
+
+    ip -n "$on" addr add 192.168.10.1/30 dev er0
+    ip -n "$on" addr add 192.168.20.1/30 dev vpn0
+    ip -n "$on" addr add 172.16.0.1/32 dev lan0
+    ip -n "$ed" addr add 192.168.10.2/30 dev onprem0
+    ip -n "$ed" addr add 10.255.1.1/30 dev azure0
+    ip -n "$vp" addr add 192.168.20.2/30 dev onprem0
+    ip -n "$vp" addr add 10.255.2.1/30 dev azure0
+    ip -n "$az" addr add 10.255.1.2/30 dev edge0
+    ip -n "$az" addr add 10.255.2.2/30 dev vpn0
+    ip -n "$az" addr add 10.200.0.4/24 dev vnet0
+
+    for n in "$on:er0 vpn0 lan0" "$ed:onprem0 azure0" "$vp:onprem0 azure0" "$az:edge0 vpn0 vnet0"; do
+        local ns=${n%%:*} dev
+        for dev in ${n#*:}; do
+            ip -n "$ns" link set "$dev" up
+            ip netns exec "$ns" sysctl -qw "net.ipv4.conf.$dev.rp_filter=0" >/dev/null
+        done
+    done
+
+    # Edge and VPN: VNet toward Azure, on-prem LAN back toward onprem (their /30 is connected).
+    ip -n "$ed" route add 10.200.0.0/16 via 10.255.1.2 dev azure0
+    ip -n "$ed" route add 172.16.0.0/16 via 192.168.10.1 dev onprem0
+    ip -n "$vp" route add 10.200.0.0/16 via 10.255.2.2 dev azure0
+    ip -n "$vp" route add 172.16.0.0/16 via 192.168.20.1 dev onprem0
+    # Azure: each path's /30 back the way it came (probe replies), the LAN preferring ExpressRoute.
+    ip -n "$az" route add 192.168.10.0/30 via 10.255.1.1 dev edge0
+    ip -n "$az" route add 192.168.20.0/30 via 10.255.2.1 dev vpn0
+    ip -n "$az" route add 172.16.0.0/16 via 10.255.1.1 dev edge0 metric 10
+    ip -n "$az" route add 172.16.0.0/16 via 10.255.2.1 dev vpn0 metric 20
+
+    mkdir -p "$LAB_RUN"
+    # Resolve neighbours now so the first packet after a swap does not wait for ARP.
+    ip netns exec "$on" ping -c1 -W1 -q 192.168.10.2 >/dev/null
+    ip netns exec "$on" ping -c1 -W1 -q 192.168.20.2 >/dev/null
+}
+
+lab_up() {
+    lab_down >/dev/null 2>&1 || true
+    # The body runs in its own subshell with errexit; not as an `if` condition, where bash would
+    # silently ignore errexit inside it.
+    local rc=0
+    ( _lab_up_body ) &
+    wait $! || rc=$?
+    if [ "$rc" -ne 0 ]; then
+        lab_log "lab_up failed; tearing down"
+        lab_down
+        return 1
+    fi
+    lab_log "up: $(lab_ns onprem) $(lab_ns edge) $(lab_ns vpn) $(lab_ns azure)"
+}
+
+# Idempotent: kills whatever still runs inside the lab's namespaces, deletes them (their links and
+# nftables tables go with them), removes the lab's scratch directory.
+lab_down() {
+    local n ns pids
+    for n in "${LAB_NAMESPACES[@]}"; do
+        ns=$(lab_ns "$n")
+        ip netns list 2>/dev/null | grep -qw "^$ns" || continue
+        pids=$(ip netns pids "$ns" 2>/dev/null || true)
+        if [ -n "$pids" ]; then
+            # shellcheck disable=SC2086
+            kill $pids 2>/dev/null || true
+            local i
+            for i in $(seq 50); do
+                [ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && break
+                sleep 0.02
+            done
+            pids=$(ip netns pids "$ns" 2>/dev/null || true)
+            # shellcheck disable=SC2086
+            [ -z "$pids" ] || kill -9 $pids 2>/dev/null || true
+        fi
+        ip netns del "$ns" 2>/dev/null || true
+    done
+    case "$LAB_RUN" in /run/hedge-lab/*) rm -rf "$LAB_RUN" ;; esac
+    return 0
+}
+
+# Carrier failure: the edge side of er0's veth goes down; onprem's er0 sees NO-CARRIER.
+lab_fail_carrier()    { ip -n "$(lab_ns edge)" link set onprem0 down; }
+lab_restore_carrier() { ip -n "$(lab_ns edge)" link set onprem0 up; }
+
+# Far-end failure: the edge drops everything it would forward, receive or send; onprem's carrier
+# (and ARP) stay up, so only an end-to-end probe can see it.
+lab_fail_far() {
+    ip netns exec "$(lab_ns edge)" nft -f - <<'EOF'
+table inet labfail {
+    chain drop_forward { type filter hook forward priority -300; policy drop; }
+    chain drop_input { type filter hook input priority -300; policy drop; }
+    chain drop_output { type filter hook output priority -300; policy drop; }
+}
+EOF
+}
+lab_restore_far() {
+    ip netns exec "$(lab_ns edge)" nft delete table inet labfail 2>/dev/null || true
+}
+
+# Which path onprem's kernel uses for the stream right now: "expressroute", "vpn" or "none".
+lab_path_of() {
+    local r
+    r=$(ip -n "$(lab_ns onprem)" route get 10.200.0.4 from 172.16.0.1 2>/dev/null || true)
+    case "$r" in
+        *" dev er0 "*) echo expressroute ;;
+        *" dev vpn0 "*) echo vpn ;;
+        *) echo none ;;
+    esac
+}
+
+_lab_labstream() {
+    if [ -z "$LABSTREAM_BIN" ]; then
+        local here; here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+        for c in "$here/.build-lab/release/labstream" "$here/.build/release/labstream" \
+                 "$here/.build-lab/debug/labstream" "$here/.build/debug/labstream"; do
+            [ -x "$c" ] && { LABSTREAM_BIN=$c; break; }
+        done
+    fi
+    [ -x "$LABSTREAM_BIN" ] || { lab_log "labstream binary not found (set LABSTREAM_BIN)"; return 1; }
+}
+
+# lab_stream_recv_start NAME [recv options...]: receiver in azure, in the background; waits (≤5 s)
+# until it is bound. Its JSON goes to $LAB_RUN/NAME.json; its pid to $LAB_RUN/NAME.pid.
+lab_stream_recv_start() {
+    local name=$1; shift
+    _lab_labstream || return 1
+    mkdir -p "$LAB_RUN"
+    rm -f "$LAB_RUN/$name.ready" "$LAB_RUN/$name.json"
+    ip netns exec "$(lab_ns azure)" "$LABSTREAM_BIN" recv --bind 10.200.0.4:9000 \
+        --ready-file "$LAB_RUN/$name.ready" --json-out "$LAB_RUN/$name.json" "$@" \
+        2>>"$LAB_RUN/$name.err" &
+    echo $! >"$LAB_RUN/$name.pid"
+    lab_wait_for 5 test -e "$LAB_RUN/$name.ready" || { lab_log "receiver $name did not get ready"; return 1; }
+}
+
+# lab_stream_recv_wait NAME SECONDS: waits for the receiver to finish (SIGTERM after SECONDS), prints its JSON.
+lab_stream_recv_wait() {
+    local name=$1 limit=$2 pid
+    pid=$(cat "$LAB_RUN/$name.pid")
+    if ! lab_wait_for "$limit" test -e "$LAB_RUN/$name.json"; then
+        kill -TERM "$pid" 2>/dev/null || true
+        lab_wait_for 3 test -e "$LAB_RUN/$name.json" || { lab_log "receiver $name produced no result"; return 1; }
+    fi
+    wait "$pid" 2>/dev/null || true
+    cat "$LAB_RUN/$name.json"
+}
+
+# lab_stream_send [send options...]: onprem (source 172.16.0.1) → 10.200.0.4:9000, in the foreground;
+# prints the sender's JSON summary line.
+lab_stream_send() {
+    _lab_labstream || return 1
+    ip netns exec "$(lab_ns onprem)" "$LABSTREAM_BIN" send --to 10.200.0.4:9000 --from 172.16.0.1 "$@"
+}
