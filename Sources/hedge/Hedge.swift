@@ -14,9 +14,15 @@ default FILE: /etc/hedge/hedge.conf
 @main
 struct Hedge {
     static func main() {
-        var args: [String] = []
-        for i in 1..<Int(CommandLine.argc) { args.append(String(cString: CommandLine.unsafeArgv[i]!)) }
-        exit(run(args))
+        exit(run(arguments()))
+    }
+
+    /// argv without CommandLine (not in Embedded Swift): the kernel keeps it in /proc/self/cmdline.
+    static func arguments() -> [String] {
+        guard let text = try? FileIO.readText("/proc/self/cmdline") else { return [] }
+        var args = text.split(separator: "\0", omittingEmptySubsequences: false).map(String.init)
+        if args.last == "" { args.removeLast() }
+        return Array(args.dropFirst())
     }
 
     static func run(_ args: [String]) -> Int32 {

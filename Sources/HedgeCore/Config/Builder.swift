@@ -169,7 +169,7 @@ struct Builder {
         switch Values.duration(t.text) {
         case .ok(let ms): return Located(ms, loc(t))
         case .missingUnit:
-            error(loc(t), "\(what) \(t.quoted) needs a unit: ms, s, m or h (e.g. '\(t.text)ms')")
+            error(loc(t), "\(what) \(t.quoted) needs a unit: ms, s, m or h (e.g. '\(t.text)ms' or '\(t.text)s')")
         case .fraction:
             error(loc(t), "\(what) \(t.quoted) must be a whole number; use a smaller unit (e.g. ms)")
         case .unknownUnit(let u):

@@ -21,7 +21,8 @@ public enum ConfigLoader {
     public static func parse(_ text: String, file: String) -> ConfigResult {
         var diagnostics: [Diagnostic] = []
         let tokens = Lexer.tokenize(text, file: file, diagnostics: &diagnostics)
-        var parser = SyntaxParser(tokens: tokens, file: file)
+        var parser = SyntaxParser(tokens: tokens, file: file,
+                                  topLevelKeywords: Set(Keyword.top.map { $0.name }))
         let nodes = parser.parseFile()
         diagnostics += parser.diagnostics
         var builder = Builder(file: file)

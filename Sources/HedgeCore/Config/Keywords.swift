@@ -114,22 +114,27 @@ struct Keyword: Sendable {
 }
 
 enum Suggest {
-    /// Levenshtein distance over bytes.
+    /// Edit distance over bytes (optimal string alignment: insertions, deletions, substitutions
+    /// and transpositions of neighbours each cost 1).
     static func distance(_ a: String, _ b: String) -> Int {
         let x = Array(a.utf8), y = Array(b.utf8)
         if x.isEmpty { return y.count }
         if y.isEmpty { return x.count }
-        var prev = Array(0...y.count)
-        var cur = [Int](repeating: 0, count: y.count + 1)
+        let w = y.count + 1
+        var d = [Int](repeating: 0, count: (x.count + 1) * w)
+        for i in 0...x.count { d[i * w] = i }
+        for j in 0...y.count { d[j] = j }
         for i in 1...x.count {
-            cur[0] = i
             for j in 1...y.count {
                 let cost = x[i - 1] == y[j - 1] ? 0 : 1
-                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+                var v = min(d[(i - 1) * w + j] + 1, d[i * w + j - 1] + 1, d[(i - 1) * w + j - 1] + cost)
+                if i > 1 && j > 1 && x[i - 1] == y[j - 2] && x[i - 2] == y[j - 1] {
+                    v = min(v, d[(i - 2) * w + j - 2] + 1)
+                }
+                d[i * w + j] = v
             }
-            swap(&prev, &cur)
         }
-        return prev[y.count]
+        return d[x.count * w + y.count]
     }
 
     /// The closest candidate if it is close enough to be a likely typo.

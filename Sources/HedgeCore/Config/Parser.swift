@@ -6,7 +6,9 @@
 ///
 /// Errors are collected, never thrown: a statement without its `;` ends at the `}` or the end of the
 /// file that follows it; a stray `}` or a statement that does not start with a word is reported and
-/// skipped up to the next `;` or `}`; an unclosed block is reported at its `{`.
+/// skipped up to the next `;` or `}`; an unclosed block is reported at its `{`. A top-level keyword
+/// (`path`, `group`, ...) at the very start of a line inside a block is taken as the sign of a
+/// forgotten `}`: the open blocks are reported and closed, and parsing goes on at the top level.
 /// What the words mean is `Builder`'s business.
 
 struct Node: Sendable {
@@ -28,10 +30,14 @@ struct SyntaxParser {
     var tokens: [Token]
     var pos = 0
     var diagnostics: [Diagnostic] = []
+    /// Statements that only ever start at the top level; used to recover from a missing `}`.
+    var topLevelKeywords: Set<String>
+    /// The top-level keyword that revealed a missing `}`, while unwinding to the top level.
+    var unwindingAt: Token? = nil
     static let maxDepth = 16
 
-    init(tokens: [Token], file: String) {
-        self.tokens = tokens; self.file = file
+    init(tokens: [Token], file: String, topLevelKeywords: Set<String> = []) {
+        self.tokens = tokens; self.file = file; self.topLevelKeywords = topLevelKeywords
     }
 
     mutating func parseFile() -> [Node] {
@@ -81,7 +87,17 @@ struct SyntaxParser {
                 error(location(t), "expected a statement keyword, found string \(t.quoted)")
                 skipToStatementEnd()
             case .word:
+                if let open, startsTopLevelStatement(t) {
+                    unwindingAt = t
+                    error(location(open), "unterminated block: this '{' has no matching '}' before \(t.quoted) at line \(t.line)")
+                    return (nodes, nil)
+                }
                 if let node = parseStatement(depth: depth) { nodes.append(node) }
+                if let at = unwindingAt {
+                    guard let open else { unwindingAt = nil; continue }
+                    error(location(open), "unterminated block: this '{' has no matching '}' before \(at.quoted) at line \(at.line)")
+                    return (nodes, nil)
+                }
             }
         }
     }
@@ -98,6 +114,11 @@ struct SyntaxParser {
             default: _ = advance()
             }
         }
+    }
+
+    /// A top-level keyword at the very start of a line.
+    func startsTopLevelStatement(_ t: Token) -> Bool {
+        t.kind == .word && t.firstOnLine && t.column == 1 && topLevelKeywords.contains(t.text)
     }
 
     /// Skips a block whose `{` was just consumed, nested blocks included, up to its matching `}`.
@@ -118,7 +139,7 @@ struct SyntaxParser {
 
     mutating func parseStatement(depth: Int) -> Node? {
         var node = Node(keyword: advance(), args: [], body: nil, open: nil, terminator: nil)
-        while peek.isValue { node.args.append(advance()) }
+        while peek.isValue && !(depth > 0 && startsTopLevelStatement(peek)) { node.args.append(advance()) }
         switch peek.kind {
         case .semicolon:
             node.terminator = advance()
@@ -135,9 +156,10 @@ struct SyntaxParser {
             node.body = body
             node.terminator = close
             if close != nil && peek.kind == .semicolon { _ = advance() }   // tolerate `};`
-        case .closeBrace, .end:
+        case .closeBrace, .end, .word:
+            // (.word: a top-level keyword at the start of a line, see `parseBlock`.)
             error(location(after: node.endOfHead), "expected ';' after \(node.endOfHead.quoted)")
-        case .word, .string:
+        case .string:
             break   // unreachable: values were consumed above
         }
         return node

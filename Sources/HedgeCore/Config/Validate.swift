@@ -402,7 +402,8 @@ struct Validator {
                     if reported.contains(key) || er.announce.contains(where: { $0.value == v.value }) { continue }
                     if let cover = er.announce.first(where: { $0.value.contains(v.value) }) {
                         warning(v.at, "announce \(v.value) on path '\(backup.name.value)' is more specific than \(cover.value) on the primary path '\(er.name.value)'; Azure prefers the longer prefix, so traffic for it would come over '\(backup.name.value)' while '\(er.name.value)' is up")
-                    } else {
+                    } else if !er.announce.contains(where: { v.value.contains($0.value) }) {
+                        // (A shorter summary over the backup is the recommended practice: fine.)
                         warning(v.at, "announce \(v.value) on path '\(backup.name.value)' is not announced on the primary path '\(er.name.value)'; Azure would send traffic for it over '\(backup.name.value)' while '\(er.name.value)' is up")
                     }
                     reported.insert(key)

@@ -107,6 +107,16 @@ public struct KernelState: Sendable, Equatable {
         for (k, r) in routes where r.target == .nexthop(id) { routes[k] = nil }
     }
 
+    /// Carrier loss or admin down: the kernel silently drops the nexthop objects on the device (and
+    /// the routes using them); admin down also drops the plain routes through it.
+    public mutating func deviceFlushed(_ ifindex: Int32, adminDown: Bool) {
+        for (id, n) in nexthops where n.ifindex == ifindex { removeNexthop(id) }
+        guard adminDown else { return }
+        for (k, r) in routes {
+            if case .via(_, let i) = r.target, i == ifindex { routes[k] = nil }
+        }
+    }
+
     /// A device going away takes its routes and nexthops with it.
     public mutating func removeDevice(_ ifindex: Int32) {
         for (id, n) in nexthops where n.ifindex == ifindex { removeNexthop(id) }

@@ -65,10 +65,10 @@ public final class Agent {
         adoptFromKernel(now: now)
         try startProbes()
         try startControl()
-        try loop.add(events.fd) { [unowned self] _ in self.kernelEvents() }
-        loop.onSignal = { [unowned self] sig in self.signal(sig) }
-        loop.onTimer = { [unowned self] in self.timer() }
-        loop.beforeWait = { [unowned self] in self.armTimer() }
+        try loop.add(events.fd) { _ in self.kernelEvents() }
+        loop.onSignal = { sig in self.signal(sig) }
+        loop.onTimer = { self.timer() }
+        loop.beforeWait = { self.armTimer() }
         step(now: now)
     }
 
@@ -136,6 +136,10 @@ public final class Agent {
                 Log.debug("link \(l.name) index \(l.index) admin \(l.adminUp) lower \(l.lowerUp) oper \(l.operStateName)")
                 if let old = links[l.index], old.name != l.name { indexByName[old.name] = nil }
                 if indexByName[l.name] != l.index { needsReconcile = true }
+                if l.flushesNexthops && !(links[l.index]?.flushesNexthops ?? false) {
+                    mirror.deviceFlushed(l.index, adminDown: !l.adminUp)
+                    needsReconcile = true
+                }
                 links[l.index] = l; indexByName[l.name] = l.index
                 touched.insert(l.name)
             case .linkGone(let idx):
@@ -200,16 +204,17 @@ public final class Agent {
         needsReconcile = false
         if ops.isEmpty { return }
         for op in ops { Log.debug("kernel: \(op)") }
-        do {
-            let refused = try kernel.apply(ops)
-            for e in refused { recordError(e.description) }
-            if refused.isEmpty {
-                mirror = desired
-            } else {
-                mirror = try kernel.ownedState()
-            }
-        } catch {
+        let refused: [NetlinkError]
+        do { refused = try kernel.apply(ops) } catch {
             recordError("netlink: \(error)")
+            return
+        }
+        for e in refused { recordError(e.description) }
+        if refused.isEmpty {
+            mirror = desired
+        } else {
+            // Some of it did not take: learn what the kernel really holds.
+            do { mirror = try kernel.ownedState() } catch { recordError("re-dump: \(error)") }
         }
     }
 
@@ -228,7 +233,7 @@ public final class Agent {
             let mark = ProbePinning.table(base: config.kernel.probeTableBase, path: i)
             let r = try ProbeRunner(path: i, config: pc, mark: mark, device: p.device)
             probes.append(r)
-            try loop.add(r.socket.fd) { [unowned self, unowned r] _ in self.probeReplies(r) }
+            try loop.add(r.socket.fd) { _ in self.probeReplies(r) }
         }
     }
 
@@ -301,6 +306,7 @@ public final class Agent {
     }
 
     func shutdown() {
+        control = nil   // closes and unlinks the control socket
         guard config.kernel.withdrawOnExit else {
             Log.info("stopped; routes left in place (withdraw-on-exit off)")
             return
@@ -316,8 +322,8 @@ public final class Agent {
 
     func startControl() throws(SystemError) {
         let c = try ControlServer(path: config.control.socketPath)
-        c.handler = { [unowned self] req in self.answer(req) }
-        try loop.add(c.fd) { [unowned c] _ in c.acceptAll() }
+        c.handler = { req in self.answer(req) }
+        try loop.add(c.fd) { _ in c.acceptAll() }
         control = c
     }
 }

@@ -30,8 +30,8 @@ public final class EventLoop {
         _ = hedge_sigset_for(&set, &sigs, Int32(sigs.count))
         sigfd = signalfd(-1, &set, Int32(SFD_NONBLOCK | SFD_CLOEXEC))
         if sigfd < 0 { throw SystemError("signalfd") }
-        try add(timerfd) { [unowned self] _ in self.timerFired() }
-        try add(sigfd) { [unowned self] _ in self.signalArrived() }
+        try add(timerfd) { _ in self.timerFired() }
+        try add(sigfd) { _ in self.signalArrived() }
     }
 
     deinit {

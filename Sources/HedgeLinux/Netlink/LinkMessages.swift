@@ -7,10 +7,16 @@ public struct LinkInfo: Equatable, Sendable {
     public var name: String
     public var adminUp: Bool      // IFF_UP
     public var lowerUp: Bool      // IFF_LOWER_UP: carrier
+    public var running: Bool      // IFF_RUNNING
     public var operState: UInt8   // IF_OPER_*
     /// Usable for forwarding: administratively up with carrier, and not operationally down.
     public var carrier: Bool { adminUp && lowerUp && operState != UInt8(IF_OPER_DOWN)
                                  && operState != UInt8(IF_OPER_LOWERLAYERDOWN) }
+    /// The kernel flushes nexthop objects on a device in this state (nh_netdev_event: NETDEV_DOWN,
+    /// or NETDEV_CHANGE without IFF_RUNNING|IFF_LOWER_UP) together with the routes using them, and
+    /// sends no RTM_DELNEXTHOP for it: hedge must assume they are gone.
+    public var flushesNexthops: Bool { !adminUp || (!lowerUp && !running) }
+
     public var operStateName: String {
         switch Int(operState) {
         case Int(IF_OPER_UP): return "up"
@@ -37,6 +43,7 @@ enum LinkMessages {
         return LinkInfo(index: ifi.ifi_index, name: a.string(UInt16(IFLA_IFNAME)) ?? "",
                         adminUp: ifi.ifi_flags & UInt32(IFF_UP) != 0,
                         lowerUp: ifi.ifi_flags & UInt32(IFF_LOWER_UP.rawValue) != 0,
+                        running: ifi.ifi_flags & UInt32(IFF_RUNNING) != 0,
                         operState: a.u8(UInt16(IFLA_OPERSTATE)) ?? UInt8(IF_OPER_UNKNOWN))
     }
 
