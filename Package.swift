@@ -17,11 +17,13 @@ let package = Package(
         // libmnl + kernel uapi headers (rtnetlink, nexthop, if_link, xfrm, fib_rules) and the few
         // C inlines for macros Swift cannot import.
         .systemLibrary(name: "CHedge", path: "Sources/CHedge"),
+        // Corrections to the Embedded Swift runtime (empty in ordinary builds); see bridge_object.c.
+        .target(name: "CHedgeRuntime", cSettings: embedded ? [.define("HEDGE_EMBEDDED")] : []),
         // Pure logic: codecs, config, decision, rendering. No syscalls; time is a parameter.
         .target(name: "HedgeCore", swiftSettings: agentSettings),
         // The only layer that touches the OS: event loop, netlink, sockets, control socket.
         .target(name: "HedgeLinux", dependencies: ["HedgeCore", "CHedge"], swiftSettings: agentSettings),
-        .executableTarget(name: "hedge", dependencies: ["HedgeCore", "HedgeLinux", "CHedge"],
+        .executableTarget(name: "hedge", dependencies: ["HedgeCore", "HedgeLinux", "CHedge", "CHedgeRuntime"],
                           swiftSettings: agentSettings,
                           linkerSettings: [.linkedLibrary("mnl")]),
         // Lab tool (not part of the agent): 1 kHz UDP stream sender/receiver for the namespace labs.

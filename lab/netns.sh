@@ -64,10 +64,14 @@ _lab_up_body() {
         _lab_sysctls "$n"
     done
     # Links are created inside the namespaces, so two labs never collide on names in the root namespace.
-    ip -n "$on" link add er0 type veth peer name onprem0 netns "$ed"
-    ip -n "$on" link add vpn0 type veth peer name onprem0 netns "$vp"
-    ip -n "$ed" link add azure0 type veth peer name edge0 netns "$az"
-    ip -n "$vp" link add azure0 type veth peer name vpn0 netns "$az"
+    # Each veth end gets its own ifindex: when both ends of a pair share one (easy across namespaces),
+    # the kernel's linkwatch treats carrier changes as non-urgent and may hold them back for up to a
+    # second after any other link event on the machine (as it does for physical NICs), which would
+    # make the carrier scenario measure linkwatch instead of the agent.
+    ip -n "$on" link add er0 index 10 type veth peer name onprem0 index 11 netns "$ed"
+    ip -n "$on" link add vpn0 index 20 type veth peer name onprem0 index 21 netns "$vp"
+    ip -n "$ed" link add azure0 index 12 type veth peer name edge0 index 13 netns "$az"
+    ip -n "$vp" link add azure0 index 22 type veth peer name vpn0 index 23 netns "$az"
     # "dummy" interfaces: the kernel may lack the dummy driver, so a veth pair whose peer stays local.
     ip -n "$on" link add lan0 type veth peer name lan0p
     ip -n "$az" link add vnet0 type veth peer name vnet0p

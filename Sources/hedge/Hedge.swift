@@ -1,6 +1,7 @@
 import CHedge
 import HedgeCore
 import HedgeLinux
+import CHedgeRuntime
 
 let usage = """
 usage: hedge run    [-c FILE] [-v]          run the agent (foreground; SIGHUP reloads, SIGTERM stops)
@@ -14,14 +15,21 @@ default FILE: /etc/hedge/hedge.conf
 @main
 struct Hedge {
     static func main() {
+        _ = hedge_runtime_fixes()   // keeps the runtime corrections linked in
         exit(run(arguments()))
     }
 
     /// argv without CommandLine (not in Embedded Swift): the kernel keeps it in /proc/self/cmdline.
     static func arguments() -> [String] {
-        guard let text = try? FileIO.readText("/proc/self/cmdline") else { return [] }
-        var args = text.split(separator: "\0", omittingEmptySubsequences: false).map(String.init)
-        if args.last == "" { args.removeLast() }
+        let bytes: [UInt8]
+        do { bytes = try FileIO.readBytes("/proc/self/cmdline") } catch { return [] }
+        var args: [String] = []
+        var current: [UInt8] = []
+        for b in bytes {
+            if b != 0 { current.append(b); continue }
+            args.append(String(decoding: current, as: UTF8.self))
+            current.removeAll()
+        }
         return Array(args.dropFirst())
     }
 

@@ -42,10 +42,13 @@ extension Agent {
                                   prefixes: g.prefixes.map { $0.description }, nexthopID: g.nexthopID,
                                   holdDownMs: g.holdDownMs, switches: switches[gi], lastSwitch: lastSwitch[gi],
                                   stranded: st.stranded)
+            // Members come best first: a hold-down only matters for those better than the active one.
+            var better = st.active != nil
             for m in st.members {
+                if m.path == st.active { better = false }
                 row.members.append(MemberStatus(path: config.paths[m.path].name, suppressed: m.suppressed,
                                                 penalty: m.penalty,
-                                                holdDownRemainingMs: m.holdDownUntil.map { max(0, $0 - now) }))
+                                                holdDownRemainingMs: better ? m.holdDownUntil.map { max(0, $0 - now) } : nil))
             }
             s.groups.append(row)
         }

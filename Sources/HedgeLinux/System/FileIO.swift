@@ -3,6 +3,10 @@ import CHedge
 public enum FileIO {
     /// The whole file as UTF-8 text (config files are small).
     public static func readText(_ path: String) throws(SystemError) -> String {
+        String(decoding: try readBytes(path), as: UTF8.self)
+    }
+
+    public static func readBytes(_ path: String) throws(SystemError) -> [UInt8] {
         let fd = hedge_open(path, O_RDONLY | O_CLOEXEC, 0)
         if fd < 0 { throw SystemError("open", object: path) }
         defer { close(fd) }
@@ -14,7 +18,7 @@ public enum FileIO {
             if n == 0 { break }
             bytes.append(contentsOf: chunk[0..<n])
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 
     /// Writes all of `s` to `fd`, across short writes.
