@@ -1,8 +1,8 @@
 #ifndef HEDGE_SHIM_H
 #define HEDGE_SHIM_H
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
+// No _GNU_SOURCE: it renames fields of libc structs (fd_set's fds_bits), and Foundation's modules,
+// built without it, then clash with ours in any target that imports both (the tests). The few GNU
+// functions hedge needs are declared below instead.
 // The C surface hedge uses: libc, libmnl, libnl-3 (headers; see README "libnl-3"), kernel uapi.
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +37,14 @@
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
 
+// GNU extensions, declared here rather than through _GNU_SOURCE (see the top).
+extern int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
+extern int setns(int fd, int nstype);
+#ifndef CLONE_NEWNET
+#define CLONE_NEWNET 0x40000000
+#endif
+struct hedge_ucred { pid_t pid; uid_t uid; gid_t gid; };   // struct ucred of <sys/socket.h>
+
 // Macros and thread-locals Swift cannot import, as tiny inlines.
 static inline int hedge_open(const char *p, int flags, unsigned mode) { return open(p, flags, mode); }
 // _GNU_SOURCE turns sockaddr arguments into transparent unions Swift cannot pass: plain wrappers.
@@ -58,6 +66,7 @@ static inline int hedge_set_blocking_timeout(int fd, int ms) {
     return setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
 static inline int hedge_setns_net(int fd) { return setns(fd, CLONE_NEWNET); }
+static inline void hedge_ignore_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }
 static inline int hedge_errno(void) { return errno; }
 static inline void hedge_set_errno(int e) { errno = e; }
 static inline struct nlmsghdr *hedge_mnl_nlmsg_next(const struct nlmsghdr *n, int *len) {
@@ -87,7 +96,7 @@ static inline int hedge_wifexited(int s) { return WIFEXITED(s); }
 static inline int hedge_wexitstatus(int s) { return WEXITSTATUS(s); }
 // ucred of a unix-socket peer: the control socket serves root only.
 static inline int hedge_peer_uid(int fd) {
-    struct ucred c; socklen_t l = sizeof c;
+    struct hedge_ucred c; socklen_t l = sizeof c;
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c, &l) != 0) return -1;
     return (int)c.uid;
 }

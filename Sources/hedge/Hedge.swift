@@ -16,6 +16,8 @@ default FILE: /etc/hedge/hedge.conf
 struct Hedge {
     static func main() {
         _ = hedge_runtime_fixes()   // keeps the runtime corrections linked in
+        // A peer that goes away mid-write is an error to report, not a reason to die.
+        hedge_ignore_sigpipe()
         exit(run(arguments()))
     }
 
@@ -74,13 +76,19 @@ struct Hedge {
         return ConfigLoader.parse(text, file: path)
     }
 
-    static func check(_ path: String) -> Int32 {
-        guard let r = load(path) else { return 1 }
+    /// The configuration, with every diagnostic printed; nil (after a summary) if it has errors.
+    static func loadValid(_ path: String) -> (HedgeConfig, ConfigResult)? {
+        guard let r = load(path) else { return nil }
         for d in r.diagnostics { writeErr(d.description) }
         guard let c = r.config else {
             writeErr("\(path): \(r.errors.count) error(s), \(r.warnings.count) warning(s); nothing applied")
-            return 1
+            return nil
         }
+        return (c, r)
+    }
+
+    static func check(_ path: String) -> Int32 {
+        guard let (c, r) = loadValid(path) else { return 1 }
         var prefixes = 0
         for g in c.groups { prefixes += g.prefixes.count }
         writeOut("\(path): OK: \(c.paths.count) paths, \(c.groups.count) groups, \(prefixes) prefixes"
@@ -89,12 +97,7 @@ struct Hedge {
     }
 
     static func runAgent(_ path: String) -> Int32 {
-        guard let r = load(path) else { return 1 }
-        for d in r.diagnostics { writeErr(d.description) }
-        guard let c = r.config else {
-            writeErr("hedge: \(path) has errors; nothing applied")
-            return 1
-        }
+        guard let (c, _) = loadValid(path) else { return 1 }
         do {
             return try Agent(configPath: path, config: c).run()
         } catch {

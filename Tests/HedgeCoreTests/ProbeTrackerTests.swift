@@ -171,3 +171,20 @@ final class ProbeTrackerTests: XCTestCase {
         XCTAssertEqual(t.sent, t.received + t.lost + t.inFlight)
     }
 }
+
+final class ProbeTrackerStallTests: XCTestCase {
+    /// A stalled event loop sends nothing; silence it did not ask for is no evidence of failure.
+    func testSilenceWithoutSendsIsNotAFailure() {
+        var t = ProbeTracker(intervalMs: 10, threshold: 3, recover: 1)
+        XCTAssertEqual(t.nextSend(now: 0), 0)
+        XCTAssertEqual(t.received(sequence: 0, now: 1), .up)
+        // The loop stalls for 500 ms: no probe goes out.
+        XCTAssertNil(t.tick(now: 501))
+        XCTAssertEqual(t.health, .up)
+        // Probes resume and go unanswered: down once `threshold` of them are out and the time is up.
+        XCTAssertNotNil(t.nextSend(now: 501)); XCTAssertNil(t.tick(now: 501))
+        XCTAssertNotNil(t.nextSend(now: 511)); XCTAssertNil(t.tick(now: 511))
+        XCTAssertNotNil(t.nextSend(now: 521))
+        XCTAssertEqual(t.tick(now: 521), .down)
+    }
+}

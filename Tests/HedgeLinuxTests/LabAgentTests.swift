@@ -133,6 +133,23 @@ final class LabAgentTests: XCTestCase {
         XCTAssertFalse(lab.onprem("ip rule").contains("proto 88"))
     }
 
+    /// A client that connects to the control socket and says nothing must not stall the event loop
+    /// (probes run on it: a stall longer than the detection time would look like a dead path).
+    func testIdleControlClientDoesNotStallTheAgent() throws {
+        let lab = Lab("ti")
+        lab.writeConfig()
+        lab.startHedge()
+        XCTAssertTrue(lab.waitSteady(), lab.log)
+        let idle = Process()
+        idle.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        idle.arguments = ["-c", "import socket,time\nss=[]\nfor i in range(20):\n s=socket.socket(socket.AF_UNIX); s.connect('\(lab.socketPath)'); ss.append(s)\ntime.sleep(2)"]
+        try idle.run()
+        usleep(1_000_000)
+        XCTAssertEqual(lab.group()["switches"] as? Int, 1, "no failover while idle clients hang on:\n\(lab.log)")
+        XCTAssertEqual(lab.path("expressroute")["flaps"] as? Int, 0, lab.log)
+        idle.waitUntilExit()
+    }
+
     func testStatusTableReadsLikeBirdc() throws {
         let lab = Lab("ts")
         lab.writeConfig()

@@ -33,6 +33,9 @@ public struct ProbeTracker: Sendable {
     public private(set) var streak: Int = 0
     public private(set) var lastReplyAt: Millis?
     public private(set) var firstSendAt: Millis?
+    /// Probes sent since the last accepted reply. Silence counts only when probes went out: an event
+    /// loop that stalled (and sent nothing) must not read as a dead path.
+    public private(set) var sentSinceReply: Int = 0
 
     private struct Slot: Sendable {
         var seq: UInt16 = 0
@@ -87,6 +90,7 @@ public struct ProbeTracker: Sendable {
         // Keep `unresolved` within the ring.
         if Int(nextSeq &- unresolved) > ring.count { unresolved = nextSeq &- UInt16(ring.count) }
         sent += 1
+        sentSinceReply += 1
         if firstSendAt == nil { firstSendAt = now }
         if let due = nextSendAt, now - due < intervalMs { nextSendAt = due + intervalMs }
         else { nextSendAt = now + intervalMs }
@@ -111,6 +115,7 @@ public struct ProbeTracker: Sendable {
         received += 1
         lastRTTMs = max(now - slot.sentAt, 0)
         lastReplyAt = now
+        sentSinceReply = 0
         if let last = lastReplySeq, sequence == last &+ 1 { streak += 1 } else { streak = 1 }
         lastReplySeq = sequence
         advanceUnresolved()
@@ -125,7 +130,7 @@ public struct ProbeTracker: Sendable {
     /// Detection (and loss accounting) at `now`. Returns `.down` when the path just went down.
     public mutating func tick(now: Millis) -> Health? {
         resolveLosses(now: now)
-        guard health != .down, let d = detectionDeadline, now >= d else { return nil }
+        guard health != .down, let d = detectionDeadline, now >= d, sentSinceReply >= threshold else { return nil }
         health = .down
         streak = 0
         reason = lastReplyAt == nil

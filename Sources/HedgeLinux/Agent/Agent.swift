@@ -252,10 +252,11 @@ public final class Agent {
             if let h = r.receive(now: now) {
                 decision.signal(path: r.path, .probe, h, reason: r.tracker.reason, now: now)
             }
+            // Send before judging: the probe due now is one of the `threshold` that must go unanswered.
+            r.sendIfDue(now: now)
             if let h = r.tracker.tick(now: now) {
                 decision.signal(path: r.path, .probe, h, reason: r.tracker.reason, now: now)
             }
-            r.sendIfDue(now: now)
         }
         step(now: now)
     }
@@ -306,7 +307,8 @@ public final class Agent {
     }
 
     func shutdown() {
-        control = nil   // closes and unlinks the control socket
+        control?.shutdown()
+        control = nil
         guard config.kernel.withdrawOnExit else {
             Log.info("stopped; routes left in place (withdraw-on-exit off)")
             return
@@ -323,7 +325,7 @@ public final class Agent {
     func startControl() throws(SystemError) {
         let c = try ControlServer(path: config.control.socketPath)
         c.handler = { req in self.answer(req) }
-        try loop.add(c.fd) { _ in c.acceptAll() }
+        try c.attach(to: loop)
         control = c
     }
 }

@@ -30,38 +30,65 @@ public final class ControlServer {
         if listen(fd, 8) != 0 { let e = SystemError("listen", object: path); close(fd); throw e }
     }
 
-    deinit {
+    /// Stops serving: the socket file goes away with it (a stale one would refuse the next agent's
+    /// clients with "connection refused" rather than "no such file").
+    public func shutdown() {
+        for c in order { loop?.remove(c); close(c) }
+        pending = [:]
+        order = []
+        loop?.remove(fd)
+        loop = nil
         close(fd)
         unlink(path)
     }
 
-    /// Serves every pending connection. Requests are one short line and answers are written with
-    /// a bounded blocking send, so a stuck client costs at most the timeout.
-    public func acceptAll() {
+    /// Requests being read, by client fd. Nothing here blocks: a client that connects and says
+    /// nothing must not stall the event loop (probes and timers run on it).
+    private var pending: [Int32: [UInt8]] = [:]
+    private var order: [Int32] = []   // pending clients, oldest first
+    private var loop: EventLoop?
+
+    /// Serves on `loop`: accepts here, reads each client when it is readable.
+    public func attach(to loop: EventLoop) throws(SystemError) {
+        self.loop = loop
+        try loop.add(fd) { _ in self.acceptAll() }
+    }
+
+    func acceptAll() {
         while true {
             let c = hedge_accept(fd)
             if c < 0 { return }
-            serve(c)
-            close(c)
+            if hedge_peer_uid(c) != Int32(getuid()) && hedge_peer_uid(c) != 0 {
+                FileIO.writeAll(c, "error: permission denied\n")
+                close(c)
+                continue
+            }
+            if let oldest = order.first, order.count >= 16 { finish(oldest); close(oldest) }   // the longest-idle makes room
+            pending[c] = []
+            order.append(c)
+            do { try loop?.add(c) { _ in self.readable(c) } } catch { pending[c] = nil; close(c) }
         }
     }
 
-    private func serve(_ c: Int32) {
-        if hedge_peer_uid(c) != Int32(getuid()) && hedge_peer_uid(c) != 0 {
-            FileIO.writeAll(c, "error: permission denied\n")
-            return
-        }
-        _ = hedge_set_blocking_timeout(c, 500)
+    private func readable(_ c: Int32) {
         var buf = [UInt8](repeating: 0, count: 512)
-        var line: [UInt8] = []
-        while line.count < 512 {
-            let n = buf.withUnsafeMutableBytes { read(c, $0.baseAddress, $0.count) }
-            if n <= 0 { break }
-            line.append(contentsOf: buf[0..<n])
-            if line.contains(10) { break }
-        }
+        let n = buf.withUnsafeMutableBytes { read(c, $0.baseAddress, $0.count) }
+        if n < 0 && (hedge_errno() == EAGAIN || hedge_errno() == EINTR) { return }
+        var line = pending[c] ?? []
+        if n > 0 { line.append(contentsOf: buf[0..<n]) }
+        if n > 0 && !line.contains(10) && line.count < 512 { pending[c] = line; return }
+        finish(c)
+        guard n > 0 || !line.isEmpty else { return }
         let request = String(decoding: line.prefix { $0 != 10 && $0 != 13 }, as: UTF8.self)
-        FileIO.writeAll(c, handler(request))
+        // Answers are small (a few KiB) against a unix socket's send buffer (~200 KiB): one write.
+        FileIO.writeAll(c, handler(request), nonBlocking: true)
+        close(c)
+    }
+
+    private func finish(_ c: Int32) {
+        loop?.remove(c)
+        pending[c] = nil
+        order.removeAll { $0 == c }
     }
 }
 

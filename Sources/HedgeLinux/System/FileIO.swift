@@ -21,13 +21,17 @@ public enum FileIO {
         return bytes
     }
 
-    /// Writes all of `s` to `fd`, across short writes.
-    public static func writeAll(_ fd: Int32, _ s: String) {
+    /// Writes all of `s` to `fd`, across short writes; with `nonBlocking`, stops where the
+    /// descriptor would block instead of waiting.
+    public static func writeAll(_ fd: Int32, _ s: String, nonBlocking: Bool = false) {
         var s = s
         s.withUTF8 { buf in
             var off = 0
             while off < buf.count {
-                let n = retryingEINTR { write(fd, buf.baseAddress! + off, buf.count - off) }
+                let n = retryingEINTR {
+                    nonBlocking ? send(fd, buf.baseAddress! + off, buf.count - off, Int32(MSG_DONTWAIT | MSG_NOSIGNAL))
+                                : write(fd, buf.baseAddress! + off, buf.count - off)
+                }
                 if n <= 0 { return }
                 off += n
             }
