@@ -17,6 +17,9 @@ let package = Package(
         // libmnl + kernel uapi headers (rtnetlink, nexthop, if_link, xfrm, fib_rules) and the few
         // C inlines for macros Swift cannot import.
         .systemLibrary(name: "CHedge", path: "Sources/CHedge"),
+        // libnl-3 (route, xfrm): an independent netlink decoder the tests check hedge against.
+        // pkg-config is fine here: this module is never part of a cross build.
+        .systemLibrary(name: "CLibnl", path: "Sources/CLibnl", pkgConfig: "libnl-xfrm-3.0"),
         // Corrections to the Embedded Swift runtime (empty in ordinary builds); see bridge_object.c.
         .target(name: "CHedgeRuntime", cSettings: embedded ? [.define("HEDGE_EMBEDDED")] : []),
         // Pure logic: codecs, config, decision, rendering. No syscalls; time is a parameter.
@@ -29,6 +32,6 @@ let package = Package(
         // Lab tool (not part of the agent): 1 kHz UDP stream sender/receiver for the namespace labs.
         .executableTarget(name: "labstream"),
         .testTarget(name: "HedgeCoreTests", dependencies: ["HedgeCore"]),
-        .testTarget(name: "HedgeLinuxTests", dependencies: ["HedgeCore", "HedgeLinux", "CHedge"]),
+        .testTarget(name: "HedgeLinuxTests", dependencies: ["HedgeCore", "HedgeLinux", "CHedge", "CLibnl"]),
     ]
 )
