@@ -150,6 +150,28 @@ final class LabAgentTests: XCTestCase {
         idle.waitUntilExit()
     }
 
+    /// The UDP echo probe (RFC 862) against a responder in the VNet, instead of ICMP.
+    func testUDPEchoProbeDetectsAFarEndFailure() throws {
+        let lab = Lab("tu")
+        lab.writeConfig()
+        let conf = try String(contentsOfFile: lab.configPath, encoding: .utf8)
+            .replacingOccurrences(of: "probe icmp 10.200.0.4", with: "probe udp 10.200.0.4 port 7")
+        try conf.write(toFile: lab.configPath, atomically: true, encoding: .utf8)
+        let echo = Process()
+        echo.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        echo.arguments = ["netns", "exec", "tu-azure", "python3", "-c",
+                          "import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.bind(('10.200.0.4',7))\nwhile True:\n d,a=s.recvfrom(2048); s.sendto(d,a)"]
+        try echo.run()
+        defer { echo.terminate(); echo.waitUntilExit() }
+        lab.startHedge()
+        XCTAssertTrue(lab.waitSteady(), lab.log)
+        XCTAssertEqual((lab.path("vpn")["probe"] as? [String: Any])?["kind"] as? String, "udp")
+        lab.bash("lab_fail_far")
+        XCTAssertTrue(waitFor(3) { lab.kernelPath == "vpn" }, lab.log)
+        let last = lab.group()["last_switch"] as? [String: Any] ?? [:]
+        XCTAssertTrue((last["reason"] as? String ?? "").contains("probe"), "\(last)")
+    }
+
     func testStatusTableReadsLikeBirdc() throws {
         let lab = Lab("ts")
         lab.writeConfig()

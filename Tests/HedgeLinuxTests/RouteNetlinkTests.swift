@@ -48,6 +48,16 @@ final class RouteNetlinkTests: XCTestCase {
         XCTAssertTrue(ns.ip("route show proto 88").contains("10.200.0.0/16 nhid 4800 via 192.0.2.2 dev a0"))
     }
 
+    func testLinksAndAddressesDump() throws {
+        let k = try RouteNetlink(protocolID: 88)
+        let links = try k.links()
+        let a0 = try XCTUnwrap(links.first { $0.name == "a0" })
+        XCTAssertTrue(a0.adminUp && a0.lowerUp && a0.carrier)
+        let addrs = try k.addresses()
+        XCTAssertTrue(addrs.contains { $0.0 == a0.index && $0.1 == IPAddress("192.0.2.1") }, "\(addrs)")
+        XCTAssertTrue(addrs.contains { $0.0 == a0.index && $0.1 == IPAddress("2001:db8:a::1") }, "\(addrs)")
+    }
+
     func testOneNexthopReplaceMovesEveryRoute() throws {
         let k = try RouteNetlink(protocolID: 88)
         _ = try k.apply(reconcile(desired: desired(via: "a0", gateway: "192.0.2.2", count: 50), actual: KernelState()))

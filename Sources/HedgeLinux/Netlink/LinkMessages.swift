@@ -58,14 +58,12 @@ enum AddressMessages {
         b.begin(type: UInt16(RTM_GETADDR), flags: NLM_F_REQUEST | NLM_F_DUMP, seq: seq, family: ifaddrmsg())
     }
 
-    static func parse(_ nlh: UnsafePointer<nlmsghdr>) -> (Int32, IPPrefix)? {
+    /// (ifindex, the device's own address): IFA_LOCAL, or IFA_ADDRESS where there is no peer.
+    static func parse(_ nlh: UnsafePointer<nlmsghdr>) -> (Int32, IPAddress)? {
         guard Int(nlh.pointee.nlmsg_len) >= MemoryLayout<nlmsghdr>.size + MemoryLayout<ifaddrmsg>.size else { return nil }
         let ifa = mnl_nlmsg_get_payload(nlh)!.loadUnaligned(as: ifaddrmsg.self)
         let a = NetlinkAttributes(nlh, headerSize: MemoryLayout<ifaddrmsg>.size)
-        guard let addr = a.address(UInt16(IFA_LOCAL)) ?? a.address(UInt16(IFA_ADDRESS)),
-              let p = IPPrefix(address: addr, length: ifa.ifa_prefixlen) else { return nil }
-        // IPPrefix masks host bits; keep the address itself, which is what people look for.
-        _ = p
-        return (Int32(ifa.ifa_index), IPPrefix(address: addr, length: addr.isV4 ? 32 : 128)!)
+        guard let addr = a.address(UInt16(IFA_LOCAL)) ?? a.address(UInt16(IFA_ADDRESS)) else { return nil }
+        return (Int32(ifa.ifa_index), addr)
     }
 }

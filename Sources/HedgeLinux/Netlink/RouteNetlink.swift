@@ -45,7 +45,7 @@ public final class RouteNetlink {
     public func addresses() throws(NetlinkError) -> [(Int32, IPAddress)] {
         var out: [(Int32, IPAddress)] = []
         try dump("RTM_GETADDR", { AddressMessages.buildDump(builder, seq: $0) }) { nlh in
-            if let (i, p) = AddressMessages.parse(nlh) { out.append((i, p.address)) }
+            if let a = AddressMessages.parse(nlh) { out.append(a) }
         }
         return out
     }
