@@ -67,6 +67,22 @@ static inline int hedge_set_blocking_timeout(int fd, int ms) {
 }
 static inline int hedge_setns_net(int fd) { return setns(fd, CLONE_NEWNET); }
 static inline void hedge_ignore_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }
+// recvmsg with the received TTL (IP_RECVTTL) and the source address: BFD checks TTL 255 (GTSM).
+static inline ssize_t hedge_recv_ttl(int fd, void *buf, size_t len, int *ttl, struct sockaddr_in *from) {
+    char control[64];
+    struct iovec iov = { buf, len };
+    struct msghdr m = { 0 };
+    m.msg_name = from; m.msg_namelen = sizeof *from;
+    m.msg_iov = &iov; m.msg_iovlen = 1;
+    m.msg_control = control; m.msg_controllen = sizeof control;
+    ssize_t n = recvmsg(fd, &m, MSG_DONTWAIT);
+    *ttl = -1;
+    if (n < 0) return n;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) *ttl = *(int *)CMSG_DATA(c);
+    return n;
+}
+static inline int hedge_getrandom(void *buf, size_t len) { return (int)getentropy(buf, len); }
 static inline int hedge_errno(void) { return errno; }
 static inline void hedge_set_errno(int e) { errno = e; }
 static inline struct nlmsghdr *hedge_mnl_nlmsg_next(const struct nlmsghdr *n, int *len) {

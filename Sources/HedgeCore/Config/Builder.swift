@@ -227,6 +227,20 @@ struct Builder {
         draft.azure = az
     }
 
+    mutating func buildBFD(_ node: Node) -> DraftBFD {
+        var b = DraftBFD(at: loc(node.keyword), neighbor: address(node.args[0], "BFD neighbor"))
+        for s in statements(node.body ?? [], in: .bfd, owner: "bfd") {
+            let v = s.args[0]
+            switch s.keyword.text {
+            case "interval": b.interval = duration(v, "interval")
+            case "min-rx": b.minRx = duration(v, "min-rx")
+            case "multiplier": b.multiplier = number(v, "multiplier")
+            default: break
+            }
+        }
+        return b
+    }
+
     mutating func buildPath(_ node: Node) {
         var p = DraftPath(at: loc(node.keyword), name: name(node.args[0], "path"))
         for s in statements(node.body ?? [], in: .path, owner: "path '\(p.name.value)'") {
@@ -240,6 +254,7 @@ struct Builder {
             case "carrier": if let b = onOff(a[0], "carrier") { p.carrier = b }
             case "announce": for t in a { if let x = prefix(t) { p.announce.append(x) } }
             case "probe": p.probe = buildProbe(s)
+            case "bfd": p.bfd = buildBFD(s)
             default: break
             }
         }

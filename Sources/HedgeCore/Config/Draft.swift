@@ -36,6 +36,15 @@ struct DraftPath {
     var carrier = true
     var announce: [Located<IPPrefix>] = []
     var probe: DraftProbe?
+    var bfd: DraftBFD?
+}
+
+struct DraftBFD {
+    var at: SourceLocation
+    var neighbor: Located<IPAddress>?
+    var interval: Located<Millis>?
+    var minRx: Located<Millis>?
+    var multiplier: Located<UInt64>?
 }
 
 struct DraftProbe {

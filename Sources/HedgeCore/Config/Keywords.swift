@@ -2,7 +2,7 @@
 /// repeat. `Builder` checks every statement against this table before it looks at the values.
 
 enum BlockKind: Equatable, Sendable {
-    case top, azure, path, probe, group, damping, kernel, control
+    case top, azure, path, probe, bfd, group, damping, kernel, control
 
     var name: String {
         switch self {
@@ -10,6 +10,7 @@ enum BlockKind: Equatable, Sendable {
         case .azure: return "azure"
         case .path: return "path"
         case .probe: return "probe"
+        case .bfd: return "bfd"
         case .group: return "group"
         case .damping: return "damping"
         case .kernel: return "kernel"
@@ -17,7 +18,7 @@ enum BlockKind: Equatable, Sendable {
         }
     }
 
-    static let all: [BlockKind] = [.top, .azure, .path, .probe, .group, .damping, .kernel, .control]
+    static let all: [BlockKind] = [.top, .azure, .path, .probe, .bfd, .group, .damping, .kernel, .control]
 
     var keywords: [Keyword] {
         switch self {
@@ -25,6 +26,7 @@ enum BlockKind: Equatable, Sendable {
         case .azure: return Keyword.azure
         case .path: return Keyword.path
         case .probe: return Keyword.probe
+        case .bfd: return Keyword.bfd
         case .group: return Keyword.group
         case .damping: return Keyword.damping
         case .kernel: return Keyword.kernel
@@ -77,6 +79,12 @@ struct Keyword: Sendable {
         Keyword("carrier", 1, 1, usage: "carrier on|off;"),
         Keyword("announce", 1, many, repeatable: true, usage: "announce PREFIX...;"),
         Keyword("probe", 2, 4, .optional, body: .probe, usage: "probe icmp|udp ADDRESS [port NUMBER] { ... }"),
+        Keyword("bfd", 1, 1, .optional, body: .bfd, usage: "bfd NEIGHBOR { ... }"),
+    ]
+    static let bfd: [Keyword] = [
+        Keyword("interval", 1, 1, usage: "interval DURATION;"),
+        Keyword("min-rx", 1, 1, usage: "min-rx DURATION;"),
+        Keyword("multiplier", 1, 1, usage: "multiplier NUMBER;"),
     ]
     static let probe: [Keyword] = [
         Keyword("interval", 1, 1, usage: "interval DURATION;"),

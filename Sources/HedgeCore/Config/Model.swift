@@ -77,14 +77,31 @@ public struct PathConfig: Sendable {
     /// On-prem prefixes advertised toward Azure over this path (`announce`), in file order, distinct.
     public var announce: [IPPrefix]
     public var probe: ProbeConfig?
+    /// Single-hop BFD toward the path's neighbour (RFC 5881).
+    public var bfd: BFDConfig?
     public var location: SourceLocation
 
     public init(name: String, priority: Int, device: String, gateway: IPAddress? = nil,
                 gateway6: IPAddress? = nil, carrier: Bool = true, announce: [IPPrefix] = [],
-                probe: ProbeConfig? = nil, location: SourceLocation) {
+                probe: ProbeConfig? = nil, bfd: BFDConfig? = nil, location: SourceLocation) {
         self.name = name; self.priority = priority; self.device = device; self.gateway = gateway
         self.gateway6 = gateway6; self.carrier = carrier; self.announce = announce
-        self.probe = probe; self.location = location
+        self.probe = probe; self.bfd = bfd; self.location = location
+    }
+}
+
+public struct BFDConfig: Sendable {
+    public var neighbor: IPAddress
+    /// Desired min TX interval; Azure's edge runs 300 ms and accepts only longer.
+    public var intervalMs: Millis
+    /// Required min RX interval.
+    public var minRxMs: Millis
+    public var multiplier: Int
+    public var location: SourceLocation
+    public init(neighbor: IPAddress, intervalMs: Millis = 300, minRxMs: Millis = 300, multiplier: Int = 3,
+                location: SourceLocation) {
+        self.neighbor = neighbor; self.intervalMs = intervalMs; self.minRxMs = minRxMs
+        self.multiplier = multiplier; self.location = location
     }
 }
 

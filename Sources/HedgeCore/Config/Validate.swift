@@ -158,10 +158,16 @@ struct Validator {
                 probe = validateProbe(pr, path: p)
                 if probe == nil { ok = false }
             }
+            var bfd: BFDConfig? = nil
+            if let b = p.bfd {
+                bfd = validateBFD(b, path: p)
+                if bfd == nil { ok = false }
+            }
             guard ok, let prio = p.priority, let dev = p.device else { continue }
             config.paths.append(PathConfig(name: p.name.value, priority: Int(prio.value), device: dev.value,
                                            gateway: p.gateway?.value, gateway6: p.gateway6?.value,
-                                           carrier: p.carrier, announce: announce, probe: probe, location: p.at))
+                                           carrier: p.carrier, announce: announce, probe: probe, bfd: bfd,
+                                           location: p.at))
         }
         return index
     }
@@ -176,6 +182,28 @@ struct Validator {
         let v4 = p.gateway?.value.isV4 == true
         let v6 = p.gateway?.value.isV4 == false || p.gateway6 != nil
         return (v4, v6)
+    }
+
+    /// Single-hop BFD (RFC 5881) toward the path's directly connected neighbour.
+    mutating func validateBFD(_ b: DraftBFD, path p: DraftPath) -> BFDConfig? {
+        guard let n = b.neighbor else { return nil }
+        var ok = true
+        if !n.value.isV4 {
+            error(n.at, "BFD over IPv6 is not supported yet; give the IPv4 neighbor (Azure runs BFD on the IPv4 peering only)")
+            ok = false
+        } else if !isUnicast(n.value) {
+            error(n.at, "BFD neighbor must be a unicast address, not \(n.value)"); ok = false
+        }
+        if let gw = p.gateway, gw.value.isV4, gw.value != n.value {
+            warning(n.at, "BFD neighbor \(n.value) is not the path's gateway \(gw.value); single-hop BFD checks the next hop")
+        }
+        if !range(b.interval, 10, 60_000, "BFD interval must be 10ms–60s") { ok = false }
+        if !range(b.minRx, 10, 60_000, "BFD min-rx must be 10ms–60s") { ok = false }
+        if !range(b.multiplier, 1, 255, "BFD multiplier must be 1–255") { ok = false }
+        guard ok else { return nil }
+        let interval = b.interval?.value ?? 300
+        return BFDConfig(neighbor: n.value, intervalMs: interval, minRxMs: b.minRx?.value ?? interval,
+                         multiplier: Int(b.multiplier?.value ?? 3), location: b.at)
     }
 
     mutating func validateProbe(_ pr: DraftProbe, path p: DraftPath) -> ProbeConfig? {

@@ -25,6 +25,7 @@ public struct Decision: Sendable {
             var s = Set<SignalKind>()
             if p.carrier { s.insert(.carrier) }
             if p.probe != nil { s.insert(.probe) }
+            if p.bfd != nil { s.insert(.bfd) }
             specs.append(PathSpec(name: p.name, priority: p.priority, signals: s))
         }
         var groups: [GroupSpec] = []

@@ -12,6 +12,8 @@ public enum Health: String, Sendable {
 public enum SignalKind: String, Sendable, CaseIterable {
     /// Link carrier / operstate of the path's device.
     case carrier
+    /// Single-hop BFD with the path's neighbour (RFC 5880/5881).
+    case bfd
     /// End-to-end active probe through the path (see `ProbeTracker`).
     case probe
 

@@ -12,6 +12,8 @@ public final class Agent {
     let events: KernelEvents
     var control: ControlServer?
     var probes: [ProbeRunner] = []
+    var bfds: [BFDRunner] = []
+    var jitter = Jitter()
 
     var links: [Int32: LinkInfo] = [:]
     var indexByName: [String: Int32] = [:]
@@ -64,6 +66,7 @@ public final class Agent {
         resync(now: now, why: "start-up")
         adoptFromKernel(now: now)
         try startProbes()
+        try startBFD()
         try startControl()
         try loop.add(events.fd) { _ in self.kernelEvents() }
         loop.onSignal = { sig in self.signal(sig) }
@@ -245,8 +248,37 @@ public final class Agent {
         }
     }
 
+    func startBFD() throws(SystemError) {
+        bfds = []
+        for (i, p) in config.paths.enumerated() {
+            guard let b = p.bfd else { continue }
+            let r = try BFDRunner(path: i, config: b, device: p.device, jitter: &jitter)
+            bfds.append(r)
+            decision.signal(path: i, .bfd, .unknown, reason: "BFD: waiting for \(b.neighbor)", now: Clock.monotonicMs())
+            try loop.add(r.socket.rx) { _ in self.bfdPackets(r) }
+        }
+    }
+
+    func bfdPackets(_ r: BFDRunner) {
+        if let (h, why) = r.receive(nowUs: Clock.monotonicUs(), jitter: &jitter) {
+            let now = Clock.monotonicMs()
+            decision.signal(path: r.path, .bfd, h, reason: why, now: now)
+            step(now: now)
+        }
+    }
+
     func timer() {
         let now = Clock.monotonicMs()
+        let nowUs = Clock.monotonicUs()
+        for r in bfds {
+            // Packets already queued count before the detection time is judged.
+            if let (h, why) = r.receive(nowUs: nowUs, jitter: &jitter) {
+                decision.signal(path: r.path, .bfd, h, reason: why, now: now)
+            }
+            if let (h, why) = r.tick(nowUs: nowUs, jitter: &jitter) {
+                decision.signal(path: r.path, .bfd, h, reason: why, now: now)
+            }
+        }
         for r in probes {
             // Replies already queued count first: a stalled loop must not read as a dead path.
             if let h = r.receive(now: now) {
@@ -265,7 +297,10 @@ public final class Agent {
         let now = Clock.monotonicMs()
         var next = decision.nextDeadline(now: now) ?? now + 60_000
         for r in probes { next = min(next, r.tracker.nextDeadline()) }
-        loop.arm(at: max(next, now))
+        let nowUs = Clock.monotonicUs()
+        var nextUs = max(next, now) * 1000
+        for r in bfds { if let d = r.session.nextDeadline(now: nowUs) { nextUs = min(nextUs, d) } }
+        loop.arm(atUs: max(nextUs, nowUs))
     }
 
     // MARK: signals, reload, shutdown
@@ -295,6 +330,8 @@ public final class Agent {
         Log.info("reload: applying \(configPath)")
         for p in probes { loop.remove(p.socket.fd) }
         probes = []
+        for b in bfds { loop.remove(b.socket.rx) }
+        bfds = []
         config = c
         decision = Decision(config: c)
         switches = [Int](repeating: 0, count: c.groups.count)
@@ -303,6 +340,7 @@ public final class Agent {
         resync(now: now, why: "reload")
         adoptFromKernel(now: now)
         do { try startProbes() } catch { recordError("reload: probes: \(error)") }
+        do { try startBFD() } catch { recordError("reload: BFD: \(error)") }
         step(now: now)
     }
 

@@ -11,7 +11,7 @@ public final class EventLoop {
     private let sigfd: Int32
     private var handlers: [Int32: Handler] = [:]
     private var running = false
-    private var armedAt: Millis = .max
+    private var armedAt: Int64 = .max   // µs
 
     /// Called with the signal number (SIGTERM, SIGINT, SIGHUP).
     public var onSignal: (Int32) -> Void = { _ in }
@@ -51,13 +51,14 @@ public final class EventLoop {
         handlers[fd] = nil
     }
 
-    /// Arms the single timer for a monotonic deadline (ms); an earlier call is replaced.
-    public func arm(at deadline: Millis) {
+    /// Arms the single timer for a monotonic deadline in microseconds (BFD at 10 ms wants better
+    /// than millisecond resolution); an earlier call is replaced.
+    public func arm(atUs deadline: Int64) {
         if deadline == armedAt { return }
         armedAt = deadline
         var spec = itimerspec()
         // A zero it_value disarms: clamp to 1 ns so that a deadline in the past still fires.
-        let ns = deadline <= 0 ? 1 : deadline * 1_000_000
+        let ns = deadline <= 0 ? 1 : deadline * 1_000
         spec.it_value.tv_sec = Int(ns / 1_000_000_000)
         spec.it_value.tv_nsec = Int(ns % 1_000_000_000)
         _ = timerfd_settime(timerfd, Int32(TFD_TIMER_ABSTIME), &spec, nil)

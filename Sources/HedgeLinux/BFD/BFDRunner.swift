@@ -1,0 +1,51 @@
+import CHedge
+import HedgeCore
+
+/// One path's BFD session: the pure state machine plus its sockets. Times are microseconds.
+final class BFDRunner {
+    let path: Int
+    let config: BFDConfig
+    var session: BFDSession
+    let socket: BFDSocket
+
+    init(path: Int, config: BFDConfig, device: String, jitter: inout Jitter) throws(SystemError) {
+        self.path = path
+        self.config = config
+        var disc = jitter.next()
+        if disc == 0 { disc = 1 }
+        let timers = BFDTimers(desiredMinTx: config.intervalMs * 1000, requiredMinRx: config.minRxMs * 1000,
+                               detectMult: UInt8(clamping: config.multiplier))
+        session = BFDSession(localDiscriminator: disc, timers: timers, now: Clock.monotonicUs())
+        socket = try BFDSocket(device: device, neighbor: config.neighbor, sourcePortSeed: UInt16(truncatingIfNeeded: disc))
+    }
+
+    /// Carries out the session's actions; returns the health change they mean for the path, if any.
+    func perform(_ actions: [BFDAction]) -> (Health, String)? {
+        var change: (Health, String)?
+        for a in actions {
+            switch a {
+            case .send(let bytes): socket.send(bytes)
+            case .stateChanged(let c):
+                if c.to == .up { change = (.up, "BFD up with \(config.neighbor)") }
+                else if c.from == .up || change?.0 == .up { change = (.down, "BFD \(c.to.name): \(c.reason)") }
+                Log.info("bfd \(config.neighbor): \(c.from.name) -> \(c.to.name) (\(c.diagnostic.name)): \(c.reason)")
+            case .down(let d):
+                // RFC 5882: a neighbour that went AdminDown is not a failed path.
+                if !d.pathFailed { change = (.unknown, "BFD neighbour administratively down") }
+            }
+        }
+        return change
+    }
+
+    func receive(nowUs: Int64, jitter: inout Jitter) -> (Health, String)? {
+        var actions: [BFDAction] = []
+        socket.receive { bytes, ttl in
+            actions += session.receive(bytes, ttl: ttl, now: nowUs, random: jitter.next())
+        }
+        return perform(actions)
+    }
+
+    func tick(nowUs: Int64, jitter: inout Jitter) -> (Health, String)? {
+        perform(session.tick(now: nowUs, random: jitter.next()))
+    }
+}

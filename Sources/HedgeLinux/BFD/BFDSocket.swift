@@ -1,0 +1,78 @@
+import CHedge
+import HedgeCore
+
+/// Single-hop BFD transport (RFC 5881): control packets to UDP 3784 from a source port in
+/// 49152–65535, sent with TTL 255; received on 3784 with the TTL reported, so that the session can
+/// drop anything that crossed a router (GTSM, RFC 5082). Both sockets are bound to the path's device.
+public final class BFDSocket {
+    public let rx: Int32
+    let tx: Int32
+    let neighbor: IPAddress
+    private var buf = [UInt8](repeating: 0, count: 256)
+
+    public init(device: String, neighbor: IPAddress, sourcePortSeed: UInt16) throws(SystemError) {
+        self.neighbor = neighbor
+        let flags = Int32(SOCK_DGRAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue)
+        rx = socket(AF_INET, flags, 0)
+        tx = socket(AF_INET, flags, 0)
+        if rx < 0 || tx < 0 { throw SystemError("socket(BFD)", object: device) }
+        var one: Int32 = 1
+        var ttl: Int32 = 255
+        _ = setsockopt(rx, SOL_SOCKET, SO_REUSEADDR, &one, 4)
+        _ = setsockopt(rx, Int32(IPPROTO_IP), IP_RECVTTL, &one, 4)
+        _ = setsockopt(tx, Int32(IPPROTO_IP), IP_TTL, &ttl, 4)
+        for fd in [rx, tx] {
+            var d = device
+            let r = d.withUTF8 { setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, $0.baseAddress, socklen_t($0.count)) }
+            if r != 0 { let e = SystemError("setsockopt(SO_BINDTODEVICE)", object: "BFD on \(device)"); close(rx); close(tx); throw e }
+        }
+        var any = sockaddr_storage(); var len: socklen_t = 0
+        fillSockaddr(&any, &len, .v4(0), port: 3784)
+        if hedge_bind(rx, &any, len) != 0 {
+            let e = SystemError("bind(udp/3784)", object: "BFD on \(device)"); close(rx); close(tx); throw e
+        }
+        // A source port of our own in 49152–65535; try a few from the seed if one is taken.
+        var bound = false
+        for i in 0..<64 {
+            let port = 49152 &+ (sourcePortSeed &+ UInt16(i * 97)) % 16384
+            fillSockaddr(&any, &len, .v4(0), port: port)
+            if hedge_bind(tx, &any, len) == 0 { bound = true; break }
+        }
+        if !bound { let e = SystemError("bind(udp/49152-65535)", object: "BFD on \(device)"); close(rx); close(tx); throw e }
+    }
+
+    deinit { close(rx); close(tx) }
+
+    public func send(_ packet: [UInt8]) {
+        var to = sockaddr_storage(); var len: socklen_t = 0
+        fillSockaddr(&to, &len, neighbor, port: 3784)
+        _ = packet.withUnsafeBytes { hedge_sendto(tx, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT), &to, len) }
+    }
+
+    /// Each queued packet from the neighbour, with its TTL.
+    public func receive(_ each: (UnsafeRawBufferPointer, UInt8) -> Void) {
+        while true {
+            var from = sockaddr_in()
+            var ttl: Int32 = -1
+            let n = buf.withUnsafeMutableBytes { hedge_recv_ttl(rx, $0.baseAddress, $0.count, &ttl, &from) }
+            if n < 0 { return }
+            // Only the configured neighbour speaks to this session.
+            guard IPAddress(bytes: withUnsafeBytes(of: from.sin_addr) { [UInt8]($0) }) == neighbor else { continue }
+            buf.withUnsafeBytes { each(UnsafeRawBufferPointer(rebasing: $0[0..<n]), UInt8(clamping: ttl < 0 ? 0 : ttl)) }
+        }
+    }
+}
+
+/// xorshift64* seeded from the kernel's entropy: BFD jitter and discriminators need spread, not secrecy.
+public struct Jitter {
+    private var state: UInt64
+    public init() {
+        var seed: UInt64 = 0
+        _ = hedge_getrandom(&seed, 8)
+        state = seed == 0 ? 0x9E37_79B9_7F4A_7C15 : seed
+    }
+    public mutating func next() -> UInt32 {
+        state ^= state >> 12; state ^= state << 25; state ^= state >> 27
+        return UInt32(truncatingIfNeeded: (state &* 0x2545_F491_4F6C_DD1D) >> 32)
+    }
+}
