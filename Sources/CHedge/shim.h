@@ -83,6 +83,18 @@ static inline ssize_t hedge_recv_ttl(int fd, void *buf, size_t len, int *ttl, st
     return n;
 }
 static inline int hedge_getrandom(void *buf, size_t len) { return (int)getentropy(buf, len); }
+// Sleeps up to `ms`, waking early for SIGINT/SIGTERM (blocked beforehand): the drill client's
+// poll interval, which must still restore ExpressRoute when interrupted. Returns the signal or 0.
+static inline int hedge_block_stop_signals(void) {
+    sigset_t s; sigemptyset(&s); sigaddset(&s, SIGINT); sigaddset(&s, SIGTERM);
+    return sigprocmask(SIG_BLOCK, &s, NULL);
+}
+static inline int hedge_wait_stop_signal(int ms) {
+    sigset_t s; sigemptyset(&s); sigaddset(&s, SIGINT); sigaddset(&s, SIGTERM);
+    struct timespec t = { ms / 1000, (long)(ms % 1000) * 1000000L };
+    int r = sigtimedwait(&s, NULL, &t);
+    return r < 0 ? 0 : r;
+}
 static inline int hedge_errno(void) { return errno; }
 static inline void hedge_set_errno(int e) { errno = e; }
 static inline struct nlmsghdr *hedge_mnl_nlmsg_next(const struct nlmsghdr *n, int *len) {
@@ -116,4 +128,41 @@ static inline int hedge_peer_uid(int fd) {
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c, &l) != 0) return -1;
     return (int)c.uid;
 }
+// BGP transport (HedgeLinux/BGP): TCP MD5 (RFC 2385), GTSM (RFC 5082), connect completion.
+#include <netinet/tcp.h>
+// TCP_MD5SIG for one peer address (sockaddr_in/in6, port ignored); keylen 0 removes the key.
+static inline int hedge_tcp_md5sig(int fd, const void *peer, socklen_t peerlen, const uint8_t *key, int keylen) {
+    struct tcp_md5sig m;
+    memset(&m, 0, sizeof m);
+    if (peerlen > sizeof m.tcpm_addr || keylen < 0 || keylen > TCP_MD5SIG_MAXKEYLEN) { errno = EINVAL; return -1; }
+    memcpy(&m.tcpm_addr, peer, peerlen);
+    m.tcpm_keylen = (uint16_t)keylen;
+    if (keylen > 0) memcpy(m.tcpm_key, key, (size_t)keylen);
+    return setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &m, sizeof m);
+}
+// GTSM: send with TTL/hop limit 255 and drop what arrives with less than `minttl`.
+static inline int hedge_gtsm(int fd, int v6, int minttl) {
+    int ttl = 255;
+    if (v6) {
+        if (setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof ttl) != 0) return -1;
+        return setsockopt(fd, IPPROTO_IPV6, IPV6_MINHOPCOUNT, &minttl, sizeof minttl);
+    }
+    if (setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof ttl) != 0) return -1;
+    return setsockopt(fd, IPPROTO_IP, IP_MINTTL, &minttl, sizeof minttl);
+}
+// The pending error of a non-blocking connect (0: connected).
+static inline int hedge_so_error(int fd) {
+    int e = 0; socklen_t l = sizeof e;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &l) != 0) return errno;
+    return e;
+}
+static inline int hedge_getpeername(int fd, void *a, socklen_t *l) { return getpeername(fd, (struct sockaddr *)a, l); }
+static inline int hedge_getsockname(int fd, void *a, socklen_t *l) { return getsockname(fd, (struct sockaddr *)a, l); }
+static inline int hedge_fstat_mode_uid(int fd, unsigned *mode, unsigned *uid) {
+    struct stat st;
+    if (fstat(fd, &st) != 0) return -1;
+    *mode = (unsigned)st.st_mode; *uid = (unsigned)st.st_uid;
+    return 0;
+}
+static inline int hedge_s_isreg(unsigned m) { return S_ISREG(m); }
 #endif

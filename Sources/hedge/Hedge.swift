@@ -8,6 +8,8 @@ usage: hedge run    [-c FILE] [-v]          run the agent (foreground; SIGHUP re
        hedge check  [-c FILE]               validate a configuration; errors name file:line:column
        hedge status [--json] [-s SOCKET | -c FILE]
                                             show paths and groups of the running agent
+       hedge drill  [-s SOCKET | -c FILE] [--failback-wait SECONDS]
+                                            fail ExpressRoute over to the VPN and back, as a timeline
        hedge version
 default FILE: /etc/hedge/hedge.conf
 """
@@ -41,6 +43,7 @@ struct Hedge {
         var socketPath: String?
         var configGiven = false
         var json = false
+        var failbackWait = 90
         var i = 1
         while i < args.count {
             switch args[i] {
@@ -49,6 +52,10 @@ struct Hedge {
                 if args[i] == "-s" || args[i] == "--socket" { socketPath = args[i + 1] } else { configPath = args[i + 1]; configGiven = true }
                 i += 1
             case "--json", "-j": json = true
+            case "--failback-wait":
+                guard i + 1 < args.count, let v = Int(args[i + 1]) else { writeErr("hedge: --failback-wait needs seconds"); return 2 }
+                failbackWait = v
+                i += 1
             case "-v", "--verbose": Log.verbose = true
             case "-h", "--help": writeOut(usage + "\n"); return 0
             default: writeErr("hedge: unknown option '\(args[i])'\n\(usage)"); return 2
@@ -62,6 +69,9 @@ struct Hedge {
         case "check": return check(configPath)
         case "run": return runAgent(configPath)
         case "status": return status(socketPath: socketPath, configPath: configGiven ? configPath : nil, json: json)
+        case "drill":
+            var d = Drill(socket: controlPath(socketPath: socketPath, configPath: configGiven ? configPath : nil))
+            return d.run(holdSeconds: 120, failbackWaitMs: failbackWait * 1000)
         case "-h", "--help", "help": writeOut(usage + "\n"); return 0
         default: writeErr("hedge: unknown command '\(command)'\n\(usage)"); return 2
         }
@@ -106,9 +116,14 @@ struct Hedge {
         }
     }
 
-    static func status(socketPath: String?, configPath: String?, json: Bool) -> Int32 {
+    static func controlPath(socketPath: String?, configPath: String?) -> String {
         var path = socketPath ?? ControlConfig().socketPath
         if socketPath == nil, let cp = configPath, let r = load(cp), let c = r.config { path = c.control.socketPath }
+        return path
+    }
+
+    static func status(socketPath: String?, configPath: String?, json: Bool) -> Int32 {
+        let path = controlPath(socketPath: socketPath, configPath: configPath)
         do {
             writeOut(try ControlClient.request(path: path, json ? "status json" : "status"))
             return 0

@@ -3,7 +3,12 @@
 //
 //   labstream send --to 10.200.0.4:9000 [--from 172.16.0.1] --rate 1000 --duration-ms 5000
 //   labstream recv --bind 10.200.0.4:9000 [--until-idle-ms 2000] [--max-wait-ms 60000] [--expect N]
-//                  [--json-out FILE] [--ready-file PATH]
+//                  [--json-out FILE] [--ready-file PATH] [--arrivals-out FILE]
+//
+// --arrivals-out: one text line per data datagram received, in arrival order:
+//   "SEQ ARRIVAL_US SENT_US" — microseconds since the stream's first deadline (t0, CLOCK_MONOTONIC; the
+//   receiver and sender share that clock inside one machine's namespaces), after a header line
+//   "# labstream arrivals v1 start_unix_ns=N rate_pps=R". A timeline of packets per millisecond.
 //
 // Datagram (big endian, 48 bytes): magic "LBST" u32, version u16, kind u16 (0 data, 1 end),
 // rate_pps u32, reserved u32, seq u64 (end: number of data packets sent), send_mono_ns u64,
@@ -192,6 +197,10 @@ func runRecv(_ a: Args) -> Int32 {
     let maxWaitMs = a.int("max-wait-ms", 120_000)!
     let expect = a.int("expect")
     let maxGaps = a.int("max-gaps", 100)!
+    let arrivalsOut = a.str("arrivals-out")
+    var arrivals: [(seq: UInt64, at: UInt64, sent: UInt64)] = []
+    if arrivalsOut != nil { arrivals.reserveCapacity(1 << 16) }
+    var streamStartMono: UInt64 = 0
 
     let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
     guard fd >= 0 else { die("socket: \(String(cString: strerror(errno)))") }
@@ -240,6 +249,8 @@ func runRecv(_ a: Args) -> Int32 {
                 let seq = Int(get64(b, 16))
                 if kind == 1 { endCount = seq; return true }
                 let sendNs = get64(b, 24)
+                streamStartMono = get64(b, 32)
+                if arrivalsOut != nil { arrivals.append((UInt64(seq), at, sendNs)) }
                 if at > sendNs && at - sendNs > latMaxNs { latMaxNs = at - sendNs }
                 let w = seq >> 6
                 if w >= seen.count { seen.append(contentsOf: repeatElement(0, count: w - seen.count + 1024)) }
@@ -283,6 +294,15 @@ func runRecv(_ a: Args) -> Int32 {
     line += ",\"gaps\":[\(gaps.joined(separator: ","))],\"gap_count\":\(nGaps),\"reordered\":\(reordered)"
     line += ",\"duplicates\":\(duplicates),\"rate_pps\":\(rate),\"start_unix_ms\":\(startUnixNs / 1_000_000)"
     line += ",\"latency_max_ms\":\(fmtMs(Double(latMaxNs) / 1e6)),\"end\":\"\(reason)\"}"
+    if let path = arrivalsOut {
+        var text = "# labstream arrivals v1 start_unix_ns=\(startUnixNs) rate_pps=\(rate)\n"
+        text.reserveCapacity(arrivals.count * 24 + 64)
+        func rel(_ t: UInt64) -> String {  // µs since t0, signed
+            t >= streamStartMono ? String((t - streamStartMono) / 1000) : "-" + String((streamStartMono - t) / 1000)
+        }
+        for e in arrivals { text += "\(e.seq) \(rel(e.at)) \(rel(e.sent))\n" }
+        guard FileManager.default.createFile(atPath: path, contents: text.data(using: .utf8)) else { die("cannot write \(path)") }
+    }
     if foreign > 0 { note("ignored \(foreign) datagrams that were not labstream's") }
     if let out = a.str("json-out") {
         let tmp = out + ".tmp"
@@ -309,7 +329,7 @@ let argv = CommandLine.arguments
 let usage = """
 usage: labstream send --to ADDR:PORT [--from ADDR] [--rate PPS] [--duration-ms MS | --count N]
        labstream recv --bind ADDR:PORT [--until-idle-ms MS] [--max-wait-ms MS] [--expect N]
-                      [--json-out FILE] [--ready-file PATH] [--max-gaps N]
+                      [--json-out FILE] [--ready-file PATH] [--max-gaps N] [--arrivals-out FILE]
 """
 guard argv.count >= 2 else { die(usage) }
 installSignals()

@@ -350,7 +350,8 @@ final class DecisionTests: XCTestCase {
         cfg.groups = [GroupConfig(name: "azure", paths: ["vpn", "expressroute", "missing"], holdDownMs: 5,
                                   nexthopID: 1, location: loc)]
         var d = Decision(config: cfg)
-        XCTAssertEqual(d.paths.map { $0.signals.map { $0.kind } }, [[.probe], [.carrier]])
+        XCTAssertEqual(d.paths.map { $0.signals.map { $0.kind } }, [[.probe, .hold], [.carrier, .hold]])
+        XCTAssertEqual(d.paths.map { $0.signal(.hold)?.health }, [.up, .up], "nothing is held at start")
         XCTAssertEqual(d.groups[0].members.map { $0.path }, [1, 0])
         d.signal(path: 1, .carrier, .up, reason: "carrier up", now: 0)
         XCTAssertEqual(d.evaluate(now: 0).first?.to, 1)

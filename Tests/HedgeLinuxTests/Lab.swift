@@ -34,7 +34,7 @@ final class Lab {
 
     @discardableResult
     func bash(_ script: String, check: Bool = true, file: StaticString = #filePath, line: UInt = #line) -> (Int32, String) {
-        sh("cd \(packageRoot) && export LAB=\(prefix) LABSTREAM_BIN=\(Lab.binDir)/labstream && source lab/netns.sh && \(script)",
+        sh("cd \(packageRoot) && export LAB=\(prefix) LABSTREAM_BIN=\(Lab.binDir)/labstream && source lab/netns.sh && source lab/edge-bfd.sh && \(script)",
            check: check, file: file, line: line)
     }
 
@@ -50,6 +50,11 @@ final class Lab {
         text = text.replacingOccurrences(of: "hold-down 2s;", with: "hold-down \(holdDown); \(groupExtra)")
         if !kernelExtra.isEmpty { text += "\nkernel { \(kernelExtra) }\n" }
         try! text.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    /// A config of the test's own, with this lab's control socket.
+    func writeConfig(text: String) {
+        try! (text + "\ncontrol { socket \"\(socketPath)\"; }\n").write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
     func startHedge(file: StaticString = #filePath, line: UInt = #line) {

@@ -18,20 +18,19 @@ func requireRoot(_ what: String) throws {
 
 @discardableResult
 func sh(_ command: String, check: Bool = true, file: StaticString = #filePath, line: UInt = #line) -> (Int32, String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/bin/bash")
-    p.arguments = ["-c", command]
-    let pipe = Pipe()
-    p.standardOutput = pipe
-    p.standardError = pipe
-    try! p.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    let out = String(decoding: data, as: UTF8.self)
-    if check && p.terminationStatus != 0 {
-        XCTFail("command failed (\(p.terminationStatus)): \(command)\n\(out)", file: file, line: line)
+    // The command runs from a script file through system(3), its output to a file: daemons it
+    // starts may inherit descriptors and outlive it, and neither a pipe's end-of-file nor
+    // Foundation's child monitoring may wait for them.
+    let base = NSTemporaryDirectory() + "hedge-sh-\(getpid())-\(UInt64.random(in: 0..<UInt64.max))"
+    try! command.write(toFile: base + ".sh", atomically: true, encoding: .utf8)
+    defer { unlink(base + ".sh"); unlink(base + ".out") }
+    let raw = system("/bin/bash \(base).sh > \(base).out 2>&1 < /dev/null")
+    let status: Int32 = raw == -1 ? -1 : (raw >> 8) & 0xff
+    let out = (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? ""
+    if check && status != 0 {
+        XCTFail("command failed (\(status)): \(command)\n\(out)", file: file, line: line)
     }
-    return (p.terminationStatus, out)
+    return (status, out)
 }
 
 /// The package root, for lab scripts and built binaries.

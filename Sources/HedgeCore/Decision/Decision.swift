@@ -26,6 +26,7 @@ public struct Decision: Sendable {
             if p.carrier { s.insert(.carrier) }
             if p.probe != nil { s.insert(.probe) }
             if p.bfd != nil { s.insert(.bfd) }
+            s.insert(.hold)   // every path can be held down by a drill; the agent starts it up
             specs.append(PathSpec(name: p.name, priority: p.priority, signals: s))
         }
         var groups: [GroupSpec] = []
@@ -35,6 +36,8 @@ public struct Decision: Sendable {
             groups.append(GroupSpec(name: g.name, members: members, holdDownMs: g.holdDownMs, damping: g.damping))
         }
         self.init(paths: specs, groups: groups)
+        // Nothing is held at start: a hold exists only while a drill asks for it.
+        for i in paths.indices { signal(path: i, .hold, .up, reason: "not held", now: 0) }
     }
 
     /// What the kernel already had at start-up. An adopted path is kept while it is not down:

@@ -16,6 +16,8 @@ public enum SignalKind: String, Sendable, CaseIterable {
     case bfd
     /// End-to-end active probe through the path (see `ProbeTracker`).
     case probe
+    /// An operator's hold (`hedge drill`): the path is taken down on purpose, the provider untouched.
+    case hold
 
     /// Position in `allCases`, used to keep a path's signals in a stable order.
     var order: Int {

@@ -48,6 +48,7 @@ public enum StatusRender {
         out += "\nKernel: \(k.nexthopObjects ? "nexthop objects" : "per-route replace (no nexthop objects)"), "
         out += "proto \(k.protocolID), \(k.changes) changes, \(k.resyncs) resyncs, \(k.errors) errors\n"
         if let e = k.lastError { out += "Last error: \(e)\n" }
+        if let d = s.lastDrill { out += "Last drill: \(d)\n" }
         return out
     }
 
@@ -129,6 +130,7 @@ public enum StatusRender {
         w.int("changes", k.changes); w.int("resyncs", k.resyncs); w.int("errors", k.errors)
         w.string("last_error", k.lastError)
         w.endObject()
+        w.string("last_drill", s.lastDrill)
         w.endObject()
         return w.text + "\n"
     }

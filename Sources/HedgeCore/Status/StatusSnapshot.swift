@@ -9,6 +9,8 @@ public struct StatusSnapshot: Sendable {
     public var paths: [PathStatus] = []
     public var groups: [GroupStatus] = []
     public var kernel = KernelStatus()
+    /// The last `hedge drill`: its wall time and outcome.
+    public var lastDrill: String?
     public init(version: String, routerID: String?, localAS: UInt32?, uptimeMs: Int64, nowWallMs: Int64) {
         self.version = version; self.routerID = routerID; self.localAS = localAS
         self.uptimeMs = uptimeMs; self.nowWallMs = nowWallMs

@@ -12,6 +12,10 @@ public final class Agent {
     let events: KernelEvents
     var control: ControlServer?
     var probes: [ProbeRunner] = []
+    /// Paths held down by a drill, with the time the hold lapses by itself (a drill client that
+    /// dies must not leave ExpressRoute held down).
+    var holds: [Int: Millis] = [:]
+    var lastDrill: String?
     var bfds: [BFDRunner] = []
     var jitter = Jitter()
 
@@ -270,6 +274,10 @@ public final class Agent {
     func timer() {
         let now = Clock.monotonicMs()
         let nowUs = Clock.monotonicUs()
+        for (path, until) in holds where now >= until {
+            Log.warn("drill: hold on \(config.paths[path].name) lapsed; releasing it")
+            release(path: path, now: now)
+        }
         for r in bfds {
             // Packets already queued count before the detection time is judged.
             if let (h, why) = r.receive(nowUs: nowUs, jitter: &jitter) {
@@ -296,6 +304,7 @@ public final class Agent {
     func armTimer() {
         let now = Clock.monotonicMs()
         var next = decision.nextDeadline(now: now) ?? now + 60_000
+        for (_, until) in holds { next = min(next, until) }
         for r in probes { next = min(next, r.tracker.nextDeadline()) }
         let nowUs = Clock.monotonicUs()
         var nextUs = max(next, now) * 1000
@@ -337,6 +346,7 @@ public final class Agent {
         switches = [Int](repeating: 0, count: c.groups.count)
         lastSwitch = [SwitchEvent?](repeating: nil, count: c.groups.count)
         let now = Clock.monotonicMs()
+        holds = [:]   // the new Decision starts with nothing held
         resync(now: now, why: "reload")
         adoptFromKernel(now: now)
         do { try startProbes() } catch { recordError("reload: probes: \(error)") }

@@ -9,6 +9,8 @@ extension Agent {
         case "status", "show":
             let s = snapshot()
             return words.contains("json") ? StatusRender.json(s) : StatusRender.table(s)
+        case "hold", "release", "drill-state", "drill-done":
+            return answerDrill(words)
         default:
             return "error: unknown request '\(request)' (try: status, status json)\n"
         }
@@ -23,7 +25,7 @@ extension Agent {
             var ps = PathStatus(name: p.name, priority: p.priority, device: p.device,
                                 gateway: p.gateway?.description, health: st.health, reason: st.reason,
                                 forMs: st.since.map { now - $0 } ?? (now - startMono), flaps: st.flaps)
-            for sig in st.signals {
+            for sig in st.signals where !(sig.kind == .hold && sig.health == .up) {
                 ps.signals.append(SignalStatus(kind: sig.kind.rawValue, health: sig.health, reason: sig.reason,
                                                forMs: sig.since.map { now - $0 }))
             }
@@ -58,6 +60,7 @@ extension Agent {
         s.kernel.resyncs = resyncs
         s.kernel.errors = errors
         s.kernel.lastError = lastError
+        s.lastDrill = lastDrill
         return s
     }
 }

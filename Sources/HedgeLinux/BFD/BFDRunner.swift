@@ -27,7 +27,7 @@ final class BFDRunner {
             case .send(let bytes): socket.send(bytes)
             case .stateChanged(let c):
                 if c.to == .up { change = (.up, "BFD up with \(config.neighbor)") }
-                else if c.from == .up || change?.0 == .up { change = (.down, "BFD \(c.to.name): \(c.reason)") }
+                else if c.from == .up || change?.0 == .up { change = (.down, c.reason) }
                 Log.info("bfd \(config.neighbor): \(c.from.name) -> \(c.to.name) (\(c.diagnostic.name)): \(c.reason)")
             case .down(let d):
                 // RFC 5882: a neighbour that went AdminDown is not a failed path.

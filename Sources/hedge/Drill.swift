@@ -1,0 +1,138 @@
+import CHedge
+import HedgeCore
+import HedgeLinux
+
+/// `hedge drill`: the reference architecture's four steps against the live system — reach Azure over
+/// ExpressRoute, take ExpressRoute down (locally: the agent holds the path down; the provider is
+/// untouched), reach Azure over the VPN, restore and see traffic move back — printed as a timeline.
+/// It refuses to start without a healthy backup, and always releases the hold, even on SIGINT.
+struct Drill {
+    let socket: String
+    let start = Clock.monotonicMs()
+    var failed = false
+
+    struct Path { var name: String; var health: String; var priority: Int; var sent: Int; var received: Int; var lost: Int; var rttUs: Int }
+    struct State { var active: String; var members: [String]; var paths: [String: Path] }
+
+    func say(_ s: String) {
+        let t = Clock.monotonicMs() - start
+        var ms = "+\(t)ms"
+        while ms.count < 9 { ms = " " + ms }
+        writeOut("\(ms)  \(CivilTime(epochMs: Clock.realtimeMs()).timeOfDay)  \(s)\n")
+    }
+
+    func ask(_ line: String) -> String? {
+        do { return try ControlClient.request(path: socket, line) } catch {
+            writeErr("hedge drill: cannot reach the agent: \(error)")
+            return nil
+        }
+    }
+
+    /// The first group's state, from `drill-state` (one line per group and path).
+    func state() -> State? {
+        guard let text = ask("drill-state") else { return nil }
+        var st = State(active: "none", members: [], paths: [:])
+        var sawGroup = false
+        for line in text.split(separator: "\n") {
+            let w = line.split(separator: " ").map(String.init)
+            if w.first == "group", !sawGroup, w.count >= 6 {
+                sawGroup = true
+                st.active = w[3]
+                st.members = w[5].split(separator: ",").map(String.init)
+            } else if w.first == "path", w.count >= 5 {
+                var p = Path(name: w[1], health: w[2], priority: Int(w[4]) ?? 0, sent: 0, received: 0, lost: 0, rttUs: -1)
+                var i = 5
+                while i + 1 < w.count {
+                    let v = Int(w[i + 1]) ?? 0
+                    switch w[i] {
+                    case "probe_sent": p.sent = v
+                    case "probe_received": p.received = v
+                    case "probe_lost": p.lost = v
+                    case "rtt_us": p.rttUs = v
+                    default: break
+                    }
+                    i += 2
+                }
+                st.paths[p.name] = p
+            }
+        }
+        return sawGroup ? st : nil
+    }
+
+    /// Polls every 5 ms until `cond` holds or `ms` pass; false on timeout or SIGINT/SIGTERM.
+    func waitUntil(_ ms: Int, _ cond: (State) -> Bool) -> (Bool, State?, Int32) {
+        let end = Clock.monotonicMs() + Millis(ms)
+        var last: State?
+        while Clock.monotonicMs() < end {
+            if let s = state() { last = s; if cond(s) { return (true, s, 0) } }
+            let sig = hedge_wait_stop_signal(5)
+            if sig != 0 { return (false, last, sig) }
+        }
+        return (false, last, 0)
+    }
+
+    func rtt(_ p: Path) -> String { p.rttUs < 0 ? "" : ", rtt \(formatDecimal(Int64(p.rttUs), decimals: 3)) ms" }
+
+    mutating func run(holdSeconds: Int, failbackWaitMs: Int) -> Int32 {
+        _ = hedge_block_stop_signals()
+        guard let s0 = state() else { return 1 }
+        let order = s0.members.compactMap { s0.paths[$0] }.sorted { $0.priority < $1.priority }
+        guard order.count >= 2 else { writeErr("hedge drill: the group has a single path; nothing to fail over to"); return 1 }
+        let primary = order[0], backup = order[1]
+        say("STEP 1  \(primary.name) carries the traffic?")
+        guard s0.active == primary.name, primary.health == "up" else {
+            say("FAILED: traffic is on \(s0.active), \(primary.name) is \(primary.health); run the drill when \(primary.name) is in service")
+            return 1
+        }
+        guard backup.health == "up" else {
+            say("REFUSED: backup path \(backup.name) is \(backup.health): no redundancy, a drill would cut Azure off")
+            return 1
+        }
+        say("        yes: group active on \(primary.name) (up\(rtt(primary))); \(backup.name) up\(rtt(backup))")
+
+        say("STEP 2  take \(primary.name) down locally (hold, at most \(holdSeconds) s; the provider is not touched)")
+        let t0 = Clock.monotonicMs()
+        guard ask("hold \(primary.name) \(holdSeconds)") != nil else { return 1 }
+        let (moved, s1, sig1) = waitUntil(5000) { $0.active == backup.name }
+        if !moved { return abort(primary.name, sig1, "traffic did not move to \(backup.name) within 5 s") }
+        say("        traffic moved to \(backup.name) in \(Clock.monotonicMs() - t0) ms")
+
+        say("STEP 3  Azure reachable over \(backup.name)?")
+        let before = s1?.paths[backup.name]
+        let (_, s2, sig2) = waitUntil(2000) { _ in false }
+        if sig2 != 0 { return abort(primary.name, sig2, "interrupted") }
+        let after = s2?.paths[backup.name]
+        if let a = after, let b = before, a.sent > b.sent {
+            let sent = a.sent - b.sent, got = a.received - b.received
+            say("        \(got) of \(sent) probes answered over \(backup.name) in 2 s\(rtt(a)); lost \(a.lost - b.lost)")
+            if got == 0 || a.health != "up" { return abort(primary.name, 0, "\(backup.name) does not answer") }
+        } else {
+            say("        \(backup.name) has no probe: its health is \(after?.health ?? "unknown")")
+            if after?.health != "up" { return abort(primary.name, 0, "\(backup.name) is not up") }
+        }
+
+        say("STEP 4  restore \(primary.name); traffic returns after the hold-down")
+        let t3 = Clock.monotonicMs()
+        _ = ask("release \(primary.name)")
+        let (back, s4, sig4) = waitUntil(failbackWaitMs) { $0.active == primary.name }
+        if !back {
+            if sig4 != 0 { say("interrupted (signal \(sig4)); \(primary.name) is released, failback follows the hold-down") }
+            say("FAILED: traffic still on \(s4?.active ?? "?") \(Clock.monotonicMs() - t3) ms after the restore")
+            _ = ask("drill-done failed: no failback to \(primary.name)")
+            return 1
+        }
+        say("        traffic back on \(primary.name) \(Clock.monotonicMs() - t3) ms after the restore")
+        let summary = "ok: failover to \(backup.name) and back; took \(Clock.monotonicMs() - t0) ms"
+        _ = ask("drill-done " + summary)
+        say("RESULT  drill passed (\(summary))")
+        return 0
+    }
+
+    /// Releases the hold whatever happened, and says why the drill stopped.
+    func abort(_ path: String, _ sig: Int32, _ why: String) -> Int32 {
+        _ = ask("release \(path)")
+        say(sig != 0 ? "interrupted (signal \(sig)): \(path) released" : "FAILED: \(why); \(path) released")
+        _ = ask("drill-done failed: \(why)")
+        return 1
+    }
+}
