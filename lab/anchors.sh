@@ -37,27 +37,11 @@
 
 _anchors_dir() { printf '%s/anchors-%s\n' "$LAB_RUN" "$1"; }   # FULL_NS
 
-_anchors_alive() {   # pid exists and is not a zombie
-    local st
-    [ -n "$1" ] && st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-    st=${st##*) }
-    [ "${st%% *}" != Z ]
-}
-
 _anchors_kill_dir() {  # dir: TERM every *.pid in it, wait ≤ 2 s, KILL the rest
     local dir=$1 f p pids=''
     for f in "$dir"/*.pid; do [ -s "$f" ] && pids="$pids $(cat "$f")"; done
-    [ -n "$pids" ] || return 0
-    for p in $pids; do kill -TERM "$p" 2>/dev/null || true; done
-    local _ alive
-    for _ in $(seq 100); do
-        alive=''
-        for p in $pids; do _anchors_alive "$p" && alive=1; done
-        [ -z "$alive" ] && break
-        sleep 0.02
-    done
-    for p in $pids; do _anchors_alive "$p" && kill -KILL "$p" 2>/dev/null; done
-    return 0
+    # shellcheck disable=SC2086
+    lab_stop_pids $pids
 }
 
 _anchors_is_on() { case "$1" in ''|-|0) return 1 ;; *) return 0 ;; esac; }

@@ -26,13 +26,6 @@
 _lab_bfd_dir() { printf '%s/bfd-%s\n' "$LAB_RUN" "$1"; }   # _lab_bfd_dir FULL_NS
 
 # Alive = exists and is not a zombie: the daemons are reparented to pid 1, which may reap them late.
-_lab_bfd_pid_alive() {
-    local st
-    [ -n "$1" ] && st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-    st=${st##*) }
-    [ "${st%% *}" != Z ]
-}
-
 _lab_bfd_frr_start() { # ns iface peer tx mult dir
     local ns=$1 iface=$2 peer=$3 tx=$4 mult=$5 dir=$6
     local vdir=/var/run/frr/$ns
@@ -160,17 +153,8 @@ lab_bfd_stop() {
     for p in bfdd zebra bird; do
         [ -s "$dir/$p.pid" ] && pids="$pids $(cat "$dir/$p.pid")"
     done
-    for p in $pids; do kill -TERM "$p" 2>/dev/null || true; done
-    if [ -n "$pids" ]; then
-        local _ alive
-        for _ in $(seq 100); do
-            alive=''
-            for p in $pids; do _lab_bfd_pid_alive "$p" && alive=1; done
-            [ -z "$alive" ] && break
-            sleep 0.02
-        done
-        for p in $pids; do _lab_bfd_pid_alive "$p" && kill -KILL "$p" 2>/dev/null; done
-    fi
+    # shellcheck disable=SC2086
+    lab_stop_pids $pids
     [ -d "/var/run/frr/$ns" ] && rm -rf "/var/run/frr/${ns:?}"
     rm -rf "${dir:?}"
     return 0

@@ -228,3 +228,27 @@ lab_stream_send() {
     _lab_labstream || return 1
     ip netns exec "$(lab_ns onprem)" "$LABSTREAM_BIN" send --to 10.200.0.4:9000 --from 172.16.0.1 "$@"
 }
+
+# ------------------------------------------------------------------------------------------ processes
+# lab_pid_alive PID: the process exists and is not a zombie (this machine's pid 1 reaps late).
+lab_pid_alive() {
+    local st
+    [ -n "$1" ] && st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    st=${st##*) }
+    [ "${st%% *}" != Z ]
+}
+
+# lab_stop_pids PID...: TERM, wait up to 2 s, then KILL whatever is left.
+lab_stop_pids() {
+    local p _ alive
+    [ $# -gt 0 ] || return 0
+    for p in "$@"; do kill -TERM "$p" 2>/dev/null || true; done
+    for _ in $(seq 100); do
+        alive=''
+        for p in "$@"; do lab_pid_alive "$p" && alive=1; done
+        [ -z "$alive" ] && break
+        sleep 0.02
+    done
+    for p in "$@"; do lab_pid_alive "$p" && kill -KILL "$p" 2>/dev/null; done
+    return 0
+}
