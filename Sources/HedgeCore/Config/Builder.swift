@@ -267,8 +267,9 @@ struct Builder {
         switch a[0].text {
         case "icmp": kind = .icmp
         case "udp": kind = .udp
+        case "reflect": kind = .reflect
         default:
-            error(loc(a[0]), "unknown probe type \(a[0].quoted) (expected icmp or udp)\(Suggest.hint(a[0].text, in: ["icmp", "udp"]))")
+            error(loc(a[0]), "unknown probe type \(a[0].quoted) (expected icmp, udp or reflect)\(Suggest.hint(a[0].text, in: ["icmp", "udp", "reflect"]))")
         }
         let target = address(a[1], "probe target")
         var port: Located<UInt64>? = nil
@@ -293,6 +294,7 @@ struct Builder {
             case "threshold": probe?.threshold = number(v, "threshold")
             case "recover": probe?.recover = number(v, "recover")
             case "source": probe?.source = address(v, "probe source")
+            case "key-file": probe?.keyFile = Located(v.text, loc(v))
             case "port":
                 if headerPort {
                     error(loc(s.keyword), "duplicate 'port' in probe (already given after the target)")

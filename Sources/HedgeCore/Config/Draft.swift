@@ -52,6 +52,7 @@ struct DraftProbe {
     var kind: ProbeConfig.Kind
     var target: Located<IPAddress>
     var port: Located<UInt64>?
+    var keyFile: Located<String>?
     var source: Located<IPAddress>?
     var interval: Located<Millis>?
     var threshold: Located<UInt64>?

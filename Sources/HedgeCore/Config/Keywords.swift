@@ -78,7 +78,7 @@ struct Keyword: Sendable {
         Keyword("gateway6", 1, 1, usage: "gateway6 IPV6;"),
         Keyword("carrier", 1, 1, usage: "carrier on|off;"),
         Keyword("announce", 1, many, repeatable: true, usage: "announce PREFIX...;"),
-        Keyword("probe", 2, 4, .optional, body: .probe, usage: "probe icmp|udp ADDRESS [port NUMBER] { ... }"),
+        Keyword("probe", 2, 4, .optional, body: .probe, usage: "probe icmp|udp|reflect ADDRESS [port NUMBER] { ... }"),
         Keyword("bfd", 1, 1, .optional, body: .bfd, usage: "bfd NEIGHBOR { ... }"),
     ]
     static let bfd: [Keyword] = [
@@ -92,6 +92,7 @@ struct Keyword: Sendable {
         Keyword("recover", 1, 1, usage: "recover NUMBER;"),
         Keyword("source", 1, 1, usage: "source ADDRESS;"),
         Keyword("port", 1, 1, usage: "port NUMBER;"),
+        Keyword("key-file", 1, 1, usage: "key-file \"PATH\";"),
     ]
     static let group: [Keyword] = [
         Keyword("prefix", 1, many, repeatable: true, usage: "prefix PREFIX...;"),

@@ -106,11 +106,15 @@ public struct BFDConfig: Sendable {
 }
 
 public struct ProbeConfig: Sendable {
-    public enum Kind: String, Sendable { case icmp, udp }
+    /// `reflect`: hedge's authenticated probe against `hedge reflect` (sequence numbers, one-way
+    /// loss, RTT; an HMAC so that nobody on the way can fake health).
+    public enum Kind: String, Sendable { case icmp, udp, reflect }
     public var kind: Kind
     public var target: IPAddress
-    /// UDP echo port (RFC 862), used when kind is udp.
+    /// UDP echo port (RFC 862) for udp, the reflector's port for reflect.
     public var port: UInt16
+    /// reflect: file holding the key shared with the reflector (mode 0600, like a BGP MD5 key).
+    public var keyFile: String?
     /// Source address of the probes; default: the kernel's choice for the path's device.
     public var source: IPAddress?
     public var intervalMs: Millis
@@ -120,9 +124,12 @@ public struct ProbeConfig: Sendable {
     public var recover: Int
     public var location: SourceLocation
 
-    public init(kind: Kind, target: IPAddress, port: UInt16 = 7, source: IPAddress? = nil,
+    /// Default UDP port of `hedge reflect` (0x4865, "He").
+    public static let reflectPort: UInt16 = 18533
+
+    public init(kind: Kind, target: IPAddress, port: UInt16 = 7, keyFile: String? = nil, source: IPAddress? = nil,
                 intervalMs: Millis = 100, threshold: Int = 3, recover: Int = 3, location: SourceLocation) {
-        self.kind = kind; self.target = target; self.port = port; self.source = source
+        self.kind = kind; self.target = target; self.port = port; self.keyFile = keyFile; self.source = source
         self.intervalMs = intervalMs; self.threshold = threshold; self.recover = recover
         self.location = location
     }

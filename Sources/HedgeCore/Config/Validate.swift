@@ -223,9 +223,15 @@ struct Validator {
             error(s.at, "probe source \(s.value) and target \(pr.target.value) are of different address families"); ok = false
         }
         if let port = pr.port {
-            if pr.kind != .udp {
-                error(port.at, "'port' applies to udp probes only"); ok = false
+            if pr.kind == .icmp {
+                error(port.at, "'port' applies to udp and reflect probes only"); ok = false
             } else if !range(port, 1, 65535, "port must be 1–65535") { ok = false }
+        }
+        if pr.kind == .reflect && pr.keyFile == nil {
+            error(pr.at, "a reflect probe needs 'key-file \"PATH\";' (the key shared with 'hedge reflect')"); ok = false
+        }
+        if let k = pr.keyFile, pr.kind != .reflect {
+            error(k.at, "'key-file' applies to reflect probes only"); ok = false
         }
         if !range(pr.interval, 1, 60_000, "probe interval must be 1ms–60s") { ok = false }
         if !range(pr.threshold, 1, 255, "threshold must be 1–255") { ok = false }
@@ -239,7 +245,8 @@ struct Validator {
                   "probe detection time \(detection)ms (threshold \(threshold) × interval \(interval)ms) is under 3ms; too fast to be meaningful")
             return nil
         }
-        return ProbeConfig(kind: pr.kind, target: pr.target.value, port: UInt16(pr.port?.value ?? 7),
+        let port = pr.port.map { UInt16($0.value) } ?? (pr.kind == .reflect ? ProbeConfig.reflectPort : 7)
+        return ProbeConfig(kind: pr.kind, target: pr.target.value, port: port, keyFile: pr.keyFile?.value,
                            source: pr.source?.value, intervalMs: interval, threshold: threshold,
                            recover: Int(pr.recover?.value ?? UInt64(defaults.recover)), location: pr.at)
     }
