@@ -364,3 +364,22 @@ final class BGPSessionTests: XCTestCase {
         XCTAssertEqual(announced(a), [IPPrefix("10.0.0.0/8")!])
     }
 }
+
+extension BGPSessionTests {
+    /// RFC 4271 §9.1.2: our own AS in the path means the route looped back; it is not installed and
+    /// replaces (withdraws) an earlier route for the prefix.
+    func testLoopedRouteIsDropped() throws {
+        var s = established()
+        let p = IPPrefix("10.200.0.0/16")!
+        var good = UpdateMessage(attributes: PathAttributes(origin: .igp))
+        good.attributes.asPath = [.sequence([12076])]
+        good.attributes.nextHop = .v4(0xC0A8_0A02)
+        good.nlri = [p]
+        XCTAssertTrue(s.handle(.updateMsg(.accept(good)), now: 10).contains { if case .announce = $0 { return true }; return false })
+        var looped = good
+        looped.attributes.asPath = [.sequence([12076, 65001])]
+        let out = s.handle(.updateMsg(.accept(looped)), now: 20)
+        XCTAssertFalse(out.contains { if case .announce = $0 { return true }; return false })
+        XCTAssertTrue(out.contains(.withdraw([p])), "\(out)")
+    }
+}

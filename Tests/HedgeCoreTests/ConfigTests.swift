@@ -451,7 +451,7 @@ final class ConfigTests: XCTestCase {
         expectError(Self.minimal.replacingOccurrences(of: "group g", with: "group \"my group\""),
                     at: 3, 7, "invalid group name \"my group\"")
         expectError(Self.minimal.replacingOccurrences(of: "device vpn0;", with: "device vpn0; probe tcp 10.200.0.4;"),
-                    at: 2, 44, "unknown probe type 'tcp' (expected icmp or udp)")
+                    at: 2, 44, "unknown probe type 'tcp' (expected icmp, udp or reflect)")
         expectError(Self.minimal.replacingOccurrences(of: "device vpn0;", with: "device vpn0; probe udp 10.200.0.4 7;"),
                     at: 2, 59, "unexpected '7' after the probe target")
         expectError(Self.minimal.replacingOccurrences(of: "device vpn0;", with: "device vpn0; probe udp 10.200.0.4 prt 7;"),
@@ -571,7 +571,7 @@ final class ConfigTests: XCTestCase {
         expectError(probe("probe icmp 10.200.0.4 { recover 300; }"), at: 2, 70, "recover must be 1–255")
         expect(probe("probe icmp 10.200.0.4 { interval 1ms; threshold 2; }"),
                ["t.conf:2:71: error: probe detection time 2ms (threshold 2 × interval 1ms) is under 3ms; too fast to be meaningful"])
-        expectError(probe("probe icmp 10.200.0.4 port 7;"), at: 2, 65, "'port' applies to udp probes only")
+        expectError(probe("probe icmp 10.200.0.4 port 7;"), at: 2, 65, "'port' applies to udp and reflect probes only")
         expectError(probe("probe udp 10.200.0.4 port 0;"), at: 2, 64, "port must be 1–65535")
         expectError(probe("probe udp 10.200.0.4 port 65536;"), at: 2, 64, "port must be 1–65535")
         expectError(probe("probe icmp 10.200.0.4 { source fd00::1; }"), at: 2, 69,
@@ -585,7 +585,7 @@ final class ConfigTests: XCTestCase {
     // MARK: validation: groups
 
     func testGroupRequirements() {
-        expect(Self.paths + "group g { paths er vpn; }\n", ["t.conf:3:7: error: group 'g' has no prefixes (add 'prefix PREFIX;')"])
+        expect(Self.paths + "group g { paths er vpn; }\n", ["t.conf:3:7: error: group 'g' has no prefixes (add 'prefix PREFIX;', or a member path with a 'bgp' session to learn them)"])
         expect(Self.paths + "group g { prefix 10.0.0.0/8; }\n",
                ["t.conf:1:6: warning: path 'er' is not used by any group",
                 "t.conf:2:6: warning: path 'vpn' is not used by any group",

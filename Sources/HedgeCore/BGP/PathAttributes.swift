@@ -461,3 +461,11 @@ public struct AttributeIssue: Equatable, Sendable, CustomStringConvertible {
         return name + ": " + why
     }
 }
+
+extension PathAttributes {
+    /// Whether `asn` appears anywhere in the AS path (AS_PATH or, for a 2-octet session, AS4_PATH).
+    public func containsAS(_ asn: UInt32) -> Bool {
+        for s in (asPath ?? []) + (as4Path ?? []) where s.asns.contains(asn) { return true }
+        return false
+    }
+}

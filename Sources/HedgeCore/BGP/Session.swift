@@ -348,6 +348,12 @@ public struct Session: Sendable {
     private mutating func apply(_ m: UpdateMessage, _ now: Millis) {
         if let f = m.endOfRIB { emit(.endOfRIB(f)); return }
         remove(m.allWithdrawn)
+        // RFC 4271 §9.1.2: a route whose AS_PATH holds our own AS has looped (an eBGP peer may send
+        // our announcements back); it replaces nothing usable, so it withdraws any earlier route.
+        if m.attributes.containsAS(config.localAS) {
+            remove(m.announced)
+            return
+        }
         var attrs = m.attributes
         attrs.mpReach = nil
         attrs.mpUnreach = nil

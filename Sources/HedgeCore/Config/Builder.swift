@@ -241,6 +241,26 @@ struct Builder {
         return b
     }
 
+    mutating func buildBGP(_ node: Node) -> DraftBGP {
+        var b = DraftBGP(at: loc(node.keyword), neighbor: address(node.args[0], "BGP neighbor"))
+        for s in statements(node.body ?? [], in: .bgp, owner: "bgp") {
+            let v = s.args[0]
+            switch s.keyword.text {
+            case "remote-as": b.remoteAS = number(v, "remote-as")
+            case "hold-time": b.holdTime = number(v, "hold-time")
+            case "connect-retry": b.connectRetry = duration(v, "connect-retry")
+            case "passive": if let x = onOff(v, "passive") { b.passive = x }
+            case "gtsm": if let x = onOff(v, "gtsm") { b.gtsm = x }
+            case "md5-key-file": b.md5KeyFile = Located(v.text, loc(v))
+            case "max-prefix": b.maxPrefix = number(v, "max-prefix")
+            case "prepend": b.prepend = number(v, "prepend")
+            case "source": b.source = address(v, "BGP source")
+            default: break
+            }
+        }
+        return b
+    }
+
     mutating func buildPath(_ node: Node) {
         var p = DraftPath(at: loc(node.keyword), name: name(node.args[0], "path"))
         for s in statements(node.body ?? [], in: .path, owner: "path '\(p.name.value)'") {
@@ -255,6 +275,7 @@ struct Builder {
             case "announce": for t in a { if let x = prefix(t) { p.announce.append(x) } }
             case "probe": p.probe = buildProbe(s)
             case "bfd": p.bfd = buildBFD(s)
+            case "bgp": p.bgp = buildBGP(s)
             default: break
             }
         }

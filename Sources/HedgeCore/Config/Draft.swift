@@ -37,6 +37,21 @@ struct DraftPath {
     var announce: [Located<IPPrefix>] = []
     var probe: DraftProbe?
     var bfd: DraftBFD?
+    var bgp: DraftBGP?
+}
+
+struct DraftBGP {
+    var at: SourceLocation
+    var neighbor: Located<IPAddress>?
+    var remoteAS: Located<UInt64>?
+    var holdTime: Located<UInt64>?
+    var connectRetry: Located<Millis>?
+    var passive = false
+    var gtsm = false
+    var md5KeyFile: Located<String>?
+    var maxPrefix: Located<UInt64>?
+    var prepend: Located<UInt64>?
+    var source: Located<IPAddress>?
 }
 
 struct DraftBFD {

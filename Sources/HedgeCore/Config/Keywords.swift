@@ -2,7 +2,7 @@
 /// repeat. `Builder` checks every statement against this table before it looks at the values.
 
 enum BlockKind: Equatable, Sendable {
-    case top, azure, path, probe, bfd, group, damping, kernel, control
+    case top, azure, path, probe, bfd, bgp, group, damping, kernel, control
 
     var name: String {
         switch self {
@@ -11,6 +11,7 @@ enum BlockKind: Equatable, Sendable {
         case .path: return "path"
         case .probe: return "probe"
         case .bfd: return "bfd"
+        case .bgp: return "bgp"
         case .group: return "group"
         case .damping: return "damping"
         case .kernel: return "kernel"
@@ -18,7 +19,7 @@ enum BlockKind: Equatable, Sendable {
         }
     }
 
-    static let all: [BlockKind] = [.top, .azure, .path, .probe, .bfd, .group, .damping, .kernel, .control]
+    static let all: [BlockKind] = [.top, .azure, .path, .probe, .bfd, .bgp, .group, .damping, .kernel, .control]
 
     var keywords: [Keyword] {
         switch self {
@@ -27,6 +28,7 @@ enum BlockKind: Equatable, Sendable {
         case .path: return Keyword.path
         case .probe: return Keyword.probe
         case .bfd: return Keyword.bfd
+        case .bgp: return Keyword.bgp
         case .group: return Keyword.group
         case .damping: return Keyword.damping
         case .kernel: return Keyword.kernel
@@ -80,6 +82,18 @@ struct Keyword: Sendable {
         Keyword("announce", 1, many, repeatable: true, usage: "announce PREFIX...;"),
         Keyword("probe", 2, 4, .optional, body: .probe, usage: "probe icmp|udp|reflect ADDRESS [port NUMBER] { ... }"),
         Keyword("bfd", 1, 1, .optional, body: .bfd, usage: "bfd NEIGHBOR { ... }"),
+        Keyword("bgp", 1, 1, .required, body: .bgp, usage: "bgp NEIGHBOR { remote-as NUMBER; ... }"),
+    ]
+    static let bgp: [Keyword] = [
+        Keyword("remote-as", 1, 1, usage: "remote-as NUMBER;"),
+        Keyword("hold-time", 1, 1, usage: "hold-time SECONDS;"),
+        Keyword("connect-retry", 1, 1, usage: "connect-retry DURATION;"),
+        Keyword("passive", 1, 1, usage: "passive on|off;"),
+        Keyword("gtsm", 1, 1, usage: "gtsm on|off;"),
+        Keyword("md5-key-file", 1, 1, usage: "md5-key-file \"PATH\";"),
+        Keyword("max-prefix", 1, 1, usage: "max-prefix NUMBER;"),
+        Keyword("prepend", 1, 1, usage: "prepend NUMBER;"),
+        Keyword("source", 1, 1, usage: "source ADDRESS;"),
     ]
     static let bfd: [Keyword] = [
         Keyword("interval", 1, 1, usage: "interval DURATION;"),

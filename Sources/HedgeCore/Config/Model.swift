@@ -46,6 +46,12 @@ public struct HedgeConfig: Sendable {
     }
 
     public func pathIndex(named name: String) -> Int? { paths.firstIndex { $0.name == name } }
+
+    /// The group that the prefixes path `path` learns over BGP join: the first one listing it.
+    public func learningGroup(path: Int) -> Int? {
+        let name = paths[path].name
+        return groups.firstIndex { $0.paths.contains(name) }
+    }
 }
 
 /// What hedge is told about the Azure side, so that `hedge check` can hold the config against it.
@@ -79,14 +85,48 @@ public struct PathConfig: Sendable {
     public var probe: ProbeConfig?
     /// Single-hop BFD toward the path's neighbour (RFC 5881).
     public var bfd: BFDConfig?
+    /// hedge's own BGP session over this path (the ExpressRoute private peering).
+    public var bgp: BGPConfig?
     public var location: SourceLocation
 
     public init(name: String, priority: Int, device: String, gateway: IPAddress? = nil,
                 gateway6: IPAddress? = nil, carrier: Bool = true, announce: [IPPrefix] = [],
-                probe: ProbeConfig? = nil, bfd: BFDConfig? = nil, location: SourceLocation) {
+                probe: ProbeConfig? = nil, bfd: BFDConfig? = nil, bgp: BGPConfig? = nil, location: SourceLocation) {
         self.name = name; self.priority = priority; self.device = device; self.gateway = gateway
         self.gateway6 = gateway6; self.carrier = carrier; self.announce = announce
-        self.probe = probe; self.bfd = bfd; self.location = location
+        self.probe = probe; self.bfd = bfd; self.bgp = bgp; self.location = location
+    }
+}
+
+/// One eBGP neighbour (the MSEE, AS 12076). The session's state is a health signal of the path,
+/// the prefixes it receives join the path's failover group, and it announces the path's `announce`.
+public struct BGPConfig: Sendable {
+    public var neighbor: IPAddress
+    public var remoteAS: UInt32
+    /// Seconds offered in our OPEN (0, or 3–65535); the lower of the two sides' values wins.
+    public var holdTime: UInt16
+    public var connectRetryMs: Millis
+    /// Only accept the neighbour's connection, never connect.
+    public var passive: Bool
+    /// RFC 5082: TTL 255 out, segments below TTL 254 dropped.
+    public var gtsm: Bool
+    /// TCP MD5 (RFC 2385) key file: root-owned, mode 0600.
+    public var md5KeyFile: String?
+    /// Most prefixes accepted per address family; nil: no limit.
+    public var maxPrefix: Int?
+    /// Extra copies of local-as in the AS_PATH we announce (on the backup circuit, say).
+    public var prepend: Int
+    /// Source address of our connections.
+    public var source: IPAddress?
+    public var location: SourceLocation
+
+    public init(neighbor: IPAddress, remoteAS: UInt32, holdTime: UInt16 = 90, connectRetryMs: Millis = 5_000,
+                passive: Bool = false, gtsm: Bool = false, md5KeyFile: String? = nil, maxPrefix: Int? = nil,
+                prepend: Int = 0, source: IPAddress? = nil, location: SourceLocation) {
+        self.neighbor = neighbor; self.remoteAS = remoteAS; self.holdTime = holdTime
+        self.connectRetryMs = connectRetryMs; self.passive = passive; self.gtsm = gtsm
+        self.md5KeyFile = md5KeyFile; self.maxPrefix = maxPrefix; self.prepend = prepend
+        self.source = source; self.location = location
     }
 }
 

@@ -163,10 +163,15 @@ struct Validator {
                 bfd = validateBFD(b, path: p)
                 if bfd == nil { ok = false }
             }
+            var bgp: BGPConfig? = nil
+            if let b = p.bgp {
+                bgp = validateBGP(b, path: p, localAS: d.localAS, routerID: d.routerID, bfd: bfd)
+                if bgp == nil { ok = false }
+            }
             guard ok, let prio = p.priority, let dev = p.device else { continue }
             config.paths.append(PathConfig(name: p.name.value, priority: Int(prio.value), device: dev.value,
                                            gateway: p.gateway?.value, gateway6: p.gateway6?.value,
-                                           carrier: p.carrier, announce: announce, probe: probe, bfd: bfd,
+                                           carrier: p.carrier, announce: announce, probe: probe, bfd: bfd, bgp: bgp,
                                            location: p.at))
         }
         return index
@@ -204,6 +209,43 @@ struct Validator {
         let interval = b.interval?.value ?? 300
         return BFDConfig(neighbor: n.value, intervalMs: interval, minRxMs: b.minRx?.value ?? interval,
                          multiplier: Int(b.multiplier?.value ?? 3), location: b.at)
+    }
+
+    /// eBGP toward the path's neighbour: the MSEE at AS 12076 on ExpressRoute private peering.
+    mutating func validateBGP(_ b: DraftBGP, path p: DraftPath, localAS: Located<UInt64>?, routerID: Located<IPAddress>?,
+                              bfd: BFDConfig?) -> BGPConfig? {
+        guard let n = b.neighbor else { return nil }
+        var ok = true
+        if !isUnicast(n.value) { error(n.at, "BGP neighbor must be a unicast address, not \(n.value)"); ok = false }
+        if localAS == nil { error(b.at, "a 'bgp' session needs 'local-as NUMBER;' at top level"); ok = false }
+        if routerID == nil { error(b.at, "a 'bgp' session needs 'router-id IPV4;' at top level (the BGP identifier)"); ok = false }
+        guard let ras = b.remoteAS else {
+            error(b.at, "'bgp \(n.value)' needs 'remote-as NUMBER;' (12076 for the ExpressRoute edge)")
+            return nil
+        }
+        if ras.value == 0 || ras.value == 23456 || ras.value > UInt64(UInt32.max) {
+            error(ras.at, "remote-as must be 1–4294967295 and not 23456 (AS_TRANS)"); ok = false
+        } else if ras.value != 12076 && ras.value != 65515 {
+            warning(ras.at, "remote-as \(ras.value): the ExpressRoute edge peers from AS 12076 (private peering)")
+        }
+        if let h = b.holdTime, h.value != 0 && (h.value < 3 || h.value > 65535) {
+            error(h.at, "hold-time must be 0 or 3–65535 seconds (RFC 4271 §4.2)"); ok = false
+        }
+        if !range(b.connectRetry, 100, 3_600_000, "connect-retry must be 100ms–1h") { ok = false }
+        if !range(b.maxPrefix, 1, 10_000_000, "max-prefix must be 1–10000000") { ok = false }
+        if !range(b.prepend, 0, 16, "prepend must be 0–16") { ok = false }
+        if let s = b.source, s.value.isV4 != n.value.isV4 {
+            error(s.at, "BGP source \(s.value) and neighbor \(n.value) are of different address families"); ok = false
+        }
+        if let k = b.md5KeyFile, k.value.isEmpty { error(k.at, "md5-key-file needs a path"); ok = false }
+        if let f = bfd, f.neighbor != n.value {
+            warning(n.at, "BFD neighbor \(f.neighbor) differs from BGP neighbor \(n.value): BFD Down resets this BGP session anyway (RFC 5882)")
+        }
+        guard ok else { return nil }
+        return BGPConfig(neighbor: n.value, remoteAS: UInt32(ras.value), holdTime: UInt16(b.holdTime?.value ?? 90),
+                         connectRetryMs: b.connectRetry?.value ?? 5_000, passive: b.passive, gtsm: b.gtsm,
+                         md5KeyFile: b.md5KeyFile?.value, maxPrefix: b.maxPrefix.map { Int($0.value) },
+                         prepend: Int(b.prepend?.value ?? 0), source: b.source?.value, location: b.at)
     }
 
     mutating func validateProbe(_ pr: DraftProbe, path p: DraftPath) -> ProbeConfig? {
@@ -258,6 +300,7 @@ struct Validator {
         var nexthopOwner: [UInt64: String] = [:]
         var prefixOwner: [IPPrefix: String] = [:]
         var usedPaths: Set<String> = []
+        var learnerGroup: [String: String] = [:]
         let pathNames = d.paths.map { $0.name.value }
 
         for (gi, g) in d.groups.enumerated() {
@@ -268,9 +311,6 @@ struct Validator {
                 continue
             }
             names[gname] = gi
-            if g.prefixes.isEmpty && !g.seen.contains("prefix") {
-                error(g.name.at, "group '\(gname)' has no prefixes (add 'prefix PREFIX;')"); ok = false
-            }
             if g.paths.isEmpty {
                 if !g.seen.contains("paths") {
                     error(g.name.at, "group '\(gname)' has no paths (add 'paths NAME...;')")
@@ -328,6 +368,18 @@ struct Validator {
                 if hasV4 && !fam.v4 {
                     error(ref.at, "group '\(gname)' has IPv4 prefixes but path '\(ref.value)' has only an IPv6 gateway; add an IPv4 'gateway'")
                     ok = false
+                }
+            }
+            // A member with its own BGP session brings the prefixes it learns (the Azure VNet's).
+            let learners = members.filter { name in d.paths.first { $0.name.value == name }?.bgp != nil }
+            if g.prefixes.isEmpty && !g.seen.contains("prefix") && learners.isEmpty {
+                error(g.name.at, "group '\(gname)' has no prefixes (add 'prefix PREFIX;', or a member path with a 'bgp' session to learn them)"); ok = false
+            }
+            for l in learners {
+                if let other = learnerGroup[l] {
+                    warning(g.name.at, "path '\(l)' is also in group '\(other)': the prefixes its BGP session learns join only '\(other)'")
+                } else {
+                    learnerGroup[l] = gname
                 }
             }
             if members.count == 1 && ok {

@@ -17,7 +17,7 @@ public struct Decision: Sendable {
         self.engines = engines
     }
 
-    /// Signals per path: carrier if `path.carrier`, probe if `path.probe != nil`. Group members
+    /// Signals per path: carrier if `path.carrier`, and one per probe/bfd/bgp block. Group members
     /// that name no path are skipped (the config checker reports them).
     public init(config: HedgeConfig) {
         var specs: [PathSpec] = []
@@ -26,6 +26,7 @@ public struct Decision: Sendable {
             if p.carrier { s.insert(.carrier) }
             if p.probe != nil { s.insert(.probe) }
             if p.bfd != nil { s.insert(.bfd) }
+            if p.bgp != nil { s.insert(.bgp) }
             s.insert(.hold)   // every path can be held down by a drill; the agent starts it up
             specs.append(PathSpec(name: p.name, priority: p.priority, signals: s))
         }

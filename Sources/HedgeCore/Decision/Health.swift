@@ -6,7 +6,7 @@ public enum Health: String, Sendable {
     case down
 }
 
-/// A source of health for a path. More kinds come later (bfd, bgp, bmp, route); the order of
+/// A source of health for a path. The order of
 /// `allCases` is the order in which a path's signals are listed and the first down one names the
 /// path's reason.
 public enum SignalKind: String, Sendable, CaseIterable {
@@ -14,6 +14,12 @@ public enum SignalKind: String, Sendable, CaseIterable {
     case carrier
     /// Single-hop BFD with the path's neighbour (RFC 5880/5881).
     case bfd
+    /// hedge's own BGP session with the path's neighbour: up while Established.
+    case bgp
+    /// A CE router's session with the neighbour, as its BMP feed reports it (RFC 7854).
+    case bmp
+    /// Routes an on-box FRR/BIRD installed for the path's prefixes (route-watch).
+    case routes
     /// End-to-end active probe through the path (see `ProbeTracker`).
     case probe
     /// An operator's hold (`hedge drill`): the path is taken down on purpose, the provider untouched.

@@ -17,6 +17,14 @@ public enum StatusRender {
                     if let rtt = pr.rttUs { t += " rtt \(formatDecimal(rtt, decimals: 3))ms" }
                     t += " \(pr.received)/\(pr.sent)"
                 }
+                if sig.kind == "bgp", let b = p.bgp {
+                    t += " \(b.neighbor) AS\(b.remoteAS) \(b.state)"
+                    if let u = b.upForMs { t += " \(humanDuration(u))" }
+                    t += " rx \(b.learned)"
+                    if b.stale > 0 { t += " (\(b.stale) stale)" }
+                    t += " tx \(b.announced)"
+                    if b.announceWanted > b.announced { t += " of \(b.announceWanted) (limit)" }
+                }
                 info.append(t)
             }
             if p.flaps > 0 { info.append("flaps \(p.flaps)") }
@@ -95,6 +103,15 @@ public enum StatusRender {
                 w.string("kind", pr.kind); w.string("target", pr.target); w.int("interval_ms", pr.intervalMs)
                 w.int("threshold", pr.threshold); w.int("sent", pr.sent); w.int("received", pr.received)
                 w.int("lost", pr.lost); w.decimal("rtt_ms", pr.rttUs, decimals: 3)
+                w.endObject()
+            }
+            if let b = p.bgp {
+                w.beginObject("bgp")
+                w.string("neighbor", b.neighbor); w.int("remote_as", Int64(b.remoteAS)); w.string("state", b.state)
+                w.int("up_for_ms", b.upForMs); w.int("hold_ms", b.holdMs)
+                w.int("prefixes_learned", b.learned); w.int("prefixes_stale", b.stale)
+                w.int("prefixes_ignored", b.ignored); w.int("prefixes_announced", b.announced)
+                w.int("prefixes_announce_configured", b.announceWanted); w.string("last_down", b.lastDown)
                 w.endObject()
             }
             w.endObject()

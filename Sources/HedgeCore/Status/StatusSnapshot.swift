@@ -43,6 +43,32 @@ public struct ProbeStatus: Sendable {
     }
 }
 
+/// One BGP neighbour, the facts `birdc show protocols all` / `vtysh show bgp summary` give.
+public struct BGPStatus: Sendable {
+    public var neighbor: String
+    public var remoteAS: UInt32
+    public var state: String
+    /// Time in the current state when Established (ms).
+    public var upForMs: Int64?
+    public var holdMs: Int64?
+    /// Prefixes installed from this session, and how many of them are stale (the session that
+    /// taught them ended; they now follow the failover).
+    public var learned: Int
+    public var stale: Int
+    /// Received but not installed (a family the group cannot carry, or a prefix already configured).
+    public var ignored: Int
+    public var announced: Int
+    /// Asked to announce (more than `announced` when the private-peering limit cut the list).
+    public var announceWanted: Int
+    public var lastDown: String?
+    public init(neighbor: String, remoteAS: UInt32, state: String, upForMs: Int64?, holdMs: Int64?, learned: Int,
+                stale: Int, ignored: Int, announced: Int, announceWanted: Int, lastDown: String?) {
+        self.neighbor = neighbor; self.remoteAS = remoteAS; self.state = state; self.upForMs = upForMs
+        self.holdMs = holdMs; self.learned = learned; self.stale = stale; self.ignored = ignored
+        self.announced = announced; self.announceWanted = announceWanted; self.lastDown = lastDown
+    }
+}
+
 public struct PathStatus: Sendable {
     public var name: String
     public var priority: Int
@@ -54,6 +80,7 @@ public struct PathStatus: Sendable {
     public var flaps: Int
     public var signals: [SignalStatus] = []
     public var probe: ProbeStatus?
+    public var bgp: BGPStatus?
     public init(name: String, priority: Int, device: String, gateway: String?, health: Health, reason: String,
                 forMs: Int64?, flaps: Int) {
         self.name = name; self.priority = priority; self.device = device; self.gateway = gateway

@@ -17,6 +17,7 @@ public final class Agent {
     var holds: [Int: Millis] = [:]
     var lastDrill: String?
     var bfds: [BFDRunner] = []
+    var bgpPeers: [AgentBGPPeer] = []
     var jitter = Jitter()
 
     var links: [Int32: LinkInfo] = [:]
@@ -71,6 +72,7 @@ public final class Agent {
         adoptFromKernel(now: now)
         try startProbes()
         try startBFD()
+        try startBGP(now: now)
         try startControl()
         try loop.add(events.fd) { _ in self.kernelEvents() }
         loop.onSignal = { sig in self.signal(sig) }
@@ -205,7 +207,7 @@ public final class Agent {
     func reconcileKernel() {
         var active: [Int?] = []
         for gi in config.groups.indices { active.append(decision.active(group: gi)) }
-        let desired = desiredKernelState(config: config, active: active, ifindex: { self.indexByName[$0] },
+        let desired = desiredKernelState(config: effectiveConfig(), active: active, ifindex: { self.indexByName[$0] },
                                          nexthopObjects: useNexthops, actual: mirror)
         let ops = reconcile(desired: desired, actual: mirror)
         needsReconcile = false
@@ -266,9 +268,14 @@ public final class Agent {
     func bfdPackets(_ r: BFDRunner) {
         if let (h, why) = r.receive(nowUs: Clock.monotonicUs(), jitter: &jitter) {
             let now = Clock.monotonicMs()
-            decision.signal(path: r.path, .bfd, h, reason: why, now: now)
+            bfdSignal(r.path, h, why, now: now)
             step(now: now)
         }
+    }
+
+    func bfdSignal(_ path: Int, _ h: Health, _ why: String, now: Millis) {
+        decision.signal(path: path, .bfd, h, reason: why, now: now)
+        bfdChanged(path: path, h, now: now)
     }
 
     func timer() {
@@ -280,13 +287,10 @@ public final class Agent {
         }
         for r in bfds {
             // Packets already queued count before the detection time is judged.
-            if let (h, why) = r.receive(nowUs: nowUs, jitter: &jitter) {
-                decision.signal(path: r.path, .bfd, h, reason: why, now: now)
-            }
-            if let (h, why) = r.tick(nowUs: nowUs, jitter: &jitter) {
-                decision.signal(path: r.path, .bfd, h, reason: why, now: now)
-            }
+            if let (h, why) = r.receive(nowUs: nowUs, jitter: &jitter) { bfdSignal(r.path, h, why, now: now) }
+            if let (h, why) = r.tick(nowUs: nowUs, jitter: &jitter) { bfdSignal(r.path, h, why, now: now) }
         }
+        tickBGP(now: now)
         for r in probes {
             // Replies already queued count first: a stalled loop must not read as a dead path.
             if let h = r.receive(now: now) {
@@ -305,6 +309,7 @@ public final class Agent {
         let now = Clock.monotonicMs()
         var next = decision.nextDeadline(now: now) ?? now + 60_000
         for (_, until) in holds { next = min(next, until) }
+        if let d = nextBGPDeadline() { next = min(next, d) }
         for r in probes { next = min(next, r.tracker.nextDeadline()) }
         let nowUs = Clock.monotonicUs()
         var nextUs = max(next, now) * 1000
@@ -341,6 +346,8 @@ public final class Agent {
         probes = []
         for b in bfds { loop.remove(b.socket.rx) }
         bfds = []
+        let oldPeers = bgpPeers
+        bgpPeers = []
         config = c
         decision = Decision(config: c)
         switches = [Int](repeating: 0, count: c.groups.count)
@@ -351,12 +358,14 @@ public final class Agent {
         adoptFromKernel(now: now)
         do { try startProbes() } catch { recordError("reload: probes: \(error)") }
         do { try startBFD() } catch { recordError("reload: BFD: \(error)") }
+        do { try startBGP(now: now, keep: oldPeers) } catch { recordError("reload: BGP: \(error)") }
         step(now: now)
     }
 
     func shutdown() {
         control?.shutdown()
         control = nil
+        stopBGP(now: Clock.monotonicMs())
         guard config.kernel.withdrawOnExit else {
             Log.info("stopped; routes left in place (withdraw-on-exit off)")
             return

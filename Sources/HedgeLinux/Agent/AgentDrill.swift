@@ -9,6 +9,7 @@ extension Agent {
         holds[path] = now + Millis(seconds) * 1000
         Log.info("drill: holding \(config.paths[path].name) down for at most \(seconds) s")
         decision.signal(path: path, .hold, .down, reason: "held down by hedge drill", now: now)
+        holdBGP(path: path, held: true, now: now)
         step(now: now)
     }
 
@@ -16,6 +17,7 @@ extension Agent {
         holds[path] = nil
         Log.info("drill: released \(config.paths[path].name)")
         decision.signal(path: path, .hold, .up, reason: "not held", now: now)
+        holdBGP(path: path, held: false, now: now)
         step(now: now)
     }
 

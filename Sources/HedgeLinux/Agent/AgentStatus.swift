@@ -35,10 +35,18 @@ extension Agent {
                                        intervalMs: r.config.intervalMs, threshold: r.config.threshold,
                                        sent: t.sent, received: t.received, lost: t.lost, rttUs: r.lastRTTUs)
             }
+            if let peer = bgpPeers.first(where: { $0.path == i }), let b = p.bgp {
+                let r = peer.runner
+                ps.bgp = BGPStatus(neighbor: b.neighbor.description, remoteAS: b.remoteAS, state: r.state.name,
+                                   upForMs: peer.upSince.map { now - $0 }, holdMs: r.session.negotiated?.holdMs,
+                                   learned: peer.learned.count, stale: peer.learned.values.filter { $0 }.count,
+                                   ignored: peer.ignored, announced: peer.announcing, announceWanted: peer.wanted,
+                                   lastDown: peer.lastDown)
+            }
             s.paths.append(ps)
         }
         let gs = decision.groupStates(now: now)
-        for (gi, g) in config.groups.enumerated() {
+        for (gi, g) in effectiveConfig().groups.enumerated() {
             let st = gs[gi]
             var row = GroupStatus(name: g.name, active: st.active.map { config.paths[$0].name },
                                   prefixes: g.prefixes.map { $0.description }, nexthopID: g.nexthopID,

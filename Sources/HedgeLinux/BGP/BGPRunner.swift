@@ -15,11 +15,13 @@ public struct BGPPeerConfig: Sendable {
     /// Next hop of the IPv6 routes we announce; nil: our address on the connection (IPv6 sessions).
     /// With neither, IPv6 routes are not announced.
     public var nextHopV6: IPAddress?
+    /// Extra copies of our AS in the AS_PATH we send to an external peer (a less preferred circuit).
+    public var prepend: Int
 
     public init(name: String, session: SessionConfig, transport: BGPTransportConfig, md5KeyFile: String? = nil,
-                nextHop: IPAddress? = nil, nextHopV6: IPAddress? = nil) {
+                nextHop: IPAddress? = nil, nextHopV6: IPAddress? = nil, prepend: Int = 0) {
         self.name = name; self.session = session; self.transport = transport; self.md5KeyFile = md5KeyFile
-        self.nextHop = nextHop; self.nextHopV6 = nextHopV6
+        self.nextHop = nextHop; self.nextHopV6 = nextHopV6; self.prepend = prepend
     }
 }
 
@@ -268,7 +270,8 @@ public final class BGPRunner {
             var attrs = PathAttributes(origin: .igp)
             // eBGP prepends our AS (RFC 4271 §5.1.2); iBGP sends an empty AS_PATH and LOCAL_PREF.
             let external = n.peerAS != config.session.localAS
-            attrs.asPath = external ? [.sequence([config.session.localAS])] : []
+            attrs.asPath = external
+                ? [.sequence([UInt32](repeating: config.session.localAS, count: 1 + max(0, config.prepend)))] : []
             if !external { attrs.localPref = 100 }
             let nh: IPAddress?
             if v6 { nh = config.nextHopV6 ?? (local?.isV6 == true ? local : nil) }

@@ -1,0 +1,257 @@
+import CHedge
+import HedgeCore
+
+/// One path's BGP session inside the agent, with the prefixes it has taught the path's group.
+///
+/// Learned prefixes outlive the session that taught them: when ExpressRoute fails, the session
+/// ends and its routes are "withdrawn", but the VNet is still there and its prefixes must now go
+/// over the VPN. So a session's end marks them stale instead of removing them (like a graceful
+/// restart's helper, RFC 4724 §4.2); only the peer's own withdrawals remove them, and stale ones
+/// the peer does not announce again go at End-of-RIB, or `staleMs` after the session is back.
+final class AgentBGPPeer {
+    let path: Int
+    let runner: BGPRunner
+    let binding: BGPLoopBinding
+    /// Prefix → stale (not confirmed by the current session).
+    var learned: [IPPrefix: Bool] = [:]
+    var staleDeadline: Millis?
+    var upSince: Millis?
+    var lastDown: String?
+    /// Prefixes received but not installed (family the group's paths cannot carry, or a static
+    /// prefix of some group).
+    var ignored = 0
+    /// What the config asked to announce, and what went out after the private-peering guard.
+    var wanted = 0
+    var announcing = 0
+    /// `signature` of the configuration the runner was made from, to keep it across a reload.
+    let signature: String
+
+    static let staleMs: Millis = 30_000
+
+    init(path: Int, runner: BGPRunner, binding: BGPLoopBinding, signature: String) {
+        self.path = path; self.runner = runner; self.binding = binding; self.signature = signature
+    }
+
+    func markStale() {
+        for k in learned.keys { learned[k] = true }
+    }
+
+    /// Removes stale prefixes (of one family, or all); true if any went.
+    func purgeStale(family v6: Bool?) -> Bool {
+        var gone = false
+        for (p, stale) in learned where stale && (v6 == nil || p.isV4 != v6!) {
+            learned[p] = nil
+            gone = true
+        }
+        if !learned.values.contains(true) { staleDeadline = nil }
+        return gone
+    }
+}
+
+extension Agent {
+    /// The file's configuration plus what the BGP sessions have taught: the groups' prefixes as the
+    /// kernel should have them.
+    func effectiveConfig() -> HedgeConfig {
+        guard !bgpPeers.isEmpty else { return config }
+        var c = config
+        var taken = Set<IPPrefix>()
+        for g in config.groups { for p in g.prefixes { taken.insert(p) } }
+        for peer in bgpPeers {
+            guard let gi = config.learningGroup(path: peer.path) else { continue }
+            peer.ignored = 0
+            for p in peer.learned.keys.sorted() {
+                if taken.contains(p) || !groupCarries(gi, v6: !p.isV4) { peer.ignored += 1; continue }
+                taken.insert(p)
+                c.groups[gi].prefixes.append(p)
+            }
+        }
+        return c
+    }
+
+    /// Whether every member of a group has a next hop of the family (a device-only path has both).
+    func groupCarries(_ gi: Int, v6: Bool) -> Bool {
+        for name in config.groups[gi].paths {
+            guard let i = config.pathIndex(named: name) else { continue }
+            let p = config.paths[i]
+            if p.gateway == nil && p.gateway6 == nil { continue }
+            let has = v6 ? (p.gateway6 != nil || p.gateway?.isV4 == false) : p.gateway?.isV4 == true
+            if !has { return false }
+        }
+        return true
+    }
+
+    func startBGP(now: Millis, keep old: [AgentBGPPeer] = []) throws(SystemError) {
+        var peers: [AgentBGPPeer] = []
+        var reused = Set<Int>()
+        for (i, p) in config.paths.enumerated() {
+            guard let b = p.bgp else { continue }
+            let sig = bgpSignature(p)
+            if let o = old.firstIndex(where: { $0.signature == sig }), !reused.contains(o) {
+                // Same session after a reload: keep it (and the peer's routes) instead of resetting it.
+                reused.insert(o)
+                let peer = AgentBGPPeer(path: i, runner: old[o].runner, binding: old[o].binding, signature: sig)
+                peer.learned = old[o].learned; peer.upSince = old[o].upSince; peer.lastDown = old[o].lastDown
+                peer.staleDeadline = old[o].staleDeadline
+                peers.append(peer)
+                decision.signal(path: i, .bgp, peer.runner.state == .established ? .up : .unknown,
+                                reason: peer.runner.state == .established ? "BGP Established (kept across reload)" : "BGP: \(peer.runner.state.name)",
+                                now: now)
+                continue
+            }
+            let peer = try makeBGPPeer(path: i, bgp: b, signature: sig)
+            peers.append(peer)
+            decision.signal(path: i, .bgp, .unknown, reason: "BGP: connecting to \(b.neighbor)", now: now)
+        }
+        for (o, peer) in old.enumerated() where !reused.contains(o) {
+            peer.binding.detach()
+            _ = peer.runner.close(now: now)
+        }
+        bgpPeers = peers
+        if old.isEmpty { seedLearned() }
+        for peer in peers {
+            peer.binding.sync()
+            applyAnnouncements(peer, now: now)
+            if peer.runner.state == .idle && holds[peer.path] == nil { handleBGP(peer, peer.runner.start(now: now), now: now) }
+        }
+    }
+
+    /// At start-up the kernel still holds what the last run learned: keep it (stale) so that a
+    /// restart changes nothing, and let the new session confirm or withdraw it.
+    func seedLearned() {
+        var statics = Set<IPPrefix>()
+        for g in config.groups { for p in g.prefixes { statics.insert(p) } }
+        var seeded = Set<Int>()
+        for peer in bgpPeers {
+            guard let gi = config.learningGroup(path: peer.path), seeded.insert(gi).inserted else { continue }
+            let id = config.groups[gi].nexthopID
+            for (key, r) in mirror.routes where key.table == config.kernel.table && !statics.contains(key.prefix) {
+                if case .nexthop(let n) = r.target, n != id && n != id + 1 { continue }
+                peer.learned[key.prefix] = true
+            }
+            if !peer.learned.isEmpty { Log.info("bgp \(config.paths[peer.path].name): keeping \(peer.learned.count) routes from the last run until the session confirms them") }
+        }
+    }
+
+    /// Everything that, changed, needs a new session.
+    func bgpSignature(_ p: PathConfig) -> String {
+        guard let b = p.bgp else { return "" }
+        return "\(p.name)|\(p.device)|\(b.neighbor)|\(b.remoteAS)|\(b.holdTime)|\(b.connectRetryMs)|\(b.passive)|\(b.gtsm)|"
+            + "\(b.md5KeyFile ?? "")|\(b.maxPrefix ?? -1)|\(b.prepend)|\(b.source.map { "\($0)" } ?? "")|"
+            + "\(config.localAS ?? 0)|\(config.routerID.map { "\($0)" } ?? "")"
+    }
+
+    func makeBGPPeer(path i: Int, bgp b: BGPConfig, signature: String) throws(SystemError) -> AgentBGPPeer {
+        let p = config.paths[i]
+        var routerID: UInt32 = 0
+        if case .v4(let v)? = config.routerID { routerID = v }
+        var limits: [AFISAFI: Int] = [:]
+        if let m = b.maxPrefix { limits[.ipv4Unicast] = m; limits[.ipv6Unicast] = m }
+        let session = SessionConfig(localAS: config.localAS ?? 0, routerID: routerID, peerAS: b.remoteAS,
+                                    mode: b.passive ? .passive : .active, holdTime: b.holdTime,
+                                    connectRetryMs: b.connectRetryMs,
+                                    // A circuit coming back should be seen in seconds, not minutes.
+                                    idleHoldInitialMs: 1_000, idleHoldMaxMs: 60_000,
+                                    maxPrefixes: limits)
+        let transport = BGPTransportConfig(neighbor: b.neighbor, localAddress: b.source, device: p.device, gtsm: b.gtsm)
+        let runner = try BGPRunner(config: BGPPeerConfig(name: p.name, session: session, transport: transport,
+                                                         md5KeyFile: b.md5KeyFile, prepend: b.prepend))
+        let binding = BGPLoopBinding(runner: runner, loop: loop) { fd, events in
+            guard let peer = self.bgpPeers.first(where: { $0.runner === runner }) else { return }
+            let now = Clock.monotonicMs()
+            self.handleBGP(peer, peer.runner.ready(fd: fd, events: events, now: now), now: now)
+            self.step(now: now)
+        }
+        return AgentBGPPeer(path: i, runner: runner, binding: binding, signature: signature)
+    }
+
+    /// The path's `announce`, within what Azure accepts over private peering: past the limit Azure
+    /// drops the session, which would take ExpressRoute down for every prefix.
+    func applyAnnouncements(_ peer: AgentBGPPeer, now: Millis) {
+        let all = config.paths[peer.path].announce
+        let limit = config.azure?.privatePeeringLimit ?? 4000
+        var list = all
+        if list.count > limit {
+            list = Array(all.prefix(limit))
+            recordError("bgp \(config.paths[peer.path].name): \(all.count) prefixes to announce but Azure accepts \(limit) over private peering; announcing the first \(limit) only")
+        }
+        peer.wanted = all.count
+        peer.announcing = list.count
+        handleBGP(peer, peer.runner.announce(list, now: now), now: now)
+    }
+
+    /// Acts on what a runner reported; the caller runs `step` afterwards.
+    func handleBGP(_ peer: AgentBGPPeer, _ events: [BGPRunnerEvent], now: Millis) {
+        let established = peer.runner.state == .established
+        for e in events {
+            switch e {
+            case .routes(let r):
+                for p in r.prefixes where peer.learned[p] != false { peer.learned[p] = false; needsReconcile = true }
+            case .withdrawn(let ps):
+                // A session's end withdraws everything: those routes stay, stale, and fail over.
+                guard established else { continue }
+                for p in ps where peer.learned.removeValue(forKey: p) != nil { needsReconcile = true }
+            case .endOfRIB(let f):
+                if peer.purgeStale(family: f == .ipv6Unicast) { needsReconcile = true }
+            case .up:
+                peer.upSince = now
+                if peer.learned.values.contains(true) { peer.staleDeadline = now + AgentBGPPeer.staleMs }
+            case .down(let cause, let reason):
+                peer.upSince = nil
+                peer.lastDown = "\(cause.name): \(reason)"
+                peer.markStale()
+                peer.staleDeadline = nil
+            default:
+                break
+            }
+            if let (h, why) = e.health { decision.signal(path: peer.path, .bgp, h, reason: why, now: now) }
+        }
+        peer.binding.sync()
+    }
+
+    /// BFD on a path changed: Down resets its BGP session at once whatever the BGP timers say
+    /// (RFC 5882 §10.2), Up restarts a session that is waiting out its backoff.
+    func bfdChanged(path: Int, _ h: Health, now: Millis) {
+        guard let peer = bgpPeers.first(where: { $0.path == path }), holds[path] == nil else { return }
+        if h == .down {
+            handleBGP(peer, peer.runner.bfdDown(now: now), now: now)
+        } else if h == .up && peer.runner.state == .idle {
+            handleBGP(peer, peer.runner.start(now: now), now: now)
+        }
+    }
+
+    /// Timers of every session, and the stale routes' deadline.
+    func tickBGP(now: Millis) {
+        for peer in bgpPeers {
+            if let d = peer.runner.nextDeadline, d <= now { handleBGP(peer, peer.runner.tick(now: now), now: now) }
+            if let d = peer.staleDeadline, d <= now {
+                peer.staleDeadline = nil
+                if peer.purgeStale(family: nil) { needsReconcile = true }
+            }
+        }
+    }
+
+    func nextBGPDeadline() -> Millis? {
+        var next: Millis?
+        for peer in bgpPeers {
+            for d in [peer.runner.nextDeadline, peer.staleDeadline] {
+                if let d { next = min(next ?? d, d) }
+            }
+        }
+        return next
+    }
+
+    /// `hedge drill` holds the path: the session goes down (Cease / Administrative Shutdown) so
+    /// that Azure moves its side too, as in a real failure; releasing starts it again.
+    func holdBGP(path: Int, held: Bool, now: Millis) {
+        guard let peer = bgpPeers.first(where: { $0.path == path }) else { return }
+        handleBGP(peer, held ? peer.runner.stop(now: now) : peer.runner.start(now: now), now: now)
+    }
+
+    func stopBGP(now: Millis) {
+        for peer in bgpPeers {
+            peer.binding.detach()
+            _ = peer.runner.close(now: now)
+        }
+        bgpPeers = []
+    }
+}
