@@ -10,6 +10,8 @@ usage: hedge run    [-c FILE] [-v]          run the agent (foreground; SIGHUP re
                                             show paths and groups of the running agent
        hedge drill  [-s SOCKET | -c FILE] [--failback-wait SECONDS]
                                             fail ExpressRoute over to the VPN and back, as a timeline
+       hedge reflect [--listen ADDR] [--port N] --key-file FILE [-v]
+                                            UDP reflector for `probe reflect` (on a VM in the VNet)
        hedge version
 default FILE: /etc/hedge/hedge.conf
 """
@@ -39,6 +41,7 @@ struct Hedge {
 
     static func run(_ args: [String]) -> Int32 {
         guard let command = args.first else { writeErr(usage); return 2 }
+        if command == "reflect" { return ReflectCommand.run(Array(args.dropFirst())) }
         var configPath = "/etc/hedge/hedge.conf"
         var socketPath: String?
         var configGiven = false

@@ -24,47 +24,14 @@ public struct BGPTransportConfig: Sendable {
     }
 }
 
-/// The TCP MD5 key file: the key is the file's text up to its first line break. The file must be a
-/// regular file owned by root and readable by nobody else (mode 0600 or 0400), like bgpd's and
-/// sshd's secrets; anything else is refused before the key is read.
+/// The TCP MD5 key file (a `SecretFile`): root-owned, mode 0600 or 0400, the key up to the first
+/// line break, 1 to 80 octets (RFC 2385's limit, as Linux enforces it).
 public enum BGPKeyFile {
     public static func read(_ path: String) throws(SystemError) -> [UInt8] {
-        let fd = hedge_open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0)
-        if fd < 0 { throw SystemError("open", object: "BGP key file " + path) }
-        defer { close(fd) }
-        var mode: UInt32 = 0, uid: UInt32 = 0
-        if hedge_fstat_mode_uid(fd, &mode, &uid) != 0 { throw SystemError("fstat", object: "BGP key file " + path) }
-        let perm = mode & 0o7777
-        if hedge_s_isreg(mode) == 0 || uid != 0 || perm & 0o7077 != 0 {
-            throw SystemError("mode " + octal(perm) + ", owner uid \(uid): must be a regular file with mode 0600 owned by root",
-                              errno: EPERM, object: "BGP key file " + path)
-        }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 256)
-        while bytes.count <= 4096 {
-            let n = chunk.withUnsafeMutableBytes { b in retryingEINTR { CHedge.read(fd, b.baseAddress, b.count) } }
-            if n < 0 { throw SystemError("read", object: "BGP key file " + path) }
-            if n == 0 { break }
-            bytes.append(contentsOf: chunk[0..<n])
-        }
-        var key: [UInt8] = []
-        for b in bytes {
-            if b == 0x0A || b == 0x0D { break }
-            key.append(b)
-        }
-        if key.isEmpty || key.count > 80 {
-            throw SystemError("key of \(key.count) octets: TCP MD5 takes 1 to 80", errno: EINVAL, object: "BGP key file " + path)
-        }
-        return key
+        try SecretFile.read(path, what: "BGP key file", lengths: 1...80, rule: "TCP MD5 takes 1 to 80")
     }
 
-    static func octal(_ v: UInt32) -> String {
-        var digits: [UInt8] = []
-        var v = v
-        repeat { digits.append(0x30 + UInt8(v & 7)); v >>= 3 } while v > 0
-        while digits.count < 4 { digits.append(0x30) }
-        return String(decoding: digits.reversed(), as: UTF8.self)
-    }
+    static func octal(_ v: UInt32) -> String { SecretFile.octal(v) }
 }
 
 /// Non-blocking TCP for one BGP neighbour: an outgoing connection, a listening socket for the

@@ -31,7 +31,7 @@ public final class ProbeSocket {
             var filter = ~(UInt32(1) << UInt32(ICMP_ECHOREPLY))
             _ = setsockopt(fd, SOL_RAW, ICMP_FILTER, &filter, 4)
         }
-        fillSockaddr(&target, &targetLen, p.target, port: p.kind == .udp ? p.port : 0)
+        fillSockaddr(&target, &targetLen, p.target, port: p.kind == .icmp ? 0 : p.port)
         if let src = p.source {
             var s = sockaddr_storage(); var l: socklen_t = 0
             fillSockaddr(&s, &l, src, port: 0)
@@ -42,20 +42,35 @@ public final class ProbeSocket {
 
     deinit { close(fd) }
 
-    /// Sends probe `sequence`; a failure (no route, device down) is the same as a lost probe.
+    /// Sends echo probe `sequence` (icmp, udp); a failure (no route, device down) is the same as a
+    /// lost probe.
     @discardableResult
     public func send(sequence: UInt16) -> Bool {
-        let pkt = kind == .icmp
+        send(bytes: kind == .icmp
             ? EchoCodec.icmpRequest(v6: v6, identifier: identifier, sequence: sequence)
-            : EchoCodec.udpRequest(identifier: identifier, sequence: sequence)
+            : EchoCodec.udpRequest(identifier: identifier, sequence: sequence))
+    }
+
+    /// Sends a ready-made probe (reflect requests).
+    @discardableResult
+    public func send(bytes pkt: [UInt8]) -> Bool {
         let n = pkt.withUnsafeBytes { b in
             hedge_sendto(fd, b.baseAddress, b.count, Int32(MSG_DONTWAIT), &target, targetLen)
         }
         return n == pkt.count
     }
 
-    /// Sequence numbers of the replies queued now.
+    /// Sequence numbers of the echo replies queued now.
     public func receive(_ each: (UInt16) -> Void) {
+        receiveDatagrams { got in
+            let seq = kind == .icmp ? EchoCodec.icmpReply(got, v6: v6, identifier: identifier)
+                                    : EchoCodec.udpReply(got, identifier: identifier)
+            if let seq { each(seq) }
+        }
+    }
+
+    /// Every datagram queued now from the target's address, as received.
+    public func receiveDatagrams(_ each: (UnsafeRawBufferPointer) -> Void) {
         while true {
             var from = sockaddr_storage()
             var fromLen = socklen_t(MemoryLayout<sockaddr_storage>.size)
@@ -64,12 +79,7 @@ public final class ProbeSocket {
             }
             if n < 0 { return }
             guard sameAddress(&from, &target) else { continue }
-            let seq = rx.withUnsafeBytes { b -> UInt16? in
-                let got = UnsafeRawBufferPointer(rebasing: b[0..<n])
-                return kind == .icmp ? EchoCodec.icmpReply(got, v6: v6, identifier: identifier)
-                                     : EchoCodec.udpReply(got, identifier: identifier)
-            }
-            if let seq { each(seq) }
+            rx.withUnsafeBytes { b in each(UnsafeRawBufferPointer(rebasing: b[0..<n])) }
         }
     }
 }
