@@ -16,6 +16,8 @@ public enum StatusRender {
                     t += " \(pr.target)"
                     if let rtt = pr.rttUs { t += " rtt \(formatDecimal(rtt, decimals: 3))ms" }
                     t += " \(pr.received)/\(pr.sent)"
+                    if let f = pr.forwardLoss, let r = pr.returnLoss { t += " loss out \(f) back \(r)" }
+                    if let x = pr.rejected, x > 0 { t += " rejected \(x)" }
                 }
                 if sig.kind == "bgp", let b = p.bgp {
                     t += " \(b.neighbor) AS\(b.remoteAS) \(b.state)"
@@ -103,6 +105,11 @@ public enum StatusRender {
                 w.string("kind", pr.kind); w.string("target", pr.target); w.int("interval_ms", pr.intervalMs)
                 w.int("threshold", pr.threshold); w.int("sent", pr.sent); w.int("received", pr.received)
                 w.int("lost", pr.lost); w.decimal("rtt_ms", pr.rttUs, decimals: 3)
+                if pr.kind == "reflect" {
+                    w.int("forward_loss", pr.forwardLoss); w.int("return_loss", pr.returnLoss)
+                    w.decimal("rtt_min_ms", pr.minRTTUs, decimals: 3); w.decimal("rtt_avg_ms", pr.avgRTTUs, decimals: 3)
+                    w.int("rejected", pr.rejected)
+                }
                 w.endObject()
             }
             if let b = p.bgp {

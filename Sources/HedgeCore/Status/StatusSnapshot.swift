@@ -36,6 +36,13 @@ public struct ProbeStatus: Sendable {
     public var received: Int
     public var lost: Int
     public var rttUs: Int64?
+    /// reflect probes: one-way loss as the reflector's counters tell it, RTT figures, and replies
+    /// that failed authentication or matched no request.
+    public var forwardLoss: Int?
+    public var returnLoss: Int?
+    public var minRTTUs: Int64?
+    public var avgRTTUs: Int64?
+    public var rejected: Int?
     public init(kind: String, target: String, intervalMs: Int64, threshold: Int, sent: Int, received: Int,
                 lost: Int, rttUs: Int64?) {
         self.kind = kind; self.target = target; self.intervalMs = intervalMs; self.threshold = threshold

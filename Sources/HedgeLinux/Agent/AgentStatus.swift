@@ -33,7 +33,13 @@ extension Agent {
                 let t = r.tracker
                 ps.probe = ProbeStatus(kind: r.config.kind.rawValue, target: r.config.target.description,
                                        intervalMs: r.config.intervalMs, threshold: r.config.threshold,
-                                       sent: t.sent, received: t.received, lost: t.lost, rttUs: r.lastRTTUs)
+                                       sent: t.sent, received: t.received, lost: t.lost,
+                                       rttUs: r.reflectStats?.lastRTTUs ?? r.lastRTTUs)
+                if let rs = r.reflectStats {
+                    ps.probe?.forwardLoss = rs.forwardLoss; ps.probe?.returnLoss = rs.returnLoss
+                    ps.probe?.minRTTUs = rs.minRTTUs; ps.probe?.avgRTTUs = rs.avgRTTUs
+                    ps.probe?.rejected = rs.rejected + rs.unmatched
+                }
             }
             if let peer = bgpPeers.first(where: { $0.path == i }), let b = p.bgp {
                 let r = peer.runner
