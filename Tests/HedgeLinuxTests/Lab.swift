@@ -34,7 +34,7 @@ final class Lab {
 
     @discardableResult
     func bash(_ script: String, check: Bool = true, file: StaticString = #filePath, line: UInt = #line) -> (Int32, String) {
-        sh("cd \(packageRoot) && export LAB=\(prefix) LABSTREAM_BIN=\(Lab.binDir)/labstream && source lab/netns.sh && source lab/edge-bfd.sh && source lab/anchors.sh && \(script)",
+        sh("cd \(packageRoot) && export LAB=\(prefix) LABSTREAM_BIN=\(Lab.binDir)/labstream && source lab/netns.sh && source lab/edge-bfd.sh && source lab/anchors.sh && source lab/msee.sh && \(script)",
            check: check, file: file, line: line)
     }
 

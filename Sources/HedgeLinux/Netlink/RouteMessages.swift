@@ -27,10 +27,15 @@ enum RouteMessages {
         }
     }
 
-    static func buildDump(_ b: NetlinkBuilder, family: AddressFamily, seq: UInt32) {
+    /// A non-zero `protocolID` / `table` asks the kernel to filter the dump: honoured only on a socket
+    /// with NETLINK_GET_STRICT_CHK (Linux 4.20+), ignored otherwise, so the reader filters too.
+    static func buildDump(_ b: NetlinkBuilder, family: AddressFamily, seq: UInt32,
+                          protocolID: UInt8 = 0, table: UInt32 = 0) {
         var rtm = rtmsg()
         rtm.rtm_family = family.rawValue
+        rtm.rtm_protocol = protocolID
         b.begin(type: UInt16(RTM_GETROUTE), flags: NLM_F_REQUEST | NLM_F_DUMP, seq: seq, family: rtm)
+        if table != 0 { b.put(UInt16(RTA_TABLE.rawValue), u32: table) }
     }
 
     /// A route the kernel reported, if it is a plain unicast route of the given protocol.
