@@ -208,6 +208,7 @@ struct Builder {
             case "group": buildGroup(s)
             case "kernel": buildKernel(s)
             case "control": buildControl(s)
+            case "bmp": buildBMP(s)
             default: break
             }
         }
@@ -261,6 +262,46 @@ struct Builder {
         return b
     }
 
+    mutating func buildWatch(_ node: Node) -> DraftWatch {
+        var w = DraftWatch(at: loc(node.keyword))
+        let p = node.args[0]
+        if let n = RouteWatch.parseProtocol(p.text) {
+            w.protocolID = Located(UInt64(n), loc(p))
+        } else {
+            error(loc(p), "unknown route protocol \(p.quoted) (expected bgp, bird, static, kernel or a number 0–255)")
+        }
+        for s in statements(node.body ?? [], in: .watch, owner: "watch-routes") {
+            let v = s.args[0]
+            switch s.keyword.text {
+            case "prefix": for t in s.args { if let x = prefix(t) { w.prefixes.append(x) } }
+            case "table": w.table = number(v, "table")
+            case "mode":
+                switch v.text {
+                case "all": w.all = true
+                case "any": w.all = false
+                default: error(loc(v), "mode must be all or any, not \(v.quoted)")
+                }
+            default: break
+            }
+        }
+        return w
+    }
+
+    mutating func buildBMP(_ node: Node) {
+        var b = DraftBMP(at: loc(node.keyword))
+        for s in statements(node.body ?? [], in: .bmp, owner: "bmp") {
+            let v = s.args[0]
+            switch s.keyword.text {
+            case "listen": b.listen = address(v, "BMP listen address")
+            case "port": b.port = number(v, "port")
+            case "allow": for t in s.args { if let x = address(t, "BMP router address") { b.allow.append(x) } }
+            case "grace": b.grace = duration(v, "grace")
+            default: break
+            }
+        }
+        draft.bmp = b
+    }
+
     mutating func buildPath(_ node: Node) {
         var p = DraftPath(at: loc(node.keyword), name: name(node.args[0], "path"))
         for s in statements(node.body ?? [], in: .path, owner: "path '\(p.name.value)'") {
@@ -276,6 +317,14 @@ struct Builder {
             case "probe": p.probe = buildProbe(s)
             case "bfd": p.bfd = buildBFD(s)
             case "bgp": p.bgp = buildBGP(s)
+            case "bmp-neighbor":
+                p.bmpNeighbor = address(a[0], "BMP neighbor")
+                if a.count == 2 || (a.count == 3 && a[1].text != "as") {
+                    error(loc(a[1]), "unexpected \(a[1].quoted) after the neighbor (usage: bmp-neighbor ADDRESS [as NUMBER];)")
+                } else if a.count == 3 {
+                    p.bmpPeerAS = number(a[2], "as")
+                }
+            case "watch-routes": p.watch = buildWatch(s)
             default: break
             }
         }

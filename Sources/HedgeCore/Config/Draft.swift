@@ -16,6 +16,7 @@ struct DraftConfig {
     var groups: [DraftGroup] = []
     var kernel = DraftKernel()
     var control = DraftControl()
+    var bmp: DraftBMP?
 }
 
 struct DraftAzure {
@@ -38,6 +39,25 @@ struct DraftPath {
     var probe: DraftProbe?
     var bfd: DraftBFD?
     var bgp: DraftBGP?
+    var bmpNeighbor: Located<IPAddress>?
+    var bmpPeerAS: Located<UInt64>?
+    var watch: DraftWatch?
+}
+
+struct DraftWatch {
+    var at: SourceLocation
+    var protocolID: Located<UInt64>?
+    var prefixes: [Located<IPPrefix>] = []
+    var table: Located<UInt64>?
+    var all = true
+}
+
+struct DraftBMP {
+    var at: SourceLocation
+    var listen: Located<IPAddress>?
+    var port: Located<UInt64>?
+    var allow: [Located<IPAddress>] = []
+    var grace: Located<Millis>?
 }
 
 struct DraftBGP {

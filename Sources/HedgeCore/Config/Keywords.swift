@@ -2,7 +2,7 @@
 /// repeat. `Builder` checks every statement against this table before it looks at the values.
 
 enum BlockKind: Equatable, Sendable {
-    case top, azure, path, probe, bfd, bgp, group, damping, kernel, control
+    case top, azure, path, probe, bfd, bgp, watch, bmp, group, damping, kernel, control
 
     var name: String {
         switch self {
@@ -12,6 +12,8 @@ enum BlockKind: Equatable, Sendable {
         case .probe: return "probe"
         case .bfd: return "bfd"
         case .bgp: return "bgp"
+        case .watch: return "watch-routes"
+        case .bmp: return "bmp"
         case .group: return "group"
         case .damping: return "damping"
         case .kernel: return "kernel"
@@ -19,7 +21,7 @@ enum BlockKind: Equatable, Sendable {
         }
     }
 
-    static let all: [BlockKind] = [.top, .azure, .path, .probe, .bfd, .bgp, .group, .damping, .kernel, .control]
+    static let all: [BlockKind] = [.top, .azure, .path, .probe, .bfd, .bgp, .watch, .bmp, .group, .damping, .kernel, .control]
 
     var keywords: [Keyword] {
         switch self {
@@ -29,6 +31,8 @@ enum BlockKind: Equatable, Sendable {
         case .probe: return Keyword.probe
         case .bfd: return Keyword.bfd
         case .bgp: return Keyword.bgp
+        case .watch: return Keyword.watch
+        case .bmp: return Keyword.bmp
         case .group: return Keyword.group
         case .damping: return Keyword.damping
         case .kernel: return Keyword.kernel
@@ -67,6 +71,7 @@ struct Keyword: Sendable {
         Keyword("group", 1, 1, .required, repeatable: true, body: .group, usage: "group NAME { ... }"),
         Keyword("kernel", 0, 0, .required, body: .kernel, usage: "kernel { ... }"),
         Keyword("control", 0, 0, .required, body: .control, usage: "control { ... }"),
+        Keyword("bmp", 0, 0, .required, body: .bmp, usage: "bmp { listen ADDRESS; port NUMBER; ... }"),
     ]
     static let azure: [Keyword] = [
         Keyword("vnet", 1, many, repeatable: true, usage: "vnet PREFIX...;"),
@@ -83,6 +88,19 @@ struct Keyword: Sendable {
         Keyword("probe", 2, 4, .optional, body: .probe, usage: "probe icmp|udp|reflect ADDRESS [port NUMBER] { ... }"),
         Keyword("bfd", 1, 1, .optional, body: .bfd, usage: "bfd NEIGHBOR { ... }"),
         Keyword("bgp", 1, 1, .required, body: .bgp, usage: "bgp NEIGHBOR { remote-as NUMBER; ... }"),
+        Keyword("bmp-neighbor", 1, 3, usage: "bmp-neighbor ADDRESS [as NUMBER];"),
+        Keyword("watch-routes", 1, 1, .required, body: .watch, usage: "watch-routes bgp|bird|NUMBER { prefix PREFIX...; }"),
+    ]
+    static let watch: [Keyword] = [
+        Keyword("prefix", 1, many, repeatable: true, usage: "prefix PREFIX...;"),
+        Keyword("table", 1, 1, usage: "table NUMBER;"),
+        Keyword("mode", 1, 1, usage: "mode all|any;"),
+    ]
+    static let bmp: [Keyword] = [
+        Keyword("listen", 1, 1, usage: "listen ADDRESS;"),
+        Keyword("port", 1, 1, usage: "port NUMBER;"),
+        Keyword("allow", 1, many, repeatable: true, usage: "allow ADDRESS...;"),
+        Keyword("grace", 1, 1, usage: "grace DURATION;"),
     ]
     static let bgp: [Keyword] = [
         Keyword("remote-as", 1, 1, usage: "remote-as NUMBER;"),

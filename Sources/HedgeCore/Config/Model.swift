@@ -37,6 +37,7 @@ public struct HedgeConfig: Sendable {
     public var groups: [GroupConfig]
     public var kernel: KernelConfig
     public var control: ControlConfig
+    public var bmp = BMPSettings()
 
     public init(routerID: IPAddress? = nil, localAS: UInt32? = nil, azure: AzureSettings? = nil,
                 paths: [PathConfig] = [], groups: [GroupConfig] = [],
@@ -87,6 +88,10 @@ public struct PathConfig: Sendable {
     public var bfd: BFDConfig?
     /// hedge's own BGP session over this path (the ExpressRoute private peering).
     public var bgp: BGPConfig?
+    /// A CE router's session with this neighbour, as its BMP feed reports it.
+    public var bmpNeighbor: BMPNeighborConfig?
+    /// Routes an on-box FRR/BIRD installs for this path.
+    public var watchRoutes: RouteWatchConfig?
     public var location: SourceLocation
 
     public init(name: String, priority: Int, device: String, gateway: IPAddress? = nil,
@@ -95,6 +100,45 @@ public struct PathConfig: Sendable {
         self.name = name; self.priority = priority; self.device = device; self.gateway = gateway
         self.gateway6 = gateway6; self.carrier = carrier; self.announce = announce
         self.probe = probe; self.bfd = bfd; self.bgp = bgp; self.location = location
+    }
+}
+
+/// `bmp-neighbor ADDRESS [as NUMBER];`: the path is healthy while a CE router's BMP feed shows its
+/// session with this neighbour up with routes (RFC 7854).
+public struct BMPNeighborConfig: Sendable {
+    public var neighbor: IPAddress
+    public var peerAS: UInt32?
+    public var location: SourceLocation
+    public init(neighbor: IPAddress, peerAS: UInt32? = nil, location: SourceLocation) {
+        self.neighbor = neighbor; self.peerAS = peerAS; self.location = location
+    }
+}
+
+/// `watch-routes PROTOCOL { prefix ...; table N; mode all|any; }`: the path is healthy while the
+/// kernel holds routes of that protocol (186 bgp, 12 bird, or a number) for the prefixes.
+public struct RouteWatchConfig: Sendable {
+    public var protocolID: UInt8
+    public var prefixes: [IPPrefix]
+    public var table: UInt32
+    /// Every prefix must be present (true), or any one of them.
+    public var all: Bool
+    public var location: SourceLocation
+    public init(protocolID: UInt8, prefixes: [IPPrefix], table: UInt32 = 254, all: Bool = true, location: SourceLocation) {
+        self.protocolID = protocolID; self.prefixes = prefixes; self.table = table; self.all = all; self.location = location
+    }
+}
+
+/// The BMP station (top-level `bmp { ... }`): where CE routers send their feeds.
+public struct BMPSettings: Sendable {
+    /// nil: every address, IPv4 and IPv6.
+    public var listen: IPAddress?
+    public var port: UInt16
+    /// Routers allowed to connect; empty: any.
+    public var allow: [IPAddress]
+    /// How long a feed may take to show the neighbour up with routes.
+    public var graceMs: Millis
+    public init(listen: IPAddress? = nil, port: UInt16 = 11019, allow: [IPAddress] = [], graceMs: Millis = 10_000) {
+        self.listen = listen; self.port = port; self.allow = allow; self.graceMs = graceMs
     }
 }
 

@@ -44,10 +44,23 @@ struct Validator {
         validateAnnouncements(d, limit: config.azure?.privatePeeringLimit ?? 4000)
         validateKernel(d, into: &config)
         validateControl(d, into: &config)
+        validateBMP(d, into: &config)
         let start = SourceLocation(file: file, line: 1, column: 1)
         if d.paths.isEmpty { error(start, "no 'path' defined: at least one path is required") }
         if d.groups.isEmpty { error(start, "no 'group' defined: at least one failover group is required") }
         return config
+    }
+
+    mutating func validateBMP(_ d: DraftConfig, into config: inout HedgeConfig) {
+        let users = d.paths.filter { $0.bmpNeighbor != nil }
+        guard let b = d.bmp else { return }
+        if users.isEmpty { warning(b.at, "a 'bmp' station but no path has 'bmp-neighbor': nothing would use its feeds") }
+        var s = BMPSettings()
+        s.listen = b.listen?.value
+        if range(b.port, 1, 65535, "port must be 1–65535"), let p = b.port { s.port = UInt16(p.value) }
+        if range(b.grace, 100, 600_000, "grace must be 100ms–10m"), let g = b.grace { s.graceMs = g.value }
+        s.allow = b.allow.map { $0.value }
+        config.bmp = s
     }
 
     // MARK: - router-id, local-as
@@ -168,11 +181,24 @@ struct Validator {
                 bgp = validateBGP(b, path: p, localAS: d.localAS, routerID: d.routerID, bfd: bfd)
                 if bgp == nil { ok = false }
             }
+            var bmpNeighbor: BMPNeighborConfig? = nil
+            if let n = p.bmpNeighbor {
+                if !isUnicast(n.value) { error(n.at, "BMP neighbor must be a unicast address, not \(n.value)"); ok = false }
+                if !range(p.bmpPeerAS, 1, UInt64(UInt32.max), "as must be 1–4294967295") { ok = false }
+                bmpNeighbor = BMPNeighborConfig(neighbor: n.value, peerAS: p.bmpPeerAS.map { UInt32($0.value) }, location: n.at)
+            }
+            var watch: RouteWatchConfig? = nil
+            if let w = p.watch {
+                watch = validateWatch(w, path: p)
+                if watch == nil { ok = false }
+            }
             guard ok, let prio = p.priority, let dev = p.device else { continue }
             config.paths.append(PathConfig(name: p.name.value, priority: Int(prio.value), device: dev.value,
                                            gateway: p.gateway?.value, gateway6: p.gateway6?.value,
                                            carrier: p.carrier, announce: announce, probe: probe, bfd: bfd, bgp: bgp,
                                            location: p.at))
+            config.paths[config.paths.count - 1].bmpNeighbor = bmpNeighbor
+            config.paths[config.paths.count - 1].watchRoutes = watch
         }
         return index
     }
@@ -246,6 +272,22 @@ struct Validator {
                          connectRetryMs: b.connectRetry?.value ?? 5_000, passive: b.passive, gtsm: b.gtsm,
                          md5KeyFile: b.md5KeyFile?.value, maxPrefix: b.maxPrefix.map { Int($0.value) },
                          prepend: Int(b.prepend?.value ?? 0), source: b.source?.value, location: b.at)
+    }
+
+    /// Route-watch: an on-box FRR/BIRD owns the session; its routes in the kernel are the signal.
+    mutating func validateWatch(_ w: DraftWatch, path p: DraftPath) -> RouteWatchConfig? {
+        guard let proto = w.protocolID else { return nil }
+        var ok = true
+        if w.prefixes.isEmpty { error(w.at, "watch-routes needs at least one 'prefix PREFIX;' to look for"); ok = false }
+        if proto.value == 88 {
+            warning(proto.at, "protocol 88 is hedge's own (kernel { protocol; } default): watch the routing daemon's routes (bgp = 186, bird = 12)")
+        }
+        if !range(w.table, 1, UInt64(UInt32.max), "table must be 1–4294967295") { ok = false }
+        guard ok else { return nil }
+        var seen = Set<IPPrefix>()
+        let prefixes = w.prefixes.map { $0.value }.filter { seen.insert($0).inserted }
+        return RouteWatchConfig(protocolID: UInt8(proto.value), prefixes: prefixes, table: UInt32(w.table?.value ?? 254),
+                                all: w.all, location: w.at)
     }
 
     mutating func validateProbe(_ pr: DraftProbe, path p: DraftPath) -> ProbeConfig? {

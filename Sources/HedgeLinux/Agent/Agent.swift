@@ -18,6 +18,8 @@ public final class Agent {
     var lastDrill: String?
     var bfds: [BFDRunner] = []
     var bgpPeers: [AgentBGPPeer] = []
+    var routeWatches: [AgentRouteWatch] = []
+    var bmp: AgentBMP?
     var jitter = Jitter()
 
     var links: [Int32: LinkInfo] = [:]
@@ -73,6 +75,8 @@ public final class Agent {
         try startProbes()
         try startBFD()
         try startBGP(now: now)
+        try startRouteWatches(now: now)
+        try startBMP(now: now)
         try startControl()
         try loop.add(events.fd) { _ in self.kernelEvents() }
         loop.onSignal = { sig in self.signal(sig) }
@@ -291,6 +295,7 @@ public final class Agent {
             if let (h, why) = r.tick(nowUs: nowUs, jitter: &jitter) { bfdSignal(r.path, h, why, now: now) }
         }
         tickBGP(now: now)
+        tickBMP(now: now)
         for r in probes {
             // Replies already queued count first: a stalled loop must not read as a dead path.
             if let h = r.receive(now: now) {
@@ -310,6 +315,7 @@ public final class Agent {
         var next = decision.nextDeadline(now: now) ?? now + 60_000
         for (_, until) in holds { next = min(next, until) }
         if let d = nextBGPDeadline() { next = min(next, d) }
+        if let d = bmp?.station.nextDeadline { next = min(next, d) }
         for r in probes { next = min(next, r.tracker.nextDeadline()) }
         let nowUs = Clock.monotonicUs()
         var nextUs = max(next, now) * 1000
@@ -359,6 +365,8 @@ public final class Agent {
         do { try startProbes() } catch { recordError("reload: probes: \(error)") }
         do { try startBFD() } catch { recordError("reload: BFD: \(error)") }
         do { try startBGP(now: now, keep: oldPeers) } catch { recordError("reload: BGP: \(error)") }
+        do { try startRouteWatches(now: now) } catch { recordError("reload: route-watch: \(error)") }
+        do { try startBMP(now: now) } catch { recordError("reload: BMP: \(error)") }
         step(now: now)
     }
 
@@ -366,6 +374,7 @@ public final class Agent {
         control?.shutdown()
         control = nil
         stopBGP(now: Clock.monotonicMs())
+        stopBMP(now: Clock.monotonicMs())
         guard config.kernel.withdrawOnExit else {
             Log.info("stopped; routes left in place (withdraw-on-exit off)")
             return
