@@ -76,7 +76,8 @@ final class LabBGPTests: XCTestCase {
         lab.bash("lab_restore_far")
         XCTAssertTrue(waitFor(20) { self.established(lab) && self.signal(lab, "bfd") == "up" }, "BGP + BFD back:\n\(lab.log)")
         XCTAssertTrue(lab.waitSteady(seconds: 15), "failback after the hold-down:\n\(lab.log)")
-        XCTAssertEqual(bgp(lab)["prefixes_stale"] as? Int, 0)
+        // The peer's new UPDATE confirms the stale route (FRR sends it a moment after Established).
+        XCTAssertTrue(waitFor(10) { self.bgp(lab)["prefixes_stale"] as? Int == 0 }, "\(self.bgp(lab))")
     }
 
     /// BGP alone (no BFD) with a 3 s hold timer: the hold timer's expiry fails over.
