@@ -90,7 +90,7 @@ struct Drill {
         }
         say("        yes: group active on \(primary.name) (up\(rtt(primary))); \(backup.name) up\(rtt(backup))")
 
-        say("STEP 2  take \(primary.name) down locally (hold, at most \(holdSeconds) s; the provider is not touched)")
+        say("STEP 2  take \(primary.name) down locally (hold, at most \(holdSeconds) s; hedge closes its own BGP session there, if any, as a failure would; nothing changes at the provider)")
         let t0 = Clock.monotonicMs()
         guard ask("hold \(primary.name) \(holdSeconds)") != nil else { return 1 }
         let (moved, s1, sig1) = waitUntil(5000) { $0.active == backup.name }
