@@ -94,6 +94,26 @@ final class LabAgentTests: XCTestCase {
         XCTAssertTrue(waitFor(2) { lab.kernelPath == "expressroute" }, "nexthop and route restored:\n\(lab.log)")
     }
 
+    /// Another daemon rewrites hedge's nexthop object (FRR's zebra does: it adopts kernel nexthop
+    /// objects and "sends them back down" as proto zebra): hedge says so, naming the protocol, and puts
+    /// its object back once; a daemon that keeps fighting is reported, not fought in a loop.
+    func testForeignRewriteOfTheNexthopIsReportedAndUndone() throws {
+        let lab = Lab("tz")
+        lab.writeConfig()
+        lab.startHedge()
+        XCTAssertTrue(lab.waitSteady(), lab.log)
+        _ = lab.onprem("ip nexthop replace id 4800 via 192.168.20.2 dev vpn0 proto zebra")
+        XCTAssertTrue(waitFor(2) { lab.kernelPath == "expressroute" }, "hedge's object put back:\n\(lab.log)")
+        XCTAssertTrue(lab.onprem("ip nexthop show id 4800").contains("proto 88"))
+        let err = (lab.status()["kernel"] as? [String: Any])?["last_error"] as? String ?? ""
+        XCTAssertTrue(err.contains("nexthop id 4800") && err.contains("zebra"), err)
+        // At once again: reported, left alone for 10 s.
+        _ = lab.onprem("ip nexthop replace id 4800 via 192.168.20.2 dev vpn0 proto zebra")
+        usleep(300_000)
+        XCTAssertEqual(lab.kernelPath, "vpn")
+        XCTAssertTrue(lab.log.contains("not re-asserting"), lab.log)
+    }
+
     /// A flood of route events into a small event socket: the kernel drops events (ENOBUFS), hedge
     /// notices, re-dumps, and still holds the right state.
     func testEventOverrunTriggersFullRedump() throws {

@@ -141,10 +141,10 @@ public struct RouteWatch: Sendable {
     // MARK: - Names (iproute2's /etc/iproute2/rt_protos and rt_tables)
 
     static let protocolNames: [(UInt8, String)] = [
-        (186, "bgp"), (12, "bird"), (88, "hedge"), (4, "static"), (3, "boot"), (2, "kernel"),
+        (186, "bgp"), (12, "bird"), (11, "zebra"), (88, "hedge"), (4, "static"), (3, "boot"), (2, "kernel"),
     ]
 
-    /// 186 "bgp", 12 "bird", 88 "hedge", 4 "static", 3 "boot", 2 "kernel", else the number.
+    /// 186 "bgp", 12 "bird", 11 "zebra", 88 "hedge", 4 "static", 3 "boot", 2 "kernel", else the number.
     public static func protocolName(_ p: UInt8) -> String {
         for (n, s) in protocolNames where n == p { return s }
         return "\(p)"

@@ -164,6 +164,19 @@ public final class Agent {
                 needsReconcile = true
             case .nexthop(let n):
                 if mirror.nexthops[n.id] != n { mirror.insert(n); needsReconcile = true }
+            case .foreignNexthop(let n, let p):
+                guard isGroupNexthop(n.id) else { break }
+                // Another daemon took one of hedge's objects over. Say so loudly; put it back, but
+                // not in a loop against a daemon that keeps rewriting it.
+                let last = takeovers[n.id]
+                takeovers[n.id] = now
+                recordError("nexthop id \(n.id) was rewritten by protocol \(RouteWatch.protocolName(p))"
+                            + (p == 11 ? " (FRR zebra: set 'zebra nexthop proto only', or give hedge other nexthop-id values)" : "")
+                            + (last.map { now - $0 < 10_000 } == true ? "; not re-asserting it within 10 s" : "; re-asserting it"))
+                if last.map({ now - $0 >= 10_000 }) ?? true {
+                    mirror.removeNexthop(n.id)
+                    needsReconcile = true
+                }
             case .nexthopGone(let id):
                 if mirror.nexthops[id] != nil { mirror.removeNexthop(id); needsReconcile = true }
             case .route(let r):
@@ -189,6 +202,12 @@ public final class Agent {
         step(now: now)
     }
     var ruleDumpNeeded = false
+    /// Last time another protocol rewrote one of hedge's nexthop objects, by id.
+    var takeovers: [UInt32: Millis] = [:]
+
+    func isGroupNexthop(_ id: UInt32) -> Bool {
+        config.groups.contains { $0.nexthopID == id || $0.nexthopID + 1 == id }
+    }
 
     // MARK: decision and actuation
 

@@ -8,6 +8,9 @@ public enum KernelEvent {
     case linkGone(Int32)
     case nexthop(NexthopSpec)
     case nexthopGone(UInt32)
+    /// A nexthop object now owned by another protocol: a routing daemon (FRR's zebra adopts kernel
+    /// nexthop objects its routes use) may have rewritten one of hedge's.
+    case foreignNexthop(NexthopSpec, protocolID: UInt8)
     case route(RouteSpec)
     case routeGone(RouteSpec)
     case ruleChanged
@@ -36,7 +39,9 @@ public final class KernelEvents {
             case Int32(RTM_NEWLINK): if let l = LinkMessages.parse(nlh) { each(.link(l)) }
             case Int32(RTM_DELLINK): each(.linkGone(LinkMessages.parseIndex(nlh)))
             case Int32(RTM_NEWNEXTHOP):
-                if let (n, p) = NexthopMessages.parse(nlh), p == proto { each(.nexthop(n)) }
+                if let (n, p) = NexthopMessages.parse(nlh) {
+                    each(p == proto ? .nexthop(n) : .foreignNexthop(n, protocolID: p))
+                }
             case Int32(RTM_DELNEXTHOP): if let id = NexthopMessages.parseID(nlh) { each(.nexthopGone(id)) }
             case Int32(RTM_NEWROUTE): if let r = RouteMessages.parse(nlh, protocolID: proto) { each(.route(r)) }
             case Int32(RTM_DELROUTE): if let r = RouteMessages.parse(nlh, protocolID: proto) { each(.routeGone(r)) }
