@@ -65,43 +65,15 @@ enum BMPWire {
     ]
 }
 
-/// A namespace of this suite ("hb-" names); the thread can enter it so that sockets opened
-/// afterwards live there.
-final class BMPNetns {
-    let name: String
-    private var home: Int32 = -1
-
-    init(_ tag: String) {
-        name = "hb-\(tag)-\(getpid() % 100000)"
-        sh("ip netns del \(name) 2>/dev/null; ip netns add \(name) && ip -n \(name) link set lo up")
-    }
-
-    func enter() {
-        home = open("/proc/self/ns/net", O_RDONLY)
-        let fd = open("/var/run/netns/\(name)", O_RDONLY)
-        precondition(fd >= 0 && hedge_setns_net(fd) == 0, "setns \(name)")
-        close(fd)
-    }
-
-    func leave() {
-        if home >= 0 { _ = hedge_setns_net(home); close(home); home = -1 }
-    }
-
-    deinit {
-        leave()
-        sh("ip netns del \(name)", check: false)
-    }
-}
-
 /// The CE router (FRR bgpd -M bmp, AS 65010) peering over ce0/msee0 with the MSEE stand-in (GoBGP,
 /// AS 12076, announcing 10.200.0.0/16), and exporting BMP over its management link mgmt0/st0 to
 /// hedge's station in a third namespace:
 ///
 ///     msee 10.78.0.2 ── 10.78.0.1 ce 10.78.1.2 ── 10.78.1.1 station (hedge, port 11019)
 final class BMPLab {
-    let ce = BMPNetns("ce")
-    let msee = BMPNetns("msee")
-    let st = BMPNetns("st")
+    let ce = Netns("ce", prefix: "hb")
+    let msee = Netns("msee", prefix: "hb")
+    let st = Netns("st", prefix: "hb")
     let dir: String
     static let port: UInt16 = 11019
 
@@ -288,7 +260,7 @@ final class BMPStationTests: XCTestCase {
 
     let msee = IPAddress("10.78.0.2")!
 
-    func makeStation(_ ns: BMPNetns, _ config: BMPStationConfig) throws -> BMPDriver {
+    func makeStation(_ ns: Netns, _ config: BMPStationConfig) throws -> BMPDriver {
         ns.enter()
         defer { ns.leave() }
         return try BMPDriver(BMPStation(config: config))
@@ -382,7 +354,7 @@ final class BMPStationTests: XCTestCase {
     }
 
     func testFeedsOverLoopback() throws {
-        let ns = BMPNetns("lo")
+        let ns = Netns("lo", prefix: "hb")
         ns.enter()
         defer { ns.leave() }
         let allowed = [IPAddress("127.0.0.2")!, IPAddress("127.0.0.3")!]

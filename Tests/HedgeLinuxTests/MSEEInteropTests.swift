@@ -7,25 +7,6 @@ import HedgeCore
 import Glibc
 #endif
 
-/// An existing namespace (one of the lab's) that the current thread enters with setns, so that
-/// the sockets it opens afterwards live there.
-final class EnteredNamespace {
-    private var home: Int32 = -1
-
-    init(_ name: String) {
-        home = open("/proc/self/ns/net", O_RDONLY)
-        let fd = open("/var/run/netns/\(name)", O_RDONLY)
-        precondition(home >= 0 && fd >= 0 && hedge_setns_net(fd) == 0, "setns \(name)")
-        close(fd)
-    }
-
-    func leave() {
-        if home >= 0 { _ = hedge_setns_net(home); close(home); home = -1 }
-    }
-
-    deinit { leave() }
-}
-
 /// hedge's BGP runner in the lab's on-prem namespace (er0 192.168.10.1, AS 65010) against the MSEE
 /// stand-ins of lab/msee.sh (192.168.10.2, AS 12076): FRR, BIRD 2 and GoBGP, each checked through
 /// its own CLI. hedge announces 172.16.0.0/24 and must receive the VNet's 10.200.0.0/16.

@@ -44,23 +44,17 @@ let packageRoot: String = {
 /// afterwards live in it.
 final class Netns {
     let name: String
-    private var home: Int32 = -1
+    private var entered: EnteredNamespace?
 
-    init(_ tag: String) {
-        name = "ht-\(tag)-\(getpid() % 100000)"
+    /// `prefix` keeps one suite's namespaces apart from another's ("ht-" by default).
+    init(_ tag: String, prefix: String = "ht") {
+        name = "\(prefix)-\(tag)-\(getpid() % 100000)"
         sh("ip netns del \(name) 2>/dev/null; ip netns add \(name) && ip -n \(name) link set lo up")
     }
 
-    func enter() {
-        home = open("/proc/self/ns/net", O_RDONLY)
-        let fd = open("/var/run/netns/\(name)", O_RDONLY)
-        precondition(fd >= 0 && hedge_setns_net(fd) == 0, "setns \(name)")
-        close(fd)
-    }
+    func enter() { entered = EnteredNamespace(name) }
 
-    func leave() {
-        if home >= 0 { _ = hedge_setns_net(home); close(home); home = -1 }
-    }
+    func leave() { entered?.leave(); entered = nil }
 
     func ip(_ args: String, check: Bool = true) -> String { sh("ip -n \(name) \(args)", check: check).1 }
 
@@ -68,4 +62,23 @@ final class Netns {
         leave()
         sh("ip netns del \(name)", check: false)
     }
+}
+
+/// An existing namespace (one of the lab's) that the current thread enters with setns, so that
+/// the sockets it opens afterwards live there.
+final class EnteredNamespace {
+    private var home: Int32 = -1
+
+    init(_ name: String) {
+        home = open("/proc/self/ns/net", O_RDONLY)
+        let fd = open("/var/run/netns/\(name)", O_RDONLY)
+        precondition(home >= 0 && fd >= 0 && hedge_setns_net(fd) == 0, "setns \(name)")
+        close(fd)
+    }
+
+    func leave() {
+        if home >= 0 { _ = hedge_setns_net(home); close(home); home = -1 }
+    }
+
+    deinit { leave() }
 }
