@@ -104,7 +104,14 @@ struct Hedge {
         guard let (c, r) = loadValid(path) else { return 1 }
         var prefixes = 0
         for g in c.groups { prefixes += g.prefixes.count }
+        // Groups that also take the prefixes a path's BGP session learns.
+        var learners = Set<Int>()
+        for (pi, p) in c.paths.enumerated() where p.bgp != nil {
+            if let gi = c.learningGroup(path: pi) { learners.insert(gi) }
+        }
+        let learning = learners.count
         writeOut("\(path): OK: \(c.paths.count) paths, \(c.groups.count) groups, \(prefixes) prefixes"
+                 + (learning > 0 ? " (+ what BGP learns, in \(learning) group\(learning == 1 ? "" : "s"))" : "")
                  + (r.warnings.isEmpty ? "" : ", \(r.warnings.count) warning(s)") + "\n")
         return 0
     }
