@@ -359,3 +359,28 @@ final class DecisionTests: XCTestCase {
         XCTAssertEqual(d.pathIndex(named: "vpn"), 0)
     }
 }
+
+extension DecisionTests {
+    /// ExpressRoute carries the traffic and the VPN is down: the alarm is raised, and cleared when
+    /// the VPN is back. On the VPN after a failover it holds too: one more failure cuts the site off.
+    func testNoRedundancyAlarm() {
+        var d = make(holdDown: 0)
+        up(&d, er, 0); up(&d, vpn, 0)
+        _ = d.evaluate(now: 1)
+        XCTAssertEqual(d.active(group: 0), er)
+        XCTAssertNil(d.groupStates(now: 1)[0].noRedundancy)
+        down(&d, vpn, 10)
+        _ = d.evaluate(now: 10)
+        XCTAssertEqual(d.groupStates(now: 10)[0].noRedundancy, "no redundancy: vpn is not usable (carrier lost)")
+        up(&d, vpn, 20)
+        _ = d.evaluate(now: 20)
+        XCTAssertNil(d.groupStates(now: 20)[0].noRedundancy)
+        down(&d, er, 30)
+        _ = d.evaluate(now: 30)
+        XCTAssertEqual(d.active(group: 0), vpn)
+        XCTAssertEqual(d.groupStates(now: 30)[0].noRedundancy, "no redundancy: expressroute is not usable (carrier lost)")
+        down(&d, vpn, 40)
+        _ = d.evaluate(now: 40)
+        XCTAssertNil(d.groupStates(now: 40)[0].noRedundancy, "nothing healthy carries traffic: stranded, not this alarm")
+    }
+}

@@ -94,6 +94,25 @@ final class LabAgentTests: XCTestCase {
         XCTAssertTrue(waitFor(2) { lab.kernelPath == "expressroute" }, "nexthop and route restored:\n\(lab.log)")
     }
 
+    /// The VPN fails while ExpressRoute carries the traffic: the no-redundancy alarm is raised (status,
+    /// JSON, log) and cleared when the VPN is back.
+    func testNoRedundancyAlarmRaisedAndCleared() throws {
+        let lab = Lab("tn")
+        lab.writeConfig()
+        lab.startHedge()
+        XCTAssertTrue(lab.waitSteady(), lab.log)
+        XCTAssertEqual(lab.group()["redundant"] as? Bool, true)
+        _ = sh("ip -n tn-vpn link set onprem0 down")
+        XCTAssertTrue(waitFor(3) { lab.group()["redundant"] as? Bool == false }, lab.log)
+        XCTAssertTrue((lab.group()["no_redundancy"] as? String ?? "").contains("vpn"), "\(lab.group())")
+        XCTAssertEqual(lab.kernelPath, "expressroute")
+        XCTAssertTrue(lab.onprem("\(Lab.hedgeBin) status -s \(lab.socketPath)").contains("ALARM no redundancy"))
+        XCTAssertTrue(lab.log.contains("ALARM no redundancy"), lab.log)
+        _ = sh("ip -n tn-vpn link set onprem0 up")
+        XCTAssertTrue(waitFor(5) { lab.group()["redundant"] as? Bool == true }, lab.log)
+        XCTAssertTrue(lab.log.contains("redundancy restored"), lab.log)
+    }
+
     /// Another daemon rewrites hedge's nexthop object (FRR's zebra does: it adopts kernel nexthop
     /// objects and "sends them back down" as proto zebra): hedge says so, naming the protocol, and puts
     /// its object back once; a daemon that keeps fighting is reported, not fought in a loop.

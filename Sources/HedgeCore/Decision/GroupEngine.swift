@@ -68,6 +68,9 @@ public struct GroupState: Sendable {
     public var strandedSince: Millis?
     /// In order of preference (priority, then path index).
     public var members: [MemberState]
+    /// Set while traffic flows on a healthy path and no other member could take over (the VPN is
+    /// down while ExpressRoute is up): the next failure would cut the site off.
+    public var noRedundancy: String?
 }
 
 /// Selection for one group. Pure: paths' health comes in, a switch (or none) goes out.
@@ -228,8 +231,23 @@ struct GroupEngine: Sendable {
                 healthyFor: upFor,
                 holdDownUntil: until))
         }
-        return GroupState(name: spec.name, active: active, adopted: adopted, activeSince: activeSince,
-                          lastSwitch: lastSwitch, stranded: stranded, strandedSince: strandedSince,
-                          members: members)
+        var g = GroupState(name: spec.name, active: active, adopted: adopted, activeSince: activeSince,
+                           lastSwitch: lastSwitch, stranded: stranded, strandedSince: strandedSince,
+                           members: members)
+        g.noRedundancy = redundancyAlarm(paths: paths, members: members)
+        return g
+    }
+
+    /// "no redundancy: vpn down (reason)" when the active path is up and no other member is usable.
+    private func redundancyAlarm(paths: [PathState], members: [MemberState]) -> String? {
+        guard let a = active, paths[a].health == .up, members.count > 1 else { return nil }
+        var down: [String] = []
+        var why = ""
+        for m in members where m.path != a {
+            if paths[m.path].health == .up && !m.suppressed { return nil }
+            down.append(paths[m.path].name)
+            if why.isEmpty { why = m.suppressed ? "suppressed (damping)" : paths[m.path].reason }
+        }
+        return "no redundancy: \(down.joined(separator: ", ")) \(down.count == 1 ? "is" : "are") not usable (\(why))"
     }
 }

@@ -44,6 +44,7 @@ public enum StatusRender {
                 last += ": \(e.reason)"
             }
             if let st = g.stranded { last += " [\(st)]" }
+            if let a = g.noRedundancy { last += " [ALARM \(a)]" }
             let prefixes = g.prefixes.count == 1 ? g.prefixes[0] : "\(g.prefixes.count)"
             rows.append([g.name, g.active ?? "none", prefixes, "\(g.nexthopID)", last])
         }
@@ -131,6 +132,7 @@ public enum StatusRender {
             w.beginArray("prefixes"); for p in g.prefixes { w.string(nil, p) }; w.endArray()
             w.int("nexthop_id", Int64(g.nexthopID)); w.int("hold_down_ms", g.holdDownMs)
             w.int("switches", g.switches); w.string("stranded", g.stranded)
+            w.bool("redundant", g.noRedundancy == nil); w.string("no_redundancy", g.noRedundancy)
             if let e = g.lastSwitch {
                 w.beginObject("last_switch")
                 w.string("kind", e.kind); w.string("from", e.from); w.string("to", e.to)

@@ -126,6 +126,8 @@ public struct GroupStatus: Sendable {
     public var switches: Int
     public var lastSwitch: SwitchEvent?
     public var stranded: String?
+    /// The no-redundancy alarm (see `GroupState.noRedundancy`), nil while a backup is usable.
+    public var noRedundancy: String?
     public var members: [MemberStatus] = []
     public init(name: String, active: String?, prefixes: [String], nexthopID: UInt32, holdDownMs: Int64,
                 switches: Int, lastSwitch: SwitchEvent?, stranded: String?) {

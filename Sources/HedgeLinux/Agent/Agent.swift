@@ -202,6 +202,8 @@ public final class Agent {
         step(now: now)
     }
     var ruleDumpNeeded = false
+    /// The no-redundancy alarm per group, as last logged.
+    var alarms: [String?] = []
     /// Last time another protocol rewrote one of hedge's nexthop objects, by id.
     var takeovers: [UInt32: Millis] = [:]
 
@@ -215,6 +217,21 @@ public final class Agent {
         let sw = decision.evaluate(now: now)
         for s in sw { record(s) }
         if !sw.isEmpty || needsReconcile { reconcileKernel() }
+        checkRedundancy(now: now)
+    }
+
+    /// Logs the no-redundancy alarm when it is raised and when it clears.
+    func checkRedundancy(now: Millis) {
+        let states = decision.groupStates(now: now)
+        if alarms.count != states.count { alarms = [String?](repeating: nil, count: states.count) }
+        for (gi, st) in states.enumerated() where st.noRedundancy != alarms[gi] {
+            if let a = st.noRedundancy {
+                Log.warn("group \(config.groups[gi].name): ALARM \(a)")
+            } else if alarms[gi] != nil {
+                Log.info("group \(config.groups[gi].name): redundancy restored")
+            }
+            alarms[gi] = st.noRedundancy
+        }
     }
 
     func record(_ s: Switch) {

@@ -58,6 +58,7 @@ extension Agent {
                                   prefixes: g.prefixes.map { $0.description }, nexthopID: g.nexthopID,
                                   holdDownMs: g.holdDownMs, switches: switches[gi], lastSwitch: lastSwitch[gi],
                                   stranded: st.stranded)
+            row.noRedundancy = st.noRedundancy
             // Members come best first: a hold-down only matters for those better than the active one.
             var better = st.active != nil
             for m in st.members {
