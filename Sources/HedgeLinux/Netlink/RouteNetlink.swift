@@ -36,10 +36,23 @@ public final class RouteNetlink {
 
     public func links() throws(NetlinkError) -> [LinkInfo] {
         var out: [LinkInfo] = []
-        try dump("RTM_GETLINK", { LinkMessages.buildDump(builder, seq: $0) }) { nlh in
+        try dumpLinks { nlh in
             if let l = LinkMessages.parse(nlh) { out.append(l) }
         }
         return out
+    }
+
+    func dumpLinks(_ each: (UnsafePointer<nlmsghdr>) -> Void) throws(NetlinkError) {
+        try dump("RTM_GETLINK", { LinkMessages.buildDump(builder, seq: $0) }, each)
+    }
+
+    /// One request with NLM_F_ACK: nil when the kernel took it, else its refusal.
+    func command(_ request: String, object: String, _ build: (UInt32) -> Void) throws(SystemError) -> NetlinkError? {
+        builder.reset()
+        let seq = sock.nextSeq()
+        build(seq)
+        changesSent += 1
+        return try sock.transact(builder, expecting: [seq]) { _ in (request, object) }.first
     }
 
     public func addresses() throws(NetlinkError) -> [(Int32, IPAddress)] {
