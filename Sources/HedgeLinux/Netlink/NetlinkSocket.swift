@@ -1,16 +1,17 @@
 import CHedge
 
-/// One NETLINK_ROUTE socket on libmnl. A command socket sends requests and reads their acks or
-/// dumps; an event socket joins multicast groups and is drained from the event loop.
+/// One netlink socket on libmnl (NETLINK_ROUTE, or NETLINK_XFRM for the tunnel's policies and SAs).
+/// A command socket sends requests and reads their acks or dumps; an event socket joins multicast
+/// groups and is drained from the event loop.
 public final class NetlinkSocket {
     let nl: OpaquePointer
     public let portID: UInt32
     private var seq: UInt32
     private var rx = [UInt8](repeating: 0, count: 1 << 16)
 
-    public init(groups: [UInt32] = [], receiveBuffer: Int = 0) throws(SystemError) {
-        guard let s = mnl_socket_open2(NETLINK_ROUTE, Int32(SOCK_CLOEXEC.rawValue | SOCK_NONBLOCK.rawValue)) else {
-            throw SystemError("mnl_socket_open(NETLINK_ROUTE)")
+    public init(protocol proto: Int32 = NETLINK_ROUTE, groups: [UInt32] = [], receiveBuffer: Int = 0) throws(SystemError) {
+        guard let s = mnl_socket_open2(proto, Int32(SOCK_CLOEXEC.rawValue | SOCK_NONBLOCK.rawValue)) else {
+            throw SystemError(proto == NETLINK_XFRM ? "mnl_socket_open(NETLINK_XFRM)" : "mnl_socket_open(NETLINK_ROUTE)")
         }
         nl = s
         var one: Int32 = 1
