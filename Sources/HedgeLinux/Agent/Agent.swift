@@ -168,12 +168,12 @@ public final class Agent {
                 guard isGroupNexthop(n.id) else { break }
                 // Another daemon took one of hedge's objects over. Say so loudly; put it back, but
                 // not in a loop against a daemon that keeps rewriting it.
-                let last = takeovers[n.id]
+                let reassert = takeovers[n.id].map { now - $0 >= 10_000 } ?? true
                 takeovers[n.id] = now
                 recordError("nexthop id \(n.id) was rewritten by protocol \(RouteWatch.protocolName(p))"
                             + (p == 11 ? " (FRR zebra: set 'zebra nexthop proto only', or give hedge other nexthop-id values)" : "")
-                            + (last.map { now - $0 < 10_000 } == true ? "; not re-asserting it within 10 s" : "; re-asserting it"))
-                if last.map({ now - $0 >= 10_000 }) ?? true {
+                            + (reassert ? "; re-asserting it" : "; not re-asserting it within 10 s"))
+                if reassert {
                     mirror.removeNexthop(n.id)
                     needsReconcile = true
                 }
