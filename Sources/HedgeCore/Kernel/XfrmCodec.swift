@@ -7,15 +7,27 @@ public enum XfrmCodec {
     // MARK: encode
 
     /// The body of XFRM_MSG_NEWSA or XFRM_MSG_UPDSA.
-    public static func encodeState(_ s: XfrmState) throws(XfrmError) -> [UInt8] {
+    public static func encodeState(_ s: XfrmState) throws(XfrmError) -> [UInt8] { try stateBody(s).bytes }
+
+    /// The body of XFRM_MSG_DELSA (or GETSA): xfrm_usersa_id (+ XFRMA_SRCADDR, XFRMA_MARK).
+    public static func encodeSAID(_ id: XfrmSAID) throws(XfrmError) -> [UInt8] { try saIDBody(id).bytes }
+
+    /// The body of XFRM_MSG_NEWPOLICY or XFRM_MSG_UPDPOLICY.
+    public static func encodePolicy(_ p: XfrmPolicy) throws(XfrmError) -> [UInt8] { try policyBody(p).bytes }
+
+    /// The body of XFRM_MSG_DELPOLICY (or GETPOLICY): xfrm_userpolicy_id + XFRMA_IF_ID & co.
+    public static func encodePolicyID(_ id: XfrmPolicyID) throws(XfrmError) -> [UInt8] { try policyIDBody(id).bytes }
+
+    /// The same bodies as fixed header + attribute list, for a netlink builder that puts each
+    /// attribute itself (HedgeLinux's NetlinkBuilder).
+    public static func stateBody(_ s: XfrmState) throws(XfrmError) -> XfrmBody {
         var w = XfrmWriter()
         try w.usersaInfo(s)
         try w.stateAttributes(s)
-        return w.bytes
+        return w.body
     }
 
-    /// The body of XFRM_MSG_DELSA (or GETSA): xfrm_usersa_id (+ XFRMA_SRCADDR, XFRMA_MARK).
-    public static func encodeSAID(_ id: XfrmSAID) throws(XfrmError) -> [UInt8] {
+    public static func saIDBody(_ id: XfrmSAID) throws(XfrmError) -> XfrmBody {
         var w = XfrmWriter()
         try w.address(id.destination, family: id.family)
         w.u32be(id.spi)
@@ -29,11 +41,10 @@ public enum XfrmCodec {
             w.attribute(.srcAddr, a.bytes)
         }
         if let m = id.mark { w.mark(m) }
-        return w.bytes
+        return w.body
     }
 
-    /// The body of XFRM_MSG_NEWPOLICY or XFRM_MSG_UPDPOLICY.
-    public static func encodePolicy(_ p: XfrmPolicy) throws(XfrmError) -> [UInt8] {
+    public static func policyBody(_ p: XfrmPolicy) throws(XfrmError) -> XfrmBody {
         var w = XfrmWriter()
         try w.userpolicyInfo(p)
         if !p.templates.isEmpty {
@@ -42,18 +53,17 @@ public enum XfrmCodec {
             w.attribute(.tmpl, body.bytes)
         }
         w.policyCommon(ifID: p.ifID, policyType: p.policyType, mark: p.mark)
-        return w.bytes
+        return w.body
     }
 
-    /// The body of XFRM_MSG_DELPOLICY (or GETPOLICY): xfrm_userpolicy_id + XFRMA_IF_ID & co.
-    public static func encodePolicyID(_ id: XfrmPolicyID) throws(XfrmError) -> [UInt8] {
+    public static func policyIDBody(_ id: XfrmPolicyID) throws(XfrmError) -> XfrmBody {
         var w = XfrmWriter()
         try w.selector(id.selector)
         w.u32(id.index)
         w.u8(id.direction.rawValue)
         w.zeros(3)
         w.policyCommon(ifID: id.ifID, policyType: id.policyType, mark: id.mark)
-        return w.bytes
+        return w.body
     }
 
     // MARK: decode
@@ -395,8 +405,31 @@ struct XfrmReader {
 
 // MARK: - writing
 
+/// A message body as the builder sends it: the family struct, then attributes in order.
+public struct XfrmBody: Sendable {
+    public var header: [UInt8]
+    public var attributes: [(type: UInt16, payload: [UInt8])]
+
+    /// Header and attributes laid out as on the wire (struct nlattr, NLA_ALIGN padding).
+    public var bytes: [UInt8] {
+        var w = XfrmWriter()
+        w.bytes = header
+        for a in attributes {
+            w.u16(UInt16(truncatingIfNeeded: 4 + a.payload.count))
+            w.u16(a.type)
+            w.bytes.append(contentsOf: a.payload)
+            w.zeros((4 - a.payload.count % 4) % 4)
+        }
+        return w.bytes
+    }
+}
+
 struct XfrmWriter {
     var bytes: [UInt8] = []
+    /// Attributes written so far; kept apart from `bytes` (the fixed struct) until `body`.
+    var attributes: [(type: UInt16, payload: [UInt8])] = []
+
+    var body: XfrmBody { XfrmBody(header: bytes, attributes: attributes) }
 
     mutating func u8(_ v: UInt8) { bytes.append(v) }
     mutating func u16(_ v: UInt16) { bytes.append(UInt8(truncatingIfNeeded: v)); bytes.append(UInt8(truncatingIfNeeded: v >> 8)) }
@@ -533,12 +566,8 @@ struct XfrmWriter {
         if ifID != 0 { attribute(.ifID) { w in w.u32(ifID) } }
     }
 
-    /// One attribute: header, payload, NLA_ALIGN padding.
     mutating func attribute(_ type: XfrmAttribute, _ payload: [UInt8]) {
-        u16(UInt16(truncatingIfNeeded: 4 + payload.count))
-        u16(type.rawValue)
-        bytes.append(contentsOf: payload)
-        zeros((4 - payload.count % 4) % 4)
+        attributes.append((type: type.rawValue, payload: payload))
     }
 
     mutating func attribute(_ type: XfrmAttribute, _ body: (inout XfrmWriter) -> Void) {

@@ -39,6 +39,22 @@ public final class NetlinkBuilder {
         return nlh
     }
 
+    /// Starts a message whose fixed header Core encoded (XFRM's structs; none for an XFRM dump).
+    @discardableResult
+    public func begin(type: UInt16, flags: Int32, seq: UInt32, header: [UInt8]) -> UnsafeMutablePointer<nlmsghdr> {
+        finish()
+        let nlh = mnl_nlmsg_put_header(buffer + used)!
+        nlh.pointee.nlmsg_type = type
+        nlh.pointee.nlmsg_flags = UInt16(truncatingIfNeeded: flags)
+        nlh.pointee.nlmsg_seq = seq
+        if !header.isEmpty {
+            let extra = mnl_nlmsg_put_extra_header(nlh, header.count)!
+            header.withUnsafeBytes { extra.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        }
+        current = nlh
+        return nlh
+    }
+
     /// Closes the current message so that the next one starts after it.
     public func finish() {
         guard let nlh = current else { return }
