@@ -325,10 +325,73 @@ struct Builder {
                     p.bmpPeerAS = number(a[2], "as")
                 }
             case "watch-routes": p.watch = buildWatch(s)
+            case "ipsec": p.ipsec = buildIPsec(s)
             default: break
             }
         }
         draft.paths.append(p)
+    }
+
+    mutating func buildIPsec(_ node: Node) -> DraftIPsec {
+        var x = DraftIPsec(at: loc(node.keyword))
+        // Every statement given, readable or not: a `static;` without its block is reported once,
+        // not again as missing keying.
+        for n in node.body ?? [] { x.seen.insert(n.keyword.text) }
+        for s in statements(node.body ?? [], in: .ipsec, owner: "ipsec") {
+            x.seen.insert(s.keyword.text)
+            let a = s.args
+            switch s.keyword.text {
+            case "if-id": x.ifID = number(a[0], "if-id")
+            case "local": x.local = address(a[0], "ipsec local")
+            case "remote": x.remote = address(a[0], "ipsec remote")
+            case "underlay": x.underlay = Located(a[0].text, loc(a[0]))
+            case "static": x.manual = buildStaticKeying(s)
+            case "strongswan": x.strongswan = buildStrongSwan(s)
+            default: break
+            }
+        }
+        return x
+    }
+
+    mutating func buildStaticKeying(_ node: Node) -> DraftStaticKeying {
+        var k = DraftStaticKeying(at: loc(node.keyword))
+        for n in node.body ?? [] { k.seen.insert(n.keyword.text) }
+        for s in statements(node.body ?? [], in: .ipsecStatic, owner: "static") {
+            k.seen.insert(s.keyword.text)
+            let v = s.args[0]
+            switch s.keyword.text {
+            case "spi-out": k.spiOut = number(v, "spi-out")
+            case "spi-in": k.spiIn = number(v, "spi-in")
+            case "cipher":
+                if let c = IPsecCipher(rawValue: v.text) {
+                    k.cipher = Located(c, loc(v))
+                } else {
+                    let names = IPsecCipher.all.map { $0.rawValue }
+                    error(loc(v), "unknown cipher \(v.quoted) (expected aes256gcm16 or aes256-sha256)\(Suggest.hint(v.text, in: names))")
+                }
+            case "key-file": k.keyFile = Located(v.text, loc(v))
+            case "replay-window": k.replayWindow = number(v, "replay-window")
+            default: break
+            }
+        }
+        return k
+    }
+
+    mutating func buildStrongSwan(_ node: Node) -> DraftStrongSwan {
+        var w = DraftStrongSwan(at: loc(node.keyword))
+        for n in node.body ?? [] { w.seen.insert(n.keyword.text) }
+        for s in statements(node.body ?? [], in: .strongswan, owner: "strongswan") {
+            w.seen.insert(s.keyword.text)
+            let v = s.args[0]
+            switch s.keyword.text {
+            case "connection": w.connection = Located(v.text, loc(v))
+            case "child": w.child = Located(v.text, loc(v))
+            case "vici": w.vici = Located(v.text, loc(v))
+            case "initiate": w.initiate = onOff(v, "initiate")
+            default: break
+            }
+        }
+        return w
     }
 
     mutating func buildProbe(_ node: Node) -> DraftProbe? {

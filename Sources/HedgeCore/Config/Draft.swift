@@ -42,6 +42,37 @@ struct DraftPath {
     var bmpNeighbor: Located<IPAddress>?
     var bmpPeerAS: Located<UInt64>?
     var watch: DraftWatch?
+    var ipsec: DraftIPsec?
+}
+
+struct DraftIPsec {
+    var at: SourceLocation
+    var seen: Set<String> = []
+    var ifID: Located<UInt64>?
+    var local: Located<IPAddress>?
+    var remote: Located<IPAddress>?
+    var underlay: Located<String>?
+    var manual: DraftStaticKeying?
+    var strongswan: DraftStrongSwan?
+}
+
+struct DraftStaticKeying {
+    var at: SourceLocation
+    var spiOut: Located<UInt64>?
+    var spiIn: Located<UInt64>?
+    var cipher: Located<IPsecCipher>?
+    var keyFile: Located<String>?
+    var replayWindow: Located<UInt64>?
+    var seen: Set<String> = []
+}
+
+struct DraftStrongSwan {
+    var at: SourceLocation
+    var connection: Located<String>?
+    var child: Located<String>?
+    var vici: Located<String>?
+    var initiate: Bool?
+    var seen: Set<String> = []
 }
 
 struct DraftWatch {

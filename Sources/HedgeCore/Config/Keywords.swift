@@ -3,6 +3,7 @@
 
 enum BlockKind: Equatable, Sendable {
     case top, azure, path, probe, bfd, bgp, watch, bmp, group, damping, kernel, control
+    case ipsec, ipsecStatic, strongswan
 
     var name: String {
         switch self {
@@ -18,10 +19,14 @@ enum BlockKind: Equatable, Sendable {
         case .damping: return "damping"
         case .kernel: return "kernel"
         case .control: return "control"
+        case .ipsec: return "ipsec"
+        case .ipsecStatic: return "static"
+        case .strongswan: return "strongswan"
         }
     }
 
-    static let all: [BlockKind] = [.top, .azure, .path, .probe, .bfd, .bgp, .watch, .bmp, .group, .damping, .kernel, .control]
+    static let all: [BlockKind] = [.top, .azure, .path, .probe, .bfd, .bgp, .watch, .bmp, .group, .damping, .kernel, .control,
+                                   .ipsec, .ipsecStatic, .strongswan]
 
     var keywords: [Keyword] {
         switch self {
@@ -37,6 +42,9 @@ enum BlockKind: Equatable, Sendable {
         case .damping: return Keyword.damping
         case .kernel: return Keyword.kernel
         case .control: return Keyword.control
+        case .ipsec: return Keyword.ipsec
+        case .ipsecStatic: return Keyword.ipsecStatic
+        case .strongswan: return Keyword.strongswan
         }
     }
 
@@ -90,6 +98,30 @@ struct Keyword: Sendable {
         Keyword("bgp", 1, 1, .required, body: .bgp, usage: "bgp NEIGHBOR { remote-as NUMBER; ... }"),
         Keyword("bmp-neighbor", 1, 3, usage: "bmp-neighbor ADDRESS [as NUMBER];"),
         Keyword("watch-routes", 1, 1, .required, body: .watch, usage: "watch-routes bgp|bird|NUMBER { prefix PREFIX...; }"),
+        Keyword("ipsec", 0, 0, .required, body: .ipsec,
+                usage: "ipsec { if-id NUMBER; local ADDRESS; remote ADDRESS; static { ... } or strongswan { ... } }"),
+    ]
+    static let ipsec: [Keyword] = [
+        Keyword("if-id", 1, 1, usage: "if-id NUMBER;"),
+        Keyword("local", 1, 1, usage: "local ADDRESS;"),
+        Keyword("remote", 1, 1, usage: "remote ADDRESS;"),
+        Keyword("underlay", 1, 1, usage: "underlay INTERFACE;"),
+        Keyword("static", 0, 0, .required, body: .ipsecStatic,
+                usage: "static { spi-out NUMBER; spi-in NUMBER; cipher NAME; key-file \"PATH\"; }"),
+        Keyword("strongswan", 0, 0, .required, body: .strongswan, usage: "strongswan { connection NAME; ... }"),
+    ]
+    static let ipsecStatic: [Keyword] = [
+        Keyword("spi-out", 1, 1, usage: "spi-out NUMBER;"),
+        Keyword("spi-in", 1, 1, usage: "spi-in NUMBER;"),
+        Keyword("cipher", 1, 1, usage: "cipher aes256gcm16|aes256-sha256;"),
+        Keyword("key-file", 1, 1, usage: "key-file \"PATH\";"),
+        Keyword("replay-window", 1, 1, usage: "replay-window NUMBER;"),
+    ]
+    static let strongswan: [Keyword] = [
+        Keyword("connection", 1, 1, usage: "connection NAME;"),
+        Keyword("child", 1, 1, usage: "child NAME;"),
+        Keyword("vici", 1, 1, usage: "vici \"PATH\";"),
+        Keyword("initiate", 1, 1, usage: "initiate on|off;"),
     ]
     static let watch: [Keyword] = [
         Keyword("prefix", 1, many, repeatable: true, usage: "prefix PREFIX...;"),

@@ -92,14 +92,18 @@ public struct PathConfig: Sendable {
     public var bmpNeighbor: BMPNeighborConfig?
     /// Routes an on-box FRR/BIRD installs for this path.
     public var watchRoutes: RouteWatchConfig?
+    /// The device is an XFRM interface of a route-based IPsec tunnel (no gateway, carrier off by
+    /// default).
+    public var ipsec: IPsecConfig?
     public var location: SourceLocation
 
     public init(name: String, priority: Int, device: String, gateway: IPAddress? = nil,
                 gateway6: IPAddress? = nil, carrier: Bool = true, announce: [IPPrefix] = [],
-                probe: ProbeConfig? = nil, bfd: BFDConfig? = nil, bgp: BGPConfig? = nil, location: SourceLocation) {
+                probe: ProbeConfig? = nil, bfd: BFDConfig? = nil, bgp: BGPConfig? = nil,
+                ipsec: IPsecConfig? = nil, location: SourceLocation) {
         self.name = name; self.priority = priority; self.device = device; self.gateway = gateway
         self.gateway6 = gateway6; self.carrier = carrier; self.announce = announce
-        self.probe = probe; self.bfd = bfd; self.bgp = bgp; self.location = location
+        self.probe = probe; self.bfd = bfd; self.bgp = bgp; self.ipsec = ipsec; self.location = location
     }
 }
 

@@ -127,6 +127,7 @@ struct Validator {
     /// Validates the paths; returns name → index in `d.paths` of the first path of each name.
     mutating func validatePaths(_ d: DraftConfig, into config: inout HedgeConfig) -> [String: Int] {
         var index: [String: Int] = [:]
+        var ipsecOwners = IPsecOwners()
         for (i, p) in d.paths.enumerated() {
             if let first = index[p.name.value] {
                 error(p.name.at, "duplicate path '\(p.name.value)' (first defined at line \(d.paths[first].name.at.line))")
@@ -192,11 +193,20 @@ struct Validator {
                 watch = validateWatch(w, path: p)
                 if watch == nil { ok = false }
             }
+            var ipsec: IPsecConfig? = nil
+            if let x = p.ipsec {
+                ipsec = validateIPsec(x, path: p, owners: &ipsecOwners)
+                if ipsec == nil { ok = false }
+            }
+            // An XFRM interface has no carrier of its own: the kernel keeps it LOWER_UP (operstate
+            // UNKNOWN) whether or not any SA exists and whether or not the peer is alive, so the
+            // signal would only ever say "up". A tunnel path's carrier is off unless the file asks.
+            let carrier = p.seen.contains("carrier") ? p.carrier : p.ipsec == nil
             guard ok, let prio = p.priority, let dev = p.device else { continue }
             config.paths.append(PathConfig(name: p.name.value, priority: Int(prio.value), device: dev.value,
                                            gateway: p.gateway?.value, gateway6: p.gateway6?.value,
-                                           carrier: p.carrier, announce: announce, probe: probe, bfd: bfd, bgp: bgp,
-                                           location: p.at))
+                                           carrier: carrier, announce: announce, probe: probe, bfd: bfd, bgp: bgp,
+                                           ipsec: ipsec, location: p.at))
             config.paths[config.paths.count - 1].bmpNeighbor = bmpNeighbor
             config.paths[config.paths.count - 1].watchRoutes = watch
         }

@@ -1,39 +1,64 @@
-/// Scalar values of the configuration language: whole numbers (`4000`, `4_194_304`), durations
-/// (`10ms`, `30s`, `10m`, `1h`; whole numbers only), switches (`on`/`off`) and names.
+/// Scalar values of the configuration language: whole numbers (`4000`, `4_194_304`, and in hex
+/// `0x1001`, `0x4865_0000`: SPIs and ids are usually written so), durations (`10ms`, `30s`, `10m`,
+/// `1h`; whole numbers only), switches (`on`/`off`) and names.
 
 enum Values {
     static func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
 
-    /// Decimal digits, optionally grouped with `_` between digits. nil if malformed or over UInt64.
+    /// 0–15 for a hex digit (either case), nil otherwise.
+    static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 48...57: return c - 48
+        case 97...102: return c - 87
+        case 65...70: return c - 55
+        default: return nil
+        }
+    }
+
+    /// Decimal digits, or `0x`/`0X` and hex digits, optionally grouped with `_` between digits.
+    /// nil if malformed or over UInt64.
     static func integer(_ s: String) -> UInt64? {
         integer(Array(s.utf8)[...])
     }
 
     static func integer(_ b: ArraySlice<UInt8>) -> UInt64? {
-        guard let first = b.first, let last = b.last, isDigit(first), isDigit(last) else { return nil }
+        var digits = b
+        var radix: UInt64 = 10
+        if isHexPrefixed(b) { digits = b.dropFirst(2); radix = 16 }
+        func digit(_ c: UInt8) -> UInt8? { radix == 16 ? hexValue(c) : (isDigit(c) ? c - 48 : nil) }
+        guard let first = digits.first, let last = digits.last, digit(first) != nil, digit(last) != nil else { return nil }
         var v: UInt64 = 0
         var prevUnderscore = false
-        for c in b {
+        for c in digits {
             if c == 95 {                                   // '_'
                 if prevUnderscore { return nil }
                 prevUnderscore = true
                 continue
             }
             prevUnderscore = false
-            guard isDigit(c) else { return nil }
-            let (m, o1) = v.multipliedReportingOverflow(by: 10)
-            let (a, o2) = m.addingReportingOverflow(UInt64(c - 48))
+            guard let d = digit(c) else { return nil }
+            let (m, o1) = v.multipliedReportingOverflow(by: radix)
+            let (a, o2) = m.addingReportingOverflow(UInt64(d))
             if o1 || o2 { return nil }
             v = a
         }
         return v
     }
 
-    /// Only digits and `_`, but too large for UInt64.
+    static func isHexPrefixed(_ b: ArraySlice<UInt8>) -> Bool {
+        b.count > 2 && b[b.startIndex] == 48 && (b[b.startIndex + 1] == 120 || b[b.startIndex + 1] == 88)   // 0x 0X
+    }
+
+    /// Only digits and `_` (hex digits after `0x`), but too large for UInt64.
     static func isOverlongInteger(_ s: String) -> Bool {
-        let b = Array(s.utf8)
-        return !b.isEmpty && b.allSatisfy { isDigit($0) || $0 == 95 } && integer(b[...]) == nil
-            && isDigit(b[0])
+        let b = Array(s.utf8)[...]
+        if isHexPrefixed(b) {
+            let d = b.dropFirst(2)
+            return d.allSatisfy { hexValue($0) != nil || $0 == 95 } && hexValue(d.first!) != nil && hexValue(d.last!) != nil
+                && integer(b) == nil
+        }
+        return !b.isEmpty && b.allSatisfy { isDigit($0) || $0 == 95 } && integer(b) == nil
+            && isDigit(b[b.startIndex])
     }
 
     enum Duration: Equatable {
