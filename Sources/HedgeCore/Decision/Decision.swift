@@ -28,6 +28,7 @@ public struct Decision: Sendable {
             if p.bfd != nil { s.insert(.bfd) }
             if p.bgp != nil { s.insert(.bgp) }
             if p.bmpNeighbor != nil { s.insert(.bmp) }
+            if p.ipsec != nil { s.insert(.sa) }
             if p.watchRoutes != nil { s.insert(.routes) }
             s.insert(.hold)   // every path can be held down by a drill; the agent starts it up
             specs.append(PathSpec(name: p.name, priority: p.priority, signals: s))

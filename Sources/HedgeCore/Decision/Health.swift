@@ -20,6 +20,8 @@ public enum SignalKind: String, Sendable, CaseIterable {
     case bmp
     /// Routes an on-box FRR/BIRD installed for the path's prefixes (route-watch).
     case routes
+    /// The VPN path's ESP SAs (both directions, with the tunnel's if_id) in the kernel's SAD.
+    case sa
     /// End-to-end active probe through the path (see `ProbeTracker`).
     case probe
     /// An operator's hold (`hedge drill`): the path is taken down on purpose, the provider untouched.

@@ -19,6 +19,13 @@ public enum StatusRender {
                     if let f = pr.forwardLoss, let r = pr.returnLoss { t += " loss out \(f) back \(r)" }
                     if let x = pr.rejected, x > 0 { t += " rejected \(x)" }
                 }
+                if sig.kind == "sa", let tu = p.tunnel {
+                    t += " if_id \(tu.ifID) \(tu.keying) \(tu.local) -> \(tu.remote)"
+                    if let o = tu.spiOut, let i = tu.spiIn {
+                        t += " spi out 0x\(hex32(o)) in 0x\(hex32(i)) pkts \(tu.packetsOut)/\(tu.packetsIn)"
+                    }
+                    if let ike = tu.ike { t += " [\(ike)]" }
+                }
                 if sig.kind == "bgp", let b = p.bgp {
                     t += " \(b.neighbor) AS\(b.remoteAS) \(b.state)"
                     if let u = b.upForMs { t += " \(humanDuration(u))" }
@@ -111,6 +118,16 @@ public enum StatusRender {
                     w.decimal("rtt_min_ms", pr.minRTTUs, decimals: 3); w.decimal("rtt_avg_ms", pr.avgRTTUs, decimals: 3)
                     w.int("rejected", pr.rejected)
                 }
+                w.endObject()
+            }
+            if let tu = p.tunnel {
+                w.beginObject("ipsec")
+                w.int("if_id", Int64(tu.ifID)); w.string("local", tu.local); w.string("remote", tu.remote)
+                w.string("keying", tu.keying)
+                w.int("spi_out", tu.spiOut.map { Int64($0) }); w.int("spi_in", tu.spiIn.map { Int64($0) })
+                w.int("packets_out", Int64(clamping: tu.packetsOut)); w.int("packets_in", Int64(clamping: tu.packetsIn))
+                w.int("bytes_out", Int64(clamping: tu.bytesOut)); w.int("bytes_in", Int64(clamping: tu.bytesIn))
+                w.string("ike", tu.ike); w.int("initiations", tu.initiations)
                 w.endObject()
             }
             if let b = p.bgp {

@@ -76,6 +76,28 @@ public struct BGPStatus: Sendable {
     }
 }
 
+/// A VPN path's IPsec tunnel: its XFRM interface and the ESP SA pair the kernel holds (SPIs and
+/// counters only: never keys).
+public struct TunnelStatus: Sendable {
+    public var ifID: UInt32
+    public var local: String
+    public var remote: String
+    /// "static" or "strongswan".
+    public var keying: String
+    public var spiOut: UInt32?
+    public var spiIn: UInt32?
+    public var packetsOut: UInt64 = 0
+    public var packetsIn: UInt64 = 0
+    public var bytesOut: UInt64 = 0
+    public var bytesIn: UInt64 = 0
+    /// strongSwan mode: charon's view (IKE_SA / CHILD_SA states), and initiations asked for.
+    public var ike: String?
+    public var initiations: Int = 0
+    public init(ifID: UInt32, local: String, remote: String, keying: String) {
+        self.ifID = ifID; self.local = local; self.remote = remote; self.keying = keying
+    }
+}
+
 public struct PathStatus: Sendable {
     public var name: String
     public var priority: Int
@@ -88,6 +110,7 @@ public struct PathStatus: Sendable {
     public var signals: [SignalStatus] = []
     public var probe: ProbeStatus?
     public var bgp: BGPStatus?
+    public var tunnel: TunnelStatus?
     public init(name: String, priority: Int, device: String, gateway: String?, health: Health, reason: String,
                 forMs: Int64?, flaps: Int) {
         self.name = name; self.priority = priority; self.device = device; self.gateway = gateway

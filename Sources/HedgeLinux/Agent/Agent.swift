@@ -20,6 +20,10 @@ public final class Agent {
     var bgpPeers: [AgentBGPPeer] = []
     var routeWatches: [AgentRouteWatch] = []
     var bmp: AgentBMP?
+    /// VPN paths with `ipsec`, and the XFRM sockets (opened only when there is one).
+    var tunnels: [AgentTunnel] = []
+    var xfrm: XfrmNetlink?
+    var xfrmEvents: XfrmEvents?
     var jitter = Jitter()
 
     var links: [Int32: LinkInfo] = [:]
@@ -70,6 +74,8 @@ public final class Agent {
         Log.info("starting: \(config.paths.count) paths, \(config.groups.count) groups, "
                  + (useNexthops ? "nexthop objects" : "per-route replace (kernel has no nexthop objects)"))
         let now = Clock.monotonicMs()
+        // The tunnel's interface must exist before routes can point at it.
+        try startIPsec(now: now)
         resync(now: now, why: "start-up")
         adoptFromKernel(now: now)
         try startProbes()
@@ -332,6 +338,7 @@ public final class Agent {
         }
         tickBGP(now: now)
         tickBMP(now: now)
+        tickIKE(now: now)
         for r in probes {
             // Replies already queued count first: a stalled loop must not read as a dead path.
             if let h = r.receive(now: now) {
@@ -352,6 +359,7 @@ public final class Agent {
         for (_, until) in holds { next = min(next, until) }
         if let d = nextBGPDeadline() { next = min(next, d) }
         if let d = bmp?.station.nextDeadline { next = min(next, d) }
+        if let d = nextIKEDeadline() { next = min(next, d) }
         for r in probes { next = min(next, r.tracker.nextDeadline()) }
         let nowUs = Clock.monotonicUs()
         var nextUs = max(next, now) * 1000
@@ -396,6 +404,7 @@ public final class Agent {
         lastSwitch = [SwitchEvent?](repeating: nil, count: c.groups.count)
         let now = Clock.monotonicMs()
         holds = [:]   // the new Decision starts with nothing held
+        do { try startIPsec(now: now) } catch { recordError("reload: ipsec: \(error)") }
         resync(now: now, why: "reload")
         adoptFromKernel(now: now)
         do { try startProbes() } catch { recordError("reload: probes: \(error)") }
@@ -411,6 +420,7 @@ public final class Agent {
         control = nil
         stopBGP(now: Clock.monotonicMs())
         stopBMP(now: Clock.monotonicMs())
+        for t in tunnels { stopIKE(t) }
         guard config.kernel.withdrawOnExit else {
             Log.info("stopped; routes left in place (withdraw-on-exit off)")
             return

@@ -20,6 +20,9 @@ extension Agent {
         let now = Clock.monotonicMs()
         var s = StatusSnapshot(version: HedgeVersion.string, routerID: config.routerID?.description,
                                localAS: config.localAS, uptimeMs: now - startMono, nowWallMs: now + wallOffset)
+        // SA counters move with every packet and raise no event: read them fresh for the report.
+        var live: [XfrmSAID: XfrmState] = [:]
+        if !tunnels.isEmpty, let x = xfrm, let all = try? x.states() { for st in all { live[st.id] = st } }
         for (i, p) in config.paths.enumerated() {
             let st = decision.paths[i]
             var ps = PathStatus(name: p.name, priority: p.priority, device: p.device,
@@ -48,6 +51,19 @@ extension Agent {
                                    learned: peer.learned.count, stale: peer.learned.values.filter { $0 }.count,
                                    ignored: peer.ignored, announced: peer.announcing, announceWanted: peer.wanted,
                                    lastDown: peer.lastDown)
+            }
+            if let t = tunnels.first(where: { $0.path == i }) {
+                var tu = TunnelStatus(ifID: t.config.ifID, local: t.config.local.description,
+                                      remote: t.config.remote.description, keying: t.ike == nil ? "static" : "strongswan")
+                if var o = t.outbound, var n = t.inbound {
+                    o = live[o.id] ?? o; n = live[n.id] ?? n
+                    tu.spiOut = o.spi; tu.spiIn = n.spi
+                    tu.packetsOut = o.current.packets; tu.packetsIn = n.current.packets
+                    tu.bytesOut = o.current.bytes; tu.bytesIn = n.current.bytes
+                }
+                tu.ike = t.ike?.summary
+                tu.initiations = t.ike?.initiations ?? 0
+                ps.tunnel = tu
             }
             s.paths.append(ps)
         }

@@ -10,7 +10,11 @@ public struct XfrmInterface: Equatable, Sendable, CustomStringConvertible {
     public var ifID: UInt32
     /// IFLA_XFRM_LINK: the underlying device's ifindex (0: none, the usual case).
     public var link: Int32
-    public init(name: String, ifID: UInt32, link: Int32 = 0) { self.name = name; self.ifID = ifID; self.link = link }
+    /// IFLA_MTU at creation; 0: the kernel's default. Azure's gateways want 1400 (and TCP MSS 1350).
+    public var mtu: UInt32
+    public init(name: String, ifID: UInt32, link: Int32 = 0, mtu: UInt32 = 0) {
+        self.name = name; self.ifID = ifID; self.link = link; self.mtu = mtu
+    }
     public var description: String { "xfrm interface \(name) if_id \(ifID)" + (link != 0 ? " link \(link)" : "") }
 }
 
@@ -20,6 +24,7 @@ enum XfrmInterfaceMessages {
         b.begin(type: UInt16(RTM_NEWLINK), flags: NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, seq: seq,
                 family: ifinfomsg())
         b.put(UInt16(IFLA_IFNAME), string: x.name)
+        if x.mtu != 0 { b.put(UInt16(IFLA_MTU), u32: x.mtu) }
         b.nest(UInt16(IFLA_LINKINFO)) {
             b.put(UInt16(IFLA_INFO_KIND), string: "xfrm")
             b.nest(UInt16(IFLA_INFO_DATA)) {
@@ -27,6 +32,15 @@ enum XfrmInterfaceMessages {
                 if x.link != 0 { b.put(UInt16(IFLA_XFRM_LINK), u32: UInt32(bitPattern: x.link)) }
             }
         }
+    }
+
+    /// RTM_NEWLINK without NLM_F_CREATE: sets IFF_UP (`ip link set NAME up`).
+    static func buildSetUp(_ b: NetlinkBuilder, index: Int32, seq: UInt32) {
+        var ifi = ifinfomsg()
+        ifi.ifi_index = index
+        ifi.ifi_flags = UInt32(IFF_UP)
+        ifi.ifi_change = UInt32(IFF_UP)
+        b.begin(type: UInt16(RTM_NEWLINK), flags: NLM_F_REQUEST | NLM_F_ACK, seq: seq, family: ifi)
     }
 
     static func buildDelete(_ b: NetlinkBuilder, index: Int32, seq: UInt32) {
@@ -62,6 +76,10 @@ extension RouteNetlink {
     /// driver answers EOPNOTSUPP "Unknown device type"; an if_id already used, EEXIST).
     public func createXfrmInterface(_ x: XfrmInterface) throws(SystemError) -> NetlinkError? {
         try command("RTM_NEWLINK", object: x.description) { XfrmInterfaceMessages.buildCreate(builder, x, seq: $0) }
+    }
+
+    public func setLinkUp(index: Int32, name: String) throws(SystemError) -> NetlinkError? {
+        try command("RTM_NEWLINK", object: "link \(name) (ifindex \(index)) up") { XfrmInterfaceMessages.buildSetUp(builder, index: index, seq: $0) }
     }
 
     public func deleteLink(index: Int32, name: String) throws(SystemError) -> NetlinkError? {

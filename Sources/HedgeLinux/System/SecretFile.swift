@@ -7,6 +7,22 @@ import CHedge
 public enum SecretFile {
     public static func read(_ path: String, what: String, lengths: ClosedRange<Int>, rule: String) throws(SystemError) -> [UInt8] {
         let object = what + " " + path
+        let bytes = try readAll(path, what: what)
+        var key: [UInt8] = []
+        for b in bytes {
+            if b == 0x0A || b == 0x0D { break }
+            key.append(b)
+        }
+        if !lengths.contains(key.count) {
+            throw SystemError("key of \(key.count) octets: " + rule, errno: EINVAL, object: object)
+        }
+        return key
+    }
+
+    /// The whole file (at most 4 KiB), after the same ownership and mode checks: for files of
+    /// several lines (the static ESP keys).
+    public static func readAll(_ path: String, what: String) throws(SystemError) -> [UInt8] {
+        let object = what + " " + path
         let fd = hedge_open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0)
         if fd < 0 { throw SystemError("open", object: object) }
         defer { close(fd) }
@@ -25,15 +41,7 @@ public enum SecretFile {
             if n == 0 { break }
             bytes.append(contentsOf: chunk[0..<n])
         }
-        var key: [UInt8] = []
-        for b in bytes {
-            if b == 0x0A || b == 0x0D { break }
-            key.append(b)
-        }
-        if !lengths.contains(key.count) {
-            throw SystemError("key of \(key.count) octets: " + rule, errno: EINVAL, object: object)
-        }
-        return key
+        return bytes
     }
 
     static func octal(_ v: UInt32) -> String {

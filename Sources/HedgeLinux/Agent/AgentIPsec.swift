@@ -1,0 +1,273 @@
+import CHedge
+import HedgeCore
+
+/// One VPN path's route-based tunnel: its XFRM interface, and (static keying) the SAs and policies
+/// hedge installs itself.
+final class AgentTunnel {
+    let path: Int
+    let config: IPsecConfig
+    let device: String
+    /// Static keying: what the kernel must hold. nil in strongSwan mode (charon installs its own).
+    var tunnel: XfrmTunnel?
+    /// ESP SAs with this tunnel's if_id, as the kernel holds them (kept from dumps and events).
+    var states: [XfrmSAID: XfrmState] = [:]
+    /// Last time hedge put back objects someone removed (not in a loop against another daemon).
+    var lastReassert: Millis?
+    var reassertNeeded = false
+    /// strongSwan mode.
+    var ike: AgentIKE?
+
+    init(path: Int, config: IPsecConfig, device: String) {
+        self.path = path; self.config = config; self.device = device
+    }
+
+    var outbound: XfrmState? { states.values.first { $0.source == config.local && $0.destination == config.remote } }
+    var inbound: XfrmState? { states.values.first { $0.source == config.remote && $0.destination == config.local } }
+
+    /// Health of the SA signal: both directions present. The data plane's truth is the kernel's SAD,
+    /// whoever keyed it.
+    var saHealth: (Health, String) {
+        let o = outbound, i = inbound
+        if let o, let i {
+            return (.up, "ESP SAs in place: out spi 0x\(hex(o.spi)), in spi 0x\(hex(i.spi)) (if_id \(config.ifID))")
+        }
+        var missing: [String] = []
+        if o == nil { missing.append("outbound") }
+        if i == nil { missing.append("inbound") }
+        return (.down, "no \(missing.joined(separator: " or ")) ESP SA with if_id \(config.ifID)")
+    }
+}
+
+func hex(_ v: UInt32) -> String {
+    let d: [UInt8] = Array("0123456789abcdef".utf8)
+    var out: [UInt8] = []
+    for k in (0..<8).reversed() { out.append(d[Int((v >> (UInt32(k) * 4)) & 0xF)]) }
+    return String(decoding: out, as: UTF8.self)
+}
+
+/// The VPN path's tunnel: created or adopted at start, kept as configured, followed through XFRM
+/// events. Nothing here is opened unless a path has `ipsec` (an ARM build under qemu-user, or an
+/// armv7 build on an arm64 kernel, has no NETLINK_XFRM at all).
+extension Agent {
+    func startIPsec(now: Millis) throws(SystemError) {
+        for t in tunnels { stopIKE(t) }
+        tunnels = []
+        var wanted: [AgentTunnel] = []
+        for (i, p) in config.paths.enumerated() {
+            guard let c = p.ipsec else { continue }
+            wanted.append(AgentTunnel(path: i, config: c, device: p.device))
+        }
+        if wanted.isEmpty { return }
+        if xfrm == nil {
+            do {
+                // Subscribe before the first dump, as for routes.
+                let ev = try XfrmEvents(receiveBuffer: config.kernel.netlinkReceiveBuffer)
+                xfrm = try XfrmNetlink()
+                xfrmEvents = ev
+                try loop.add(ev.fd) { _ in self.xfrmEventsArrived() }
+            } catch {
+                throw SystemError("NETLINK_XFRM: \(error.description)"
+                                  + (error.errno == EOPNOTSUPP || error.errno == EPROTONOSUPPORT
+                                     ? " (a 32-bit hedge on a 64-bit ARM kernel cannot use XFRM: use the aarch64 build)" : ""),
+                                  errno: error.errno)
+            }
+        }
+        tunnels = wanted
+        // Runs before the first full resync: the underlay and an existing interface must be known.
+        do {
+            for l in try kernel.links() { links[l.index] = l; indexByName[l.name] = l.index }
+        } catch {
+            recordError("RTM_GETLINK: \(error)")
+        }
+        for t in tunnels {
+            decision.signal(path: t.path, .sa, .unknown, reason: "ipsec: reading the kernel's SAs", now: now)
+            ensureInterface(t)
+            if case .manual(let k) = t.config.keying {
+                do {
+                    let text = try SecretFile.readAll(k.keyFile, what: "ESP key file")
+                    let keys: (outbound: XfrmAlgorithm, inbound: XfrmAlgorithm)
+                    do throws(IPsecKeyFileError) { keys = try IPsecKeyFile.parse(text, cipher: k.cipher, file: k.keyFile) } catch {
+                        throw SystemError(error.description, errno: EINVAL, object: "ESP key file " + k.keyFile)
+                    }
+                    t.tunnel = XfrmTunnel(ifID: t.config.ifID, local: t.config.local, remote: t.config.remote,
+                                          spiOut: k.spiOut, spiIn: k.spiIn, outbound: keys.outbound,
+                                          inbound: keys.inbound, replayWindow: k.replayWindow)
+                } catch {
+                    recordError("path \(config.paths[t.path].name): \(error); its SAs are left as they are")
+                }
+            }
+        }
+        reconcileIPsec(now: now)
+        for t in tunnels { startIKE(t, now: now) }
+    }
+
+    /// The XFRM interface named by the path's `device`: adopted when it is there with the right
+    /// if_id, created otherwise. A device of that name that is not ours is reported, never touched.
+    func ensureInterface(_ t: AgentTunnel) {
+        guard let k = xfrmKernelLinks() else { return }
+        let name = config.paths[t.path].name
+        if let (idx, x) = k.first(where: { $0.1.name == t.device }) {
+            if x.ifID != t.config.ifID {
+                recordError("path \(name): \(t.device) is an XFRM interface with if_id \(x.ifID), the configuration says \(t.config.ifID); leaving it alone")
+                return
+            }
+            if let l = links[idx], !l.adminUp { setUp(idx, t.device) }
+            Log.info("path \(name): adopting \(x)")
+            return
+        }
+        if indexByName[t.device] != nil {
+            recordError("path \(name): \(t.device) exists and is not an XFRM interface; leaving it alone")
+            return
+        }
+        var x = XfrmInterface(name: t.device, ifID: t.config.ifID, mtu: 1400)
+        if let u = t.config.underlay {
+            guard let idx = indexByName[u] else {
+                recordError("path \(name): underlay device \(u) not present; creating \(t.device) without it")
+                return createInterface(x, t)
+            }
+            x.link = idx
+        }
+        createInterface(x, t)
+    }
+
+    private func createInterface(_ x: XfrmInterface, _ t: AgentTunnel) {
+        let name = config.paths[t.path].name
+        do {
+            if let refusal = try kernel.createXfrmInterface(x) {
+                recordError("path \(name): \(refusal)")
+                return
+            }
+            Log.info("path \(name): created \(x)")
+            if let (idx, _) = xfrmKernelLinks()?.first(where: { $0.1.name == x.name }) { setUp(idx, x.name) }
+        } catch {
+            recordError("path \(name): \(error)")
+        }
+    }
+
+    private func setUp(_ idx: Int32, _ dev: String) {
+        do {
+            if let e = try kernel.setLinkUp(index: idx, name: dev) { recordError(e.description) }
+        } catch {
+            recordError("\(error)")
+        }
+    }
+
+    private func xfrmKernelLinks() -> [(Int32, XfrmInterface)]? {
+        do { return try kernel.xfrmInterfaces() } catch {
+            recordError("RTM_GETLINK: \(error)")
+            return nil
+        }
+    }
+
+    /// Dumps the SAD and SPD, puts back what static keying wants (adopting what matches), and feeds
+    /// every tunnel's SA signal.
+    func reconcileIPsec(now: Millis) {
+        guard let x = xfrm, !tunnels.isEmpty else { return }
+        var policies: [XfrmPolicy]
+        var states: [XfrmState]
+        do {
+            policies = try x.policies()
+            states = try x.states()
+        } catch {
+            recordError("\(error)")
+            return
+        }
+        var changed = false
+        for t in tunnels {
+            guard let want = t.tunnel else { continue }
+            let ops = XfrmReconcile.plan(tunnel: want, policies: policies, states: states)
+            if ops.isEmpty { continue }
+            for op in ops { Log.info("path \(config.paths[t.path].name): xfrm: \(op)") }
+            do {
+                for e in try x.apply(ops) { recordError(e.description) }
+            } catch {
+                recordError("NETLINK_XFRM: \(error)")
+            }
+            changed = true
+        }
+        if changed {
+            do {
+                policies = try x.policies()
+                states = try x.states()
+            } catch {
+                recordError("\(error)")
+            }
+        }
+        for t in tunnels {
+            t.states = [:]
+            for s in states where s.ifID == t.config.ifID && s.proto == .esp { t.states[s.id] = s }
+            feedSA(t, now: now)
+        }
+    }
+
+    func feedSA(_ t: AgentTunnel, now: Millis) {
+        var (h, why) = t.saHealth
+        if let ike = t.ike { why += "; charon: " + ike.summary }
+        decision.signal(path: t.path, .sa, h, reason: why, now: now)
+        ikeSAChanged(t, up: h == .up, now: now)
+    }
+
+    func xfrmEventsArrived() {
+        guard let ev = xfrmEvents else { return }
+        let now = Clock.monotonicMs()
+        var touched = Set<Int>()
+        var redump = false
+        let ok = ev.drain { m in
+            switch m {
+            case .newSA(let s), .updSA(let s):
+                for t in tunnels where s.ifID == t.config.ifID && s.proto == .esp {
+                    t.states[s.id] = s; touched.insert(t.path)
+                }
+            case .delSA(let id, let full):
+                for t in tunnels where t.states.removeValue(forKey: withoutSource(id)) != nil {
+                    touched.insert(t.path)
+                    if t.tunnel != nil { t.reassertNeeded = true }
+                    _ = full
+                }
+            case .expire(let s, let hard):
+                guard hard else { break }
+                for t in tunnels where t.states.removeValue(forKey: s.id) != nil { touched.insert(t.path) }
+            case .flushSA:
+                redump = true
+                for t in tunnels where t.tunnel != nil { t.reassertNeeded = true }
+            case .delPolicy(let id, _):
+                for t in tunnels where t.tunnel != nil && id.ifID == t.config.ifID { t.reassertNeeded = true }
+            case .flushPolicy:
+                for t in tunnels where t.tunnel != nil { t.reassertNeeded = true }
+            case .newPolicy, .updPolicy, .polExpire:
+                break
+            }
+        }
+        if !ok {
+            resyncs += 1
+            Log.warn("XFRM event socket overrun (ENOBUFS): re-reading the SAD and SPD")
+            redump = true
+        }
+        var reassert = false
+        for t in tunnels where t.reassertNeeded {
+            t.reassertNeeded = false
+            // Put back what someone removed, but not in a loop against a daemon that keeps removing it.
+            if let last = t.lastReassert, now - last < 10_000 {
+                recordError("path \(config.paths[t.path].name): its SAs or policies were removed again; not re-installing them within 10 s")
+                continue
+            }
+            t.lastReassert = now
+            recordError("path \(config.paths[t.path].name): its SAs or policies were removed by someone else; re-installing them")
+            reassert = true
+        }
+        if redump || reassert {
+            reconcileIPsec(now: now)
+        } else {
+            for t in tunnels where touched.contains(t.path) { feedSA(t, now: now) }
+        }
+        step(now: now)
+    }
+
+    /// DELSA names the SA by destination, SPI and protocol; hedge's keys carry no source.
+    private func withoutSource(_ id: XfrmSAID) -> XfrmSAID {
+        var k = id
+        k.source = nil
+        k.mark = nil
+        return k
+    }
+}
