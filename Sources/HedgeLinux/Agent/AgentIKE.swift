@@ -74,8 +74,14 @@ extension Agent {
         ike.lastConnectError = nil
         ike.backoff = AgentIKE.minBackoff
         Log.info("path \(name): connected to charon at \(c.path)")
-        do {
-            try loop.add(c.fd) { _ in self.viciArrived(t) }
+        do { try loop.add(c.fd) { _ in self.viciArrived(t) } } catch {
+            recordError("path \(name): VICI: \(error)")
+            c.close()
+            ike.client = nil
+            ike.nextConnect = now + ike.backoff
+            return
+        }
+        do throws(VICIError) {
             for e in ["ike-updown", "child-updown", "ike-rekey", "child-rekey", "list-sa"] { try c.register(e) }
             var m = VICIMessage()
             m.add("ike", ike.keying.connection)

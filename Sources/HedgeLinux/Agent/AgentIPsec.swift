@@ -83,7 +83,7 @@ extension Agent {
             decision.signal(path: t.path, .sa, .unknown, reason: "ipsec: reading the kernel's SAs", now: now)
             ensureInterface(t)
             if case .manual(let k) = t.config.keying {
-                do {
+                do throws(SystemError) {
                     let text = try SecretFile.readAll(k.keyFile, what: "ESP key file")
                     let keys: (outbound: XfrmAlgorithm, inbound: XfrmAlgorithm)
                     do throws(IPsecKeyFileError) { keys = try IPsecKeyFile.parse(text, cipher: k.cipher, file: k.keyFile) } catch {
