@@ -14,6 +14,10 @@
 ///   child-updown {up?, <ike>={..., child-sas={<child>-<uniqueid>={name, uniqueid, state, spi-in, spi-out, ...}}}}
 ///   child-rekey  {<ike>={..., child-sas={<child>={old={...}, new={...}}}}}   (5.9.8 keys this one by name only)
 ///   list-sa      {<ike>={..., child-sas={<child>-<uniqueid>={...}, ...}}}    (one event per IKE_SA)
+///
+/// Use: at connect, register the five events, `beginListing`, request `list-sas` {ike}, apply
+/// every event as it arrives, `endListing` at the list-sas response; `reset` when the
+/// connection is lost.
 public struct VICISessionTracker: Hashable, Sendable {
     /// Connection (IKE_SA config) name and CHILD_SA config name watched.
     public let ike: String
@@ -31,14 +35,14 @@ public struct VICISessionTracker: Hashable, Sendable {
         var ike: String?
     }
 
-    private(set) var ikes: [String: IKEEntry] = [:]
-    private(set) var children: [String: ChildEntry] = [:]
-    /// Between `beginListing` and `endListing`: what the `list-sa` events showed so far.
-    private var listing: Listing?
-    struct Listing: Hashable, Sendable {
-        var ikes: [String: IKEEntry] = [:]
-        var children: [String: ChildEntry] = [:]
-    }
+    /// The SAs known now, and, between `beginListing` and `endListing`, those the listing shows
+    /// so far with the events that arrived since applied to them too (the socket's order is
+    /// charon's order, so an event after a list-sa is newer than it).
+    private var sas = SAs()
+    private var listing: SAs?
+
+    var ikes: [String: IKEEntry] { sas.ikes }
+    var children: [String: ChildEntry] { sas.children }
 
     /// What changed last, and how many times the view changed.
     public private(set) var reason: String
@@ -101,23 +105,31 @@ public struct VICISessionTracker: Hashable, Sendable {
     @discardableResult
     public mutating func apply(event name: String, _ msg: VICIMessage) -> Bool {
         let before = view
+        let up = msg["up"] == "yes"
         var what = ""
         for (n, sa) in msg.sections where n == ike {
             switch name {
-            case "ike-updown": what = ikeUpdown(up: msg["up"] == "yes", sa)
-            case "ike-rekey": what = ikeRekey(sa)
-            case "child-updown": what = childUpdown(up: msg["up"] == "yes", sa)
-            case "child-rekey": what = childRekey(sa)
-            case "list-sa": what = listSA(sa)
-            default: return false
+            case "list-sa":
+                if listing != nil {
+                    listing!.listed(sa, child, replacing: false)
+                    what = "listing"
+                } else {
+                    // A listing nobody announced: news about this IKE_SA only.
+                    what = sas.listed(sa, child, replacing: true)
+                }
+            case "ike-updown", "ike-rekey", "child-updown", "child-rekey":
+                what = sas.event(name, up, sa, child)
+                if listing != nil { _ = listing!.event(name, up, sa, child) }
+            default:
+                return false
             }
         }
         return changed(from: before, name + ": " + what)
     }
 
-    /// A `list-sas` command is about to stream its `list-sa` events: what they show replaces
-    /// everything known at `endListing` (an SA missing from the listing is gone).
-    public mutating func beginListing() { listing = Listing() }
+    /// A `list-sas` command is about to stream its `list-sa` events: at `endListing`, what they
+    /// show (and the events since) replaces everything known (an SA missing from it is gone).
+    public mutating func beginListing() { listing = SAs() }
 
     /// The `list-sas` response arrived. Returns true when the view changed.
     @discardableResult
@@ -125,8 +137,7 @@ public struct VICISessionTracker: Hashable, Sendable {
         guard let l = listing else { return false }
         listing = nil
         let before = view
-        ikes = l.ikes
-        children = l.children
+        sas = l
         return changed(from: before, "list-sas")
     }
 
@@ -134,100 +145,9 @@ public struct VICISessionTracker: Hashable, Sendable {
     @discardableResult
     public mutating func reset(_ why: String) -> Bool {
         let before = view
-        ikes = [:]; children = [:]; listing = nil
+        sas = SAs()
+        listing = nil
         return changed(from: before, why)
-    }
-
-    // MARK: events
-
-    private mutating func ikeUpdown(up: Bool, _ sa: VICIMessage) -> String {
-        guard let uid = sa["uniqueid"] else { return "no uniqueid" }
-        if up {
-            ikes[uid] = IKEEntry(state: sa["state"] ?? "ESTABLISHED", remoteHost: sa["remote-host"])
-            return "IKE_SA #\(uid) up"
-        }
-        dropIKE(uid)
-        return "IKE_SA #\(uid) down"
-    }
-
-    private mutating func ikeRekey(_ sa: VICIMessage) -> String {
-        guard let old = sa.section("old")?["uniqueid"], let new = sa.section("new"), let uid = new["uniqueid"] else {
-            return "no old/new uniqueid"
-        }
-        // The CHILD_SAs move to the new IKE_SA with their own ids.
-        ikes[old] = nil
-        ikes[uid] = IKEEntry(state: new["state"] ?? "ESTABLISHED", remoteHost: new["remote-host"])
-        for (k, c) in children where c.ike == old { children[k]!.ike = uid }
-        return "IKE_SA #\(old) rekeyed to #\(uid)"
-    }
-
-    private mutating func childUpdown(up: Bool, _ sa: VICIMessage) -> String {
-        let ikeID = sa["uniqueid"]
-        if let id = ikeID, let st = sa["state"] {
-            // The event also shows the IKE_SA's state now (DELETING when it takes its children down).
-            if ikes[id] != nil || up { ikes[id] = IKEEntry(state: st, remoteHost: sa["remote-host"]) }
-        }
-        var what = "no CHILD_SA \(child)"
-        for (_, c) in childSections(sa) {
-            guard let cid = c["uniqueid"] else { continue }
-            if up {
-                children[cid] = ChildEntry(c, ike: ikeID)
-                what = "CHILD_SA \(child) #\(cid) up (\(c["state"] ?? "?"))"
-            } else {
-                children[cid] = nil
-                what = "CHILD_SA \(child) #\(cid) down"
-            }
-        }
-        return what
-    }
-
-    private mutating func childRekey(_ sa: VICIMessage) -> String {
-        let ikeID = sa["uniqueid"]
-        var what = "no CHILD_SA \(child)"
-        for (_, c) in childSections(sa) {
-            guard let old = c.section("old"), let new = c.section("new"), let nid = new["uniqueid"] else { continue }
-            if let oid = old["uniqueid"] { children[oid] = nil }
-            children[nid] = ChildEntry(new, ike: ikeID)
-            what = "CHILD_SA \(child) #\(old["uniqueid"] ?? "?") rekeyed to #\(nid) (\(new["state"] ?? "?"))"
-        }
-        return what
-    }
-
-    private mutating func listSA(_ sa: VICIMessage) -> String {
-        guard let uid = sa["uniqueid"] else { return "no uniqueid" }
-        let entry = IKEEntry(state: sa["state"] ?? "?", remoteHost: sa["remote-host"])
-        var found: [String: ChildEntry] = [:]
-        for (_, c) in childSections(sa) {
-            if let cid = c["uniqueid"] { found[cid] = ChildEntry(c, ike: uid) }
-        }
-        if listing != nil {
-            listing!.ikes[uid] = entry
-            for (k, v) in found { listing!.children[k] = v }
-            return "listing"
-        }
-        // A listing nobody announced: take it as news about this IKE_SA only.
-        ikes[uid] = entry
-        for (k, c) in children where c.ike == uid && found[k] == nil { children[k] = nil }
-        for (k, v) in found { children[k] = v }
-        return "IKE_SA #\(uid) listed"
-    }
-
-    private mutating func dropIKE(_ uid: String) {
-        ikes[uid] = nil
-        for (k, c) in children where c.ike == uid { children[k] = nil }
-    }
-
-    /// The watched CHILD_SA's sections under `child-sas`. charon 5.8.2 and later key them
-    /// "<name>-<uniqueid>" and give the configured name in `name` (the rekey event keys by name);
-    /// older ones key by name alone.
-    private func childSections(_ sa: VICIMessage) -> [(String, VICIMessage)] {
-        guard let list = sa.section("child-sas") else { return [] }
-        var out: [(String, VICIMessage)] = []
-        for (key, c) in list.sections {
-            let name = c["name"] ?? c.section("new")?["name"] ?? c.section("old")?["name"]
-            if let n = name { if n == child { out.append((key, c)) } } else if key == child { out.append((key, c)) }
-        }
-        return out
     }
 
     // MARK: helpers
@@ -262,6 +182,104 @@ public struct VICISessionTracker: Hashable, Sendable {
 extension VICISessionTracker.ChildEntry {
     init(_ c: VICIMessage, ike: String?) {
         self.init(state: c["state"] ?? "?", spiIn: c["spi-in"], spiOut: c["spi-out"], ike: ike)
+    }
+}
+
+extension VICISessionTracker {
+    /// IKE_SAs and CHILD_SAs by unique id; each event returns what it did, for `reason`.
+    struct SAs: Hashable, Sendable {
+        var ikes: [String: IKEEntry] = [:]
+        var children: [String: ChildEntry] = [:]
+
+        /// `sa`: the connection's section of the event.
+        mutating func event(_ name: String, _ up: Bool, _ sa: VICIMessage, _ child: String) -> String {
+            switch name {
+            case "ike-updown": return ikeUpdown(up, sa)
+            case "ike-rekey": return ikeRekey(sa)
+            case "child-updown": return childUpdown(up, sa, child)
+            default: return childRekey(sa, child)
+            }
+        }
+
+        mutating func ikeUpdown(_ up: Bool, _ sa: VICIMessage) -> String {
+            guard let uid = sa["uniqueid"] else { return "no uniqueid" }
+            if up {
+                ikes[uid] = IKEEntry(state: sa["state"] ?? "ESTABLISHED", remoteHost: sa["remote-host"])
+                return "IKE_SA #\(uid) up"
+            }
+            ikes[uid] = nil
+            for (k, c) in children where c.ike == uid { children[k] = nil }
+            return "IKE_SA #\(uid) down"
+        }
+
+        mutating func ikeRekey(_ sa: VICIMessage) -> String {
+            guard let old = sa.section("old")?["uniqueid"], let new = sa.section("new"), let uid = new["uniqueid"] else {
+                return "no old/new uniqueid"
+            }
+            // The CHILD_SAs move to the new IKE_SA and keep their ids; the old one gets no ike-updown.
+            ikes[old] = nil
+            ikes[uid] = IKEEntry(state: new["state"] ?? "ESTABLISHED", remoteHost: new["remote-host"])
+            for (k, c) in children where c.ike == old { children[k]!.ike = uid }
+            return "IKE_SA #\(old) rekeyed to #\(uid)"
+        }
+
+        mutating func childUpdown(_ up: Bool, _ sa: VICIMessage, _ child: String) -> String {
+            let ikeID = sa["uniqueid"]
+            // The event also shows the IKE_SA's state now (DELETING when it takes its children
+            // down); an IKE_SA already gone is not brought back by it.
+            if let id = ikeID, let st = sa["state"], up || ikes[id] != nil {
+                ikes[id] = IKEEntry(state: st, remoteHost: sa["remote-host"])
+            }
+            var what = "no CHILD_SA \(child)"
+            for c in VICISessionTracker.childSections(sa, child) {
+                guard let cid = c["uniqueid"] else { continue }
+                // A down event still shows the CHILD_SA as it was (INSTALLED): `up` decides.
+                children[cid] = up ? ChildEntry(c, ike: ikeID) : nil
+                what = "CHILD_SA \(child) #\(cid) " + (up ? "up (\(c["state"] ?? "?"))" : "down")
+            }
+            return what
+        }
+
+        mutating func childRekey(_ sa: VICIMessage, _ child: String) -> String {
+            var what = "no CHILD_SA \(child)"
+            for c in VICISessionTracker.childSections(sa, child) {
+                guard let old = c.section("old"), let new = c.section("new"), let nid = new["uniqueid"] else { continue }
+                // The old CHILD_SA gets no child-updown: it is gone with this event.
+                if let oid = old["uniqueid"] { children[oid] = nil }
+                children[nid] = ChildEntry(new, ike: sa["uniqueid"])
+                what = "CHILD_SA \(child) #\(old["uniqueid"] ?? "?") rekeyed to #\(nid) (\(new["state"] ?? "?"))"
+            }
+            return what
+        }
+
+        /// One list-sa event. `replacing`: it is the whole truth about that IKE_SA (its CHILD_SAs
+        /// not shown are gone); in a listing, the listing's end settles that for every SA at once.
+        @discardableResult
+        mutating func listed(_ sa: VICIMessage, _ child: String, replacing: Bool) -> String {
+            guard let uid = sa["uniqueid"] else { return "no uniqueid" }
+            ikes[uid] = IKEEntry(state: sa["state"] ?? "?", remoteHost: sa["remote-host"])
+            if replacing { for (k, c) in children where c.ike == uid { children[k] = nil } }
+            for c in VICISessionTracker.childSections(sa, child) {
+                if let cid = c["uniqueid"] { children[cid] = ChildEntry(c, ike: uid) }
+            }
+            return "IKE_SA #\(uid) listed"
+        }
+    }
+
+    /// The watched CHILD_SA's sections under `child-sas`. charon 5.8.2 and later key them
+    /// "<name>-<uniqueid>" and give the configured name in `name` (child-rekey keys by name, with
+    /// the name inside `old` and `new`); older ones key by name alone.
+    static func childSections(_ sa: VICIMessage, _ child: String) -> [VICIMessage] {
+        guard let list = sa.section("child-sas") else { return [] }
+        var out: [VICIMessage] = []
+        for (key, c) in list.sections {
+            if let n = c["name"] ?? c.section("new")?["name"] ?? c.section("old")?["name"] {
+                if n == child { out.append(c) }
+            } else if key == child {
+                out.append(c)
+            }
+        }
+        return out
     }
 }
 
