@@ -169,7 +169,10 @@ extension Agent {
             policies = try x.policies()
             states = try x.states()
         } catch {
-            recordError("\(error)")
+            // A 32-bit task on a 64-bit kernel: the kernel translates XFRM messages only on x86
+            // (xfrm_compat), elsewhere every request is refused.
+            recordError("\(error)" + (error.errno == EOPNOTSUPP && MemoryLayout<Int>.size == 4
+                ? " (a 32-bit hedge on a 64-bit kernel cannot use XFRM: use the aarch64 build)" : ""))
             return
         }
         var changed = false
