@@ -151,7 +151,8 @@ lab_down() {
         fi
         ip netns del "$ns" 2>/dev/null || true
     done
-    case "$LAB_RUN" in /run/hedge-lab/*) rm -rf "$LAB_RUN" ;; esac
+    # /dev/shm/hedge-lab: the VM lab (lab/esp.sh), where charon's private /run would hide /run.
+    case "$LAB_RUN" in /run/hedge-lab/*|/dev/shm/hedge-lab/*) rm -rf "$LAB_RUN" ;; esac
     return 0
 }
 
@@ -196,8 +197,9 @@ _lab_labstream() {
     [ -x "$LABSTREAM_BIN" ] || { lab_log "labstream binary not found (set LABSTREAM_BIN)"; return 1; }
 }
 
-# lab_stream_recv_start NAME [recv options...]: receiver in azure, in the background; waits (≤5 s)
-# until it is bound. Its JSON goes to $LAB_RUN/NAME.json; its pid to $LAB_RUN/NAME.pid.
+# lab_stream_recv_start NAME [recv options...]: receiver in azure, in the background; waits (≤5 s,
+# or LAB_READY_WAIT_S: an emulated VM loads the binary slowly) until it is bound. Its JSON goes to
+# $LAB_RUN/NAME.json; its pid to $LAB_RUN/NAME.pid.
 lab_stream_recv_start() {
     local name=$1; shift
     _lab_labstream || return 1
@@ -207,7 +209,7 @@ lab_stream_recv_start() {
         --ready-file "$LAB_RUN/$name.ready" --json-out "$LAB_RUN/$name.json" "$@" \
         2>>"$LAB_RUN/$name.err" &
     echo $! >"$LAB_RUN/$name.pid"
-    lab_wait_for 5 test -e "$LAB_RUN/$name.ready" || { lab_log "receiver $name did not get ready"; return 1; }
+    lab_wait_for "${LAB_READY_WAIT_S:-5}" test -e "$LAB_RUN/$name.ready" || { lab_log "receiver $name did not get ready"; return 1; }
 }
 
 # lab_stream_recv_wait NAME SECONDS: waits for the receiver to finish (SIGTERM after SECONDS), prints its JSON.

@@ -26,7 +26,8 @@ import Glibc
 let magic: UInt32 = 0x4C42_5354  // "LBST"
 let packetSize = 48
 
-nonisolated(unsafe) var gStop: sig_atomic_t = 0
+// Written by the signal handler while the loops read it: no exclusivity checks (they abort at run time).
+@exclusivity(unchecked) nonisolated(unsafe) var gStop: sig_atomic_t = 0
 
 func die(_ msg: String) -> Never {
     FileHandle.standardError.write(("labstream: " + msg + "\n").data(using: .utf8)!)

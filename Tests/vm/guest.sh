@@ -1,0 +1,401 @@
+#!/usr/bin/env bash
+# Tests/vm/guest.sh OUT — runs INSIDE the VM that Tests/vm/run boots (Debian's 6.1 kernel under
+# emulation, this machine's userland read-only, OUT the only writable shared directory). Proves ESP
+# failover: for each scenario (static keys, then IKEv2) it brings up the ESP lab (lab/esp.sh), keys the
+# Azure VPN gateway stand-in, starts the on-prem side, waits for the SAs, runs a stream
+# 172.16.0.1 -> 10.200.0.4, fails ExpressRoute at the far end and checks that the stream goes on
+# through the tunnel (SA counters, ESP on the Internet link and no plaintext), restores ExpressRoute
+# and checks the failback.
+#
+# Settings come from OUT/env (written by Tests/vm/run), or the environment:
+#   ONPREM     hedge        hedge owns vpn0, the SAs/policies (static) or follows charon (ikev2), and
+#                           the routes (lab/hedge-esp-{static,ikev2}.conf)
+#              hedge-routes the harness keys the tunnel as in "ip"; hedge only routes over vpn0 (the
+#                           configs without their ipsec block)
+#              ip           no hedge: the harness makes vpn0, keys it (ip xfrm or charon) and fails over
+#                           with a ping loop (esp_shell_failover_start)
+#   SCENARIOS  "static ikev2" (either or both, in that order)
+#   RATE       stream rate, pps (default 300: TCG runs 10x+ slower than hardware)
+#   HEDGE_BIN, LABSTREAM_BIN   binaries (default: the repo's .build/debug/)
+# Output: one JSON line per step in OUT/results.jsonl, a PASS/FAIL line per step on stdout,
+# OUT/<scenario>-*.{txt,log,pcap,json}, OUT/rc (0 when every step passed). Keys are never written out.
+set -uo pipefail
+OUT=${1:?usage: guest.sh OUT_DIR}
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck disable=SC1091
+[ -f "$OUT/env" ] && . "$OUT/env"
+: "${ONPREM:=hedge}" "${SCENARIOS:=static ikev2}" "${RATE:=300}"
+: "${HEDGE_BIN:=$REPO/.build/debug/hedge}" "${LABSTREAM_BIN:=$REPO/.build/debug/labstream}"
+export LABSTREAM_BIN
+RESULTS=$OUT/results.jsonl
+echo 1 >"$OUT/rc"
+: >"$RESULTS"
+echo "vm-guest: booted: kernel $(uname -r), uptime $(cut -d' ' -f1 /proc/uptime) s, $(nproc) CPUs, clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource), ONPREM=$ONPREM SCENARIOS='$SCENARIOS' RATE=$RATE"
+if [ "${VM_DIAG:-0}" = 1 ]; then   # where the emulated CPUs go: a process snapshot every 5 s
+    ( while :; do { date +%T; top -b -n1 -w 160 | sed -n '1,5p;7,22p'; } >>"$OUT/top.log" 2>&1; sleep 5; done & )
+fi
+
+case "$ONPREM" in hedge|hedge-routes|ip) ;; *) echo "vm-guest: ONPREM must be hedge, hedge-routes or ip" >&2; exit 2 ;; esac
+
+ip link set lo up
+mkdir -p /dev/shm
+# Every binary comes over 9p into an emulated CPU: read the big ones once, in the background, while
+# the lab comes up (the Swift runtime and Foundation that labstream loads are ~100 MB).
+( for b in "$HEDGE_BIN" "$LABSTREAM_BIN" /usr/lib/ipsec/charon; do [ -x "$b" ] && echo "$b" && ldd "$b"; done 2>/dev/null |
+      awk '$2 == "=>" && $3 ~ /^\// { print $3 } /^\// { print $1 }' | sort -u | xargs cat >/dev/null 2>&1 & )
+export LAB=esp LAB_RUN=/dev/shm/hedge-lab/esp
+export LAB_READY_WAIT_S=90     # labstream's receiver: first start loads Foundation over 9p
+# shellcheck source=../../lab/netns.sh
+. "$REPO/lab/netns.sh"
+# shellcheck source=../../lab/esp.sh
+. "$REPO/lab/esp.sh"
+ON=$(lab_ns onprem)
+SOCK=/dev/shm/hedge-esp.sock
+
+now_ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }       # no fork of date(1)
+unix_ns() { local t=${EPOCHREALTIME/./}; echo $((t * 1000)); }
+jstr() { local s=$1; s=${s//\\/\\\\}; s=${s//\"/\\\"}; s=${s//$'\t'/ }; s=${s//$'\n'/ | }; printf '"%s"' "$s"; }
+SCEN=- STEP=- STEP_T=0
+step() { STEP=$1; STEP_T=$(now_ms); echo "vm-guest: [$SCEN] $STEP ..."; }
+record() { # ok(true|false) detail
+    local took=$(( $(now_ms) - STEP_T ))
+    printf '{"scenario":%s,"onprem":%s,"step":%s,"ok":%s,"ms":%s,"detail":%s}\n' "$(jstr "$SCEN")" \
+        "$(jstr "$ONPREM")" "$(jstr "$STEP")" "$1" "$took" "$(jstr "$2")" >>"$RESULTS"
+    if [ "$1" = true ]; then echo "PASS  $SCEN  $STEP  ($took ms) $2"; else echo "FAIL  $SCEN  $STEP  ($took ms) $2"; fi
+}
+pass() { record true "$*"; }
+check() { if [ "$1" = 0 ]; then pass "$2"; else record false "$2"; fi; }   # RC DETAIL: continue either way
+die() { record false "$*"; exit 1; }     # fatal inside a scenario (its subshell)
+
+# Packets in a capture that match a filter (--count: no per-packet formatting, which TCG feels).
+pcount() { tcpdump -n --count -r "$1" "$2" 2>&1 | awk '/packets? received|^[0-9]+ packets?$/ { n = $1 } END { print n + 0 }'; }
+# A sleep without a fork (every process start costs under emulation): read with a timeout on a fifo
+# nobody writes.
+mkfifo /dev/shm/vm-guest-nap 2>/dev/null; exec {NAP}<>/dev/shm/vm-guest-nap
+nap() { read -r -t "$1" -u "$NAP" _ || true; }
+counter() { ip -n "$ON" -s link show dev "$1" 2>/dev/null | awk '/TX:/ { getline; print $2; f = 1; exit } END { if (!f) print 0 }'; }
+sa_out() { esp_sa_packets onprem "$ESP_ONPREM_WAN" "$ESP_VPNGW_WAN"; }
+# sa_at PREFIX: the outbound SA's packet count (PREFIX) and when it was read, bracketed: the kernel
+# answered between PREFIX_a and PREFIX_b (ns; a process start takes 0.1-0.5 s under emulation, so
+# the checks below count what may have happened in the bracket, never a guessed instant).
+sa_at() { local _a _c; _a=$(unix_ns); _c=$(sa_out); printf -v "$1" %s "$_c"; printf -v "${1}_a" %s "$_a"; printf -v "${1}_b" %s "$(unix_ns)"; }
+wait_path() { # PATH SECONDS: prints ms taken
+    local want=$1 limit=$2 t; t=$(now_ms)
+    while [ "$(lab_path_of)" != "$want" ]; do
+        [ $(( $(now_ms) - t )) -lt $((limit * 1000)) ] || return 1
+        nap 0.02
+    done
+    echo $(( $(now_ms) - t ))
+}
+hedge_status() { # LABEL
+    case "$ONPREM" in hedge*) ;; *) return 0 ;; esac
+    echo "--- hedge status ($1)"
+    timeout 10 "$HEDGE_BIN" status -s "$SOCK" 2>&1 | sed 's/^/    | /'
+}
+save_show() { # FILE
+    { esp_show onprem; esp_show vpngw; } >"$1" 2>&1
+}
+
+# ------------------------------------------------------------------------------------------ scenario
+scenario() { # static|ikev2 — runs in a subshell; `die` ends it, the EXIT trap tears down
+    SCEN=$1
+    local keys=$LAB_RUN/static.keys conf=$LAB_RUN/hedge.conf hedge_pid='' send_pid='' tcpdump_pid='' inner_pid=''
+    # The capture goes to tmpfs (a 9p write per packet costs an emulated round trip) and is copied out.
+    local pcap=$LAB_RUN/$SCEN-internet.pcap t_scen; t_scen=$(now_ms)
+    # What the VPN gateway decrypted (ipsec0, inbound): accounts for every packet the outbound SA counts.
+    local inner=$LAB_RUN/$SCEN-vpngw-inner.pcap
+    # shellcheck disable=SC2329
+    teardown() {
+        [ -n "$send_pid" ] && lab_stop_pids "$send_pid"
+        [ -n "$tcpdump_pid" ] && lab_stop_pids "$tcpdump_pid"
+        [ -n "$inner_pid" ] && lab_stop_pids "$inner_pid"
+        if [ -n "$hedge_pid" ]; then
+            hedge_status "end of $SCEN"
+            lab_stop_pids "$hedge_pid"
+            esp_strip_keys <"$LAB_RUN/hedge.log" >"$OUT/$SCEN-hedge.log" 2>/dev/null
+            echo "--- hedge log (last 25 lines; all in $OUT/$SCEN-hedge.log)"; tail -25 "$OUT/$SCEN-hedge.log" | sed 's/^/    | /'
+        fi
+        esp_shell_failover_stop
+        [ -f "$LAB_RUN/failover/log" ] && cp "$LAB_RUN/failover/log" "$OUT/$SCEN-shell-failover.log"
+        for r in onprem vpngw; do
+            if [ -f "$LAB_RUN/charon-$r/charon.log" ]; then
+                esp_swanctl "$r" --list-sas >"$OUT/$SCEN-swanctl-$r.txt" 2>&1
+                esp_charon_stop "$r"
+                esp_strip_keys <"$LAB_RUN/charon-$r/charon.log" >"$OUT/$SCEN-charon-$r.log"
+            fi
+        done
+        for f in "$LAB_RUN"/*.json "$LAB_RUN"/*.err "$LAB_RUN"/*.arrivals; do [ -f "$f" ] && cp "$f" "$OUT/$SCEN-${f##*/}"; done
+        [ -f "$pcap" ] && cp "$pcap" "$OUT/"
+        [ -f "$inner" ] && cp "$inner" "$OUT/"
+        lab_restore_far 2>/dev/null
+        lab_down
+        echo "vm-guest: [$SCEN] done in $(( $(now_ms) - t_scen )) ms"
+    }
+    trap teardown EXIT
+
+    step lab-up
+    esp_lab_up >"$OUT/$SCEN-lab.log" 2>&1 || die "esp_lab_up failed: $(tail -3 "$OUT/$SCEN-lab.log")"
+    pass "namespaces $(for n in "${LAB_NAMESPACES[@]}"; do printf '%s ' "$(lab_ns "$n")"; done)"
+
+    step keying
+    local harness_keys=1; [ "$ONPREM" = hedge ] && harness_keys=0
+    case "$SCEN" in
+        static)
+            esp_keys_write "$keys" || die "could not write the key file"
+            esp_vpngw_static "$keys" || die "vpngw: ip xfrm failed"
+            if [ "$harness_keys" = 1 ]; then
+                esp_onprem_xfrmi && esp_onprem_static "$keys" || die "onprem: ip xfrm failed"
+                pass "static SAs (SPI out $ESP_SPI_OUT, in $ESP_SPI_IN, $ESP_AEAD) on both sides by ip xfrm"
+            else
+                pass "vpngw keyed by ip xfrm; onprem left to hedge (key file $keys, 0600)"
+            fi ;;
+        ikev2)
+            esp_vpngw_xfrmi || die "vpngw: no xfrm interface"
+            esp_charon_start vpngw none || die "vpngw charon did not start"
+            if [ "$harness_keys" = 1 ]; then
+                esp_onprem_xfrmi || die "onprem: no xfrm interface"
+                esp_charon_start onprem start || die "onprem charon did not start"
+                pass "two charons (onprem initiates: start_action start; vpngw responds)"
+            else
+                esp_charon_start onprem none || die "onprem charon did not start"
+                pass "two charons (onprem start_action none: hedge initiates over VICI $(esp_vici onprem))"
+            fi ;;
+    esac
+
+    step onprem-start
+    case "$ONPREM" in
+        ip)
+            esp_shell_failover_start || die "shell failover did not start"
+            pass "shell failover: ping from 192.168.10.1 every 50 ms, 3 misses -> vpn0, 3 replies -> er0" ;;
+        hedge|hedge-routes)
+            [ -x "$HEDGE_BIN" ] || die "no hedge binary at $HEDGE_BIN"
+            sed -e "s#@KEYFILE@#$keys#g" -e "s#@SOCKET@#$SOCK#g" -e "s#@VICI@#$(esp_vici onprem)#g" \
+                "$REPO/lab/hedge-esp-$SCEN.conf" >"$conf.full" || die "no lab/hedge-esp-$SCEN.conf"
+            if [ "$ONPREM" = hedge-routes ]; then
+                sed '/^[[:space:]]*# >>> ipsec[[:space:]]*$/,/^[[:space:]]*# <<< ipsec[[:space:]]*$/d' "$conf.full" >"$conf"
+            else
+                cp "$conf.full" "$conf"
+            fi
+            cp "$conf" "$OUT/$SCEN-hedge.conf"
+            "$HEDGE_BIN" check -c "$conf" >"$LAB_RUN/check.txt" 2>&1 || die "hedge check rejects $conf: $(head -3 "$LAB_RUN/check.txt")"
+            rm -f "$SOCK"
+            ip netns exec "$ON" "$HEDGE_BIN" run -c "$conf" >"$LAB_RUN/hedge.log" 2>&1 </dev/null &
+            hedge_pid=$!
+            lab_wait_for 30 test -S "$SOCK" ||
+                die "hedge opened no control socket $SOCK$(lab_pid_alive "$hedge_pid" || echo ' (it exited)'): $(tail -3 "$LAB_RUN/hedge.log")"
+            pass "$($HEDGE_BIN version 2>&1) running (pid $hedge_pid), control socket $SOCK; $(head -1 "$LAB_RUN/check.txt")" ;;
+    esac
+
+    step tunnel-up
+    local limit=30; [ "$SCEN" = ikev2 ] && limit=120
+    lab_wait_for "$limit" esp_sa_present onprem || { save_show "$OUT/$SCEN-xfrm.txt"; die "no ESP SA pair with if_id 42 in $ON after $limit s"; }
+    pass "$(ip -n "$ON" xfrm state | awk '/^src/ {s=$2" -> "$4} /proto esp spi/ {printf "%s spi %s; ", s, $4}')"
+    save_show "$OUT/$SCEN-xfrm.txt"
+    echo "--- $OUT/$SCEN-xfrm.txt"; sed 's/^/    | /' "$OUT/$SCEN-xfrm.txt"
+    if [ "$SCEN" = ikev2 ]; then
+        echo "--- swanctl --list-sas (onprem)"; esp_swanctl onprem --list-sas 2>&1 | sed 's/^/    | /'
+    fi
+
+    step vpn0-xfrm
+    local link; link=$(ip -n "$ON" -d link show vpn0 2>&1)
+    grep -q 'xfrm if_id 0x2a' <<<"$link"; check $? "$(tr -s ' \n' ' ' <<<"$link" | grep -o 'vpn0@[^:]*: <[^>]*> mtu [0-9]*') $(grep -o 'xfrm if_id 0x[0-9a-f]*' <<<"$link")"
+
+    if [ "$SCEN" = ikev2 ]; then
+        step charon-no-routes
+        local rules t220; rules=$(ip -n "$ON" rule); t220=$(ip -n "$ON" route show table 220 2>/dev/null)
+        ! grep -qE '^220:|lookup 220' <<<"$rules" && [ -z "$t220" ]
+        check $? "ip rule: $(tr '\n' ';' <<<"$rules") table 220: ${t220:-empty}"
+    fi
+
+    step er-active
+    local took; took=$(wait_path expressroute 30) || { hedge_status "er-active failed"; die "10.200.0.4 not routed over er0 after 30 s: $(ip -n "$ON" route show 10.200.0.0/16)"; }
+    pass "10.200.0.0/16 via er0 after $took ms: $(ip -n "$ON" route show 10.200.0.0/16 | head -1)"
+    hedge_status "ExpressRoute up"
+
+    # The Internet link, seen from the internet namespace (both directions of onprem's wan0).
+    tcpdump_pid=''
+    ip netns exec "$(lab_ns internet)" tcpdump -n -s 128 -Z root -i onprem0 -w "$pcap" >"$LAB_RUN/tcpdump.err" 2>&1 &
+    tcpdump_pid=$!
+    ip netns exec "$(lab_ns vpngw)" tcpdump -n -s 96 -Z root -Q in -i ipsec0 -w "$inner" >"$LAB_RUN/tcpdump-inner.err" 2>&1 &
+    inner_pid=$!
+    lab_wait_for 15 grep -q 'listening on' "$LAB_RUN/tcpdump.err" || echo "vm-guest: tcpdump not ready: $(cat "$LAB_RUN/tcpdump.err")"
+    lab_wait_for 15 grep -q 'listening on' "$LAB_RUN/tcpdump-inner.err" || echo "vm-guest: tcpdump (ipsec0) not ready: $(cat "$LAB_RUN/tcpdump-inner.err")"
+
+    step stream-on-er
+    lab_stream_recv_start "$SCEN" --until-idle-ms 4000 --max-wait-ms 240000 --arrivals-out "$LAB_RUN/$SCEN.arrivals" ||
+        die "stream receiver did not start: $(cat "$LAB_RUN/$SCEN.err" 2>/dev/null)"
+    ip netns exec "$ON" "$LABSTREAM_BIN" send --to 10.200.0.4:9000 --from 172.16.0.1 --rate "$RATE" \
+        --count $((RATE * 200)) >"$LAB_RUN/$SCEN.send.json" 2>>"$LAB_RUN/$SCEN.send.err" &
+    send_pid=$!
+    nap 1.5
+    # shellcheck disable=SC2034  # set by sa_at (printf -v)
+    local e0 e1 v0 v1 s0 s1 s0_a s0_b s1_a s1_b ms
+    e0=$(counter er0); v0=$(counter vpn0); sa_at s0; nap 1; e1=$(counter er0); v1=$(counter vpn0); sa_at s1
+    ms=$(( (s1_b - s0_a) / 1000000 ))
+    # The stream over er0; the tunnel carries the VPN path's probes only (far below the stream's rate).
+    [ $((e1 - e0)) -ge $((RATE / 2)) ] && [ $(( (s1 - s0) * 1000 / ms )) -lt $((RATE / 4)) ]
+    check $? "in $ms ms: er0 +$((e1 - e0)) packets, vpn0 +$((v1 - v0)), outbound SA +$((s1 - s0)) (stream $RATE pps)"
+
+    step failover
+    # shellcheck disable=SC2034  # set by sa_at (printf -v)
+    local t_fail c0 c1 c0_a c0_b c1_a c1_b
+    t_fail=$(now_ms)
+    esp_fail_er || die "esp_fail_er failed"
+    took=$(wait_path vpn 20) || { hedge_status "failover failed"; die "10.200.0.0/16 not moved to vpn0 within 20 s: $(ip -n "$ON" route show 10.200.0.0/16)"; }
+    sa_at c0
+    pass "ExpressRoute failed at the far end; route on vpn0 after $took ms: $(ip -n "$ON" route show 10.200.0.0/16 | head -1)"
+    hedge_status "ExpressRoute down"
+
+    step stream-on-vpn
+    nap 1
+    v0=$(counter vpn0); e0=$(counter er0); nap 1; v1=$(counter vpn0); e1=$(counter er0)
+    [ $((v1 - v0)) -ge $((RATE / 2)) ]
+    check $? "in 1 s: vpn0 +$((v1 - v0)) packets, er0 +$((e1 - e0))"
+    nap 2
+    sa_at c1
+    esp_restore_er || die "esp_restore_er failed"
+    local t_restore; t_restore=$(now_ms)
+
+    step failback
+    took=$(wait_path expressroute 30) || { hedge_status "failback failed"; die "10.200.0.0/16 not back on er0 within 30 s of the restore"; }
+    pass "ExpressRoute restored; route back on er0 after $took ms: $(ip -n "$ON" route show 10.200.0.0/16 | head -1)"
+    hedge_status "after failback"
+
+    echo "vm-guest: [$SCEN] 3 s after failback: counting ..."
+    nap 0.5
+    # shellcheck disable=SC2034  # set by sa_at (printf -v)
+    local c2 c3 c2_a c2_b c3_a c3_b
+    sa_at c2; e0=$(counter er0); nap 3; sa_at c3; e1=$(counter er0)
+
+    # Stop the stream (the sender sends its end marker on SIGTERM), then the capture.
+    kill -TERM "$send_pid" 2>/dev/null; wait "$send_pid" 2>/dev/null; send_pid=''
+    local rj sj; rj=$(lab_stream_recv_wait "$SCEN" 30) || rj='{}'; sj=$(cat "$LAB_RUN/$SCEN.send.json" 2>/dev/null) || sj='{}'
+    [ -n "$sj" ] || sj='{}'; [ -n "$rj" ] || rj='{}'
+    nap 0.5
+    lab_stop_pids "$tcpdump_pid" "$inner_pid"; tcpdump_pid='' inner_pid=''
+    # The tunnel's inner packets with their times: the stream's datagrams and everything else (probes).
+    tcpdump -tt -n -q -r "$inner" 2>/dev/null >"$LAB_RUN/inner.txt"
+    inner_count() { # FROM_NS TO_NS -> "STREAM OTHER" decrypted at the gateway in that time
+        awk -v a="$1" -v b="$2" 'BEGIN { a /= 1e9; b /= 1e9 } $1 >= a && $1 <= b { if (/ > 10\.200\.0\.4\.9000: UDP/) s++; else o++ }
+            END { print s + 0, o + 0 }' "$LAB_RUN/inner.txt"
+    }
+    sent_between() { # FROM_NS TO_NS -> "ARRIVED SPAN": the stream's datagrams SENT in that time (the
+        # sender's own clock, from the receiver's arrival list) that arrived, and the span of their
+        # sequence numbers (which also counts any lost in between)
+        awk -v a="$1" -v b="$2" 'NR == 1 { split($0, h, "start_unix_ns="); split(h[2], h2, " "); st = h2[1]; lo = (a - st) / 1000; hi = (b - st) / 1000; next }
+            $3 >= lo && $3 <= hi { n++; if (min == "" || $1 < min) min = $1; if ($1 > max) max = $1 }
+            END { print n + 0, (n ? max - min + 1 : 0) }' "$LAB_RUN/$SCEN.arrivals" 2>/dev/null
+    }
+
+    step esp-quiet-after-failback
+    # After failback the stream leaves the tunnel; what the SA still counts is the VPN path's probes
+    # (hedge probes vpn0 every 50 ms), seen decrypted at the gateway.
+    local q_ms=$(( (c3_b - c2_a) / 1000000 )) qs qo dq
+    read -r qs qo <<<"$(inner_count "$c2_a" $((c3_b + 300000000)))"
+    dq=$((c3 - c2))
+    [ "$qs" -le $((RATE / 10)) ] && [ "$dq" -le $((qs + qo + 10)) ] && [ $((e1 - e0)) -ge $((RATE * q_ms / 1000 / 2)) ]
+    check $? "in $q_ms ms: outbound SA +$dq; inside the tunnel $qs stream datagrams and $qo other packets (probes); er0 +$((e1 - e0)) (stream back via the edge)"
+
+    step stream-continuity
+    local sent recv lost maxs gap note=''
+    sent=$(jq -r '.sent // 0' <<<"$sj"); recv=$(jq -r '.received // 0' <<<"$rj"); lost=$(jq -r '.lost // -1' <<<"$rj")
+    maxs=$(jq -r '.max_seq // -1' <<<"$rj"); gap=$(jq -r '.longest_gap_ms // -1' <<<"$rj")
+    if [ "$sent" -eq 0 ] && [ "$maxs" -ge 0 ]; then
+        # The sender died on its SIGTERM before its summary (labstream's stop flag can trip Swift's
+        # exclusivity check): the stream itself had run; count it up to the last datagram received.
+        sent=$((maxs + 1))
+        note="; the sender left no summary ($(grep -m1 -oE 'Fatal access conflict|Simultaneous accesses|Program crashed[^*]*' "$LAB_RUN/$SCEN.send.err" 2>/dev/null || echo 'no output')), counted to the last datagram received"
+    fi
+    # It went on through the failure and the failback: the last datagrams arrived, the last of them
+    # sent after the failback, and it lost at most a fifth.
+    local after; after=$(sent_between "$c2_a" 9999999999999999999 | cut -d' ' -f1)
+    [ "$sent" -gt 0 ] && [ "$maxs" -eq $((sent - 1)) ] && [ "$lost" -ge 0 ] && [ $((lost * 5)) -le "$sent" ] && [ "${after:-0}" -gt 0 ]
+    check $? "sent $sent, received $recv, lost $lost ($(jq -r '.loss_ms' <<<"$rj") ms; longest gap $gap ms, $(jq -r '.gap_count' <<<"$rj") gaps); $after received were sent after the failback$note"
+
+    step esp-counters
+    # While the route was on vpn0 (between the reads c0 and c1) the outbound SA must have carried what the
+    # gateway decrypted: the stream's datagrams (cross-checked with the receiver's arrival list, by send
+    # time) and the probes.
+    local win_ms=$(( (c1_a - c0_b) / 1000000 )) d smin smax omin omax lo hi
+    read -r smin _ <<<"$(sent_between "$c0_b" "$c1_a")"
+    read -r _ smax <<<"$(sent_between "$c0_a" "$c1_b")"
+    read -r _ omin <<<"$(inner_count "$c0_b" "$c1_a")"
+    # The gateway sees a packet a little after onprem encrypts it: 300 ms of grace at the end.
+    read -r _ omax <<<"$(inner_count "$c0_a" $((c1_b + 300000000)))"
+    d=$((c1 - c0)); lo=$((smin + omin - 10)); hi=$((smax + omax + 10))
+    [ "$smin" -ge $((RATE * win_ms / 1000 / 2)) ] && [ "$d" -ge "$lo" ] && [ "$d" -le "$hi" ]
+    check $? "outbound SA +$d packets in the ~${win_ms} ms on vpn0; expected $lo..$hi: the stream sent $smin..$smax then (its own send times, bracketing the counter reads), $omin..$omax other packets (probes) decrypted at the gateway"
+
+    step esp-on-wire
+    local esp plain plain_any
+    esp=$(pcount "$pcap" 'ip proto 50')
+    plain=$(pcount "$pcap" 'udp and host 10.200.0.4')
+    plain_any=$(pcount "$pcap" 'host 10.200.0.4 or host 172.16.0.1')
+    [ "$esp" -ge "$d" ] && [ "$d" -gt 0 ]
+    check $? "capture on the Internet link ($(basename "$pcap")): $esp ESP packets (>= the SA's $d)"
+    step no-plaintext
+    [ "$plain" -eq 0 ] && [ "$plain_any" -eq 0 ]
+    check $? "'udp and host 10.200.0.4': $plain packets; any packet of 10.200.0.4 or 172.16.0.1: $plain_any"
+    echo "--- capture sample"; tcpdump -n -c 400 -r "$pcap" 2>/dev/null | awk 'NR <= 3 || /ESP/ && ++e <= 3' | sed 's/^/    | /'
+
+    if [ "$SCEN" = ikev2 ] && [ "$ONPREM" = hedge ]; then
+        # hedge follows charon: when the CHILD_SA goes away it initiates it again (initiate on).
+        step hedge-reinitiates
+        local spis_before spis_after
+        spis_before=$(ip -n "$ON" xfrm state | awk '/proto esp spi/ { print $4 }' | sort | tr '\n' ' ')
+        esp_swanctl onprem --terminate --child azure --timeout 20 >"$LAB_RUN/terminate.txt" 2>&1
+        lab_wait_for 60 sh -c "[ \"\$(ip -n $ON xfrm state | awk '/proto esp spi/ { print \$4 }' | sort | tr '\n' ' ')\" != '$spis_before' ]"
+        lab_wait_for 60 esp_sa_present onprem
+        spis_after=$(ip -n "$ON" xfrm state | awk '/proto esp spi/ { print $4 }' | sort | tr '\n' ' ')
+        esp_sa_present onprem && [ "$spis_after" != "$spis_before" ]
+        check $? "swanctl --terminate --child azure; SPIs before: ${spis_before}after: $spis_after"
+        hedge_status "after the CHILD_SA was terminated"
+    fi
+
+    if [ "$ONPREM" = hedge ]; then
+        # hedge owns vpn0, (static) the SAs and policies, the nexthop and the routes: a restart must
+        # adopt all of it and change none of it. `ip monitor` prints every change the kernel notifies.
+        step restart-changes-nothing
+        local mon=$LAB_RUN/restart-monitor.txt mon_pid n before after
+        before=$(ip -n "$ON" xfrm state | awk '/proto esp spi/ {printf "%s ", $4}')
+        ip -n "$ON" monitor xfrm link route nexthop >"$mon" 2>&1 &
+        mon_pid=$!
+        nap 0.5
+        lab_stop_pids "$hedge_pid"
+        rm -f "$SOCK"
+        ip netns exec "$ON" "$HEDGE_BIN" run -c "$conf" >>"$LAB_RUN/hedge.log" 2>&1 </dev/null &
+        hedge_pid=$!
+        lab_wait_for 30 test -S "$SOCK" || die "hedge did not come back after the restart: $(tail -3 "$LAB_RUN/hedge.log")"
+        nap 3       # its probes, the first decision and any reconcile happen in here
+        lab_stop_pids "$mon_pid"
+        after=$(ip -n "$ON" xfrm state | awk '/proto esp spi/ {printf "%s ", $4}')
+        cp "$mon" "$OUT/$SCEN-restart-monitor.txt"
+        n=$(grep -cE 'if_id 0x2a|vpn0|proto 88|nhid 4800|id 4800|10\.200\.0\.0/16' "$mon" || true)
+        [ "$n" -eq 0 ] && [ "$before" = "$after" ] && [ -n "$after" ]
+        check $? "hedge restarted (pid $hedge_pid): $n kernel notifications about vpn0, if_id 0x2a SAs/policies, nexthop 4800 or the routes ($(grep -c . "$mon") in all); SPIs before [$before] after [$after]"
+        hedge_status "after the restart"
+    fi
+
+    step ipsec-summary
+    save_show "$OUT/$SCEN-xfrm-end.txt"
+    pass "fail at +$((t_fail - t_scen)) ms, restore at +$((t_restore - t_scen)) ms; xfrm state/policy in $SCEN-xfrm-end.txt"
+    echo "--- ip -s xfrm state (onprem, keys stripped)"; ip -n "$ON" -s xfrm state | esp_strip_keys | sed 's/^/    | /'
+    echo "--- ip xfrm policy (onprem)"; ip -n "$ON" xfrm policy | sed 's/^/    | /'
+    echo "--- ip -d link show vpn0 (onprem)"; ip -n "$ON" -d link show vpn0 | sed 's/^/    | /'
+    trap - EXIT
+    teardown
+}
+
+# ------------------------------------------------------------------------------------------ main
+for s in $SCENARIOS; do
+    case "$s" in static|ikev2) ;; *) echo "vm-guest: unknown scenario $s" >&2; continue ;; esac
+    t=$(now_ms)
+    ( scenario "$s" )
+    SCEN=$s STEP=duration STEP_T=$t
+    record true "scenario $s took $(( $(now_ms) - t )) ms"
+done
+fails=$(grep -c '"ok":false' "$RESULTS")
+passes=$(grep -c '"ok":true' "$RESULTS")
+echo "vm-guest: $passes passed, $fails failed (uptime $(cut -d' ' -f1 /proc/uptime) s)"
+if [ "$fails" -eq 0 ] && [ "$passes" -gt 0 ]; then echo 0 >"$OUT/rc"; exit 0; fi
+echo 1 >"$OUT/rc"; exit 1
