@@ -7,7 +7,10 @@
 #   ${LAB}-onprem   er0 192.168.10.1/30 ── edge onprem0 192.168.10.2/30     (ExpressRoute, as netns.sh)
 #                   wan0 198.51.100.1/30 ── internet onprem0 198.51.100.2/30 (the Internet underlay)
 #                   vpn0: xfrm interface if_id 42 over wan0, MTU 1400 (made by hedge, or esp_onprem_xfrmi)
-#                   lan0 172.16.0.1/32: the on-prem LAN address, the stream's source
+#                   lan0 172.16.0.1/32: the on-prem LAN address, the stream's source;
+#                   172.16.255.1/32: the VPN probe's source, which Azure routes over the VPN gateway
+#                   only (in Azure: a /32 in the local network gateway's prefixes, never announced
+#                   over ExpressRoute), so its replies come back through the tunnel while ER is up
 #   ${LAB}-edge     azure0 10.255.1.1/30 ── azure edge0 10.255.1.2/30
 #   ${LAB}-internet vpngw0 203.0.113.1/30 ── vpngw wan0 203.0.113.2/30
 #   ${LAB}-vpngw    the Azure VPN gateway: ipsec0 (xfrm, if_id 42, over wan0); azure0 10.255.2.1/30 ──
@@ -76,6 +79,7 @@ link add lan0 type veth peer name lan0p
 addr add 192.168.10.1/30 dev er0
 addr add 198.51.100.1/30 dev wan0
 addr add 172.16.0.1/32 dev lan0
+addr add 172.16.255.1/32 dev lan0
 link set er0 up
 link set wan0 up
 link set lan0 up
@@ -124,6 +128,7 @@ link set vnet0p up
 route add 192.168.10.0/30 via 10.255.1.1 dev edge0
 route add 172.16.0.0/16 via 10.255.1.1 dev edge0 metric 10
 route add 172.16.0.0/16 via 10.255.2.1 dev vpngw0 metric 20
+route add 172.16.255.1/32 via 10.255.2.1 dev vpngw0
 EOB
     # Forwarding on, rp_filter off (all, default and each interface: the effective value is the max).
     for n in "$on:er0 wan0 lan0" "$ed:onprem0 azure0" "$it:onprem0 vpngw0" "$vg:wan0 azure0" "$az:edge0 vpngw0 vnet0"; do

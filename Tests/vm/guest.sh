@@ -356,10 +356,12 @@ scenario() { # static|ikev2 — runs in a subshell; `die` ends it, the EXIT trap
         # hedge owns vpn0, (static) the SAs and policies, the nexthop and the routes: a restart must
         # adopt all of it and change none of it. `ip monitor` prints every change the kernel notifies.
         step restart-changes-nothing
-        local mon=$LAB_RUN/restart-monitor.txt mon_pid n before after
+        local mon=$LAB_RUN/restart-monitor.txt xmon=$LAB_RUN/restart-xfrm-monitor.txt mon_pid xmon_pid n before after
         before=$(ip -n "$ON" xfrm state | awk '/proto esp spi/ {printf "%s ", $4}')
-        ip -n "$ON" monitor xfrm link route nexthop >"$mon" 2>&1 &
+        ip -n "$ON" monitor link route nexthop >"$mon" 2>&1 &
         mon_pid=$!
+        ip -n "$ON" xfrm monitor >"$xmon" 2>&1 &
+        xmon_pid=$!
         nap 0.5
         lab_stop_pids "$hedge_pid"
         rm -f "$SOCK"
@@ -367,12 +369,17 @@ scenario() { # static|ikev2 — runs in a subshell; `die` ends it, the EXIT trap
         hedge_pid=$!
         lab_wait_for 30 test -S "$SOCK" || die "hedge did not come back after the restart: $(tail -3 "$LAB_RUN/hedge.log")"
         nap 3       # its probes, the first decision and any reconcile happen in here
-        lab_stop_pids "$mon_pid"
+        lab_stop_pids "$mon_pid" "$xmon_pid"
         after=$(ip -n "$ON" xfrm state | awk '/proto esp spi/ {printf "%s ", $4}')
+        # xfrm monitor prints SAs with their keys: keep only the stripped text.
+        esp_strip_keys <"$xmon" >"$OUT/$SCEN-restart-xfrm-monitor.txt"; rm -f "$xmon"
         cp "$mon" "$OUT/$SCEN-restart-monitor.txt"
+        local bad=0
+        grep -qiE 'unknown|usage|error' "$mon" "$OUT/$SCEN-restart-xfrm-monitor.txt" && bad=1
         n=$(grep -cE 'if_id 0x2a|vpn0|proto 88|nhid 4800|id 4800|10\.200\.0\.0/16' "$mon" || true)
-        [ "$n" -eq 0 ] && [ "$before" = "$after" ] && [ -n "$after" ]
-        check $? "hedge restarted (pid $hedge_pid): $n kernel notifications about vpn0, if_id 0x2a SAs/policies, nexthop 4800 or the routes ($(grep -c . "$mon") in all); SPIs before [$before] after [$after]"
+        n=$((n + $(grep -cE '^(src|dir|Deleted|Flushed|Updated|Expired)' "$OUT/$SCEN-restart-xfrm-monitor.txt" || true)))
+        [ "$bad" -eq 0 ] && [ "$n" -eq 0 ] && [ "$before" = "$after" ] && [ -n "$after" ]
+        check $? "hedge restarted (pid $hedge_pid): $n kernel notifications (ip monitor link route nexthop; ip xfrm monitor) about vpn0, the SAs and policies, nexthop 4800 or the routes ($(cat "$mon" "$OUT/$SCEN-restart-xfrm-monitor.txt" | grep -c .) lines in all); SPIs before [$before] after [$after]"
         hedge_status "after the restart"
     fi
 
