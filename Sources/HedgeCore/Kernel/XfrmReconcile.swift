@@ -27,7 +27,8 @@ public enum XfrmOp: Sendable, CustomStringConvertible {
     }
 }
 
-func hex32(_ v: UInt32) -> String {
+/// Eight hex digits, as `ip xfrm` prints an SPI.
+public func hex32(_ v: UInt32) -> String {
     let digits: [UInt8] = Array("0123456789abcdef".utf8)
     var out: [UInt8] = []
     for k in (0..<8).reversed() { out.append(digits[Int((v >> (UInt32(k) * 4)) & 0xF)]) }

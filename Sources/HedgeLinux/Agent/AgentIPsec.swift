@@ -29,20 +29,13 @@ final class AgentTunnel {
     var saHealth: (Health, String) {
         let o = outbound, i = inbound
         if let o, let i {
-            return (.up, "ESP SAs in place: out spi 0x\(hex(o.spi)), in spi 0x\(hex(i.spi)) (if_id \(config.ifID))")
+            return (.up, "ESP SAs in place: out spi 0x\(hex32(o.spi)), in spi 0x\(hex32(i.spi)) (if_id \(config.ifID))")
         }
         var missing: [String] = []
         if o == nil { missing.append("outbound") }
         if i == nil { missing.append("inbound") }
         return (.down, "no \(missing.joined(separator: " or ")) ESP SA with if_id \(config.ifID)")
     }
-}
-
-func hex(_ v: UInt32) -> String {
-    let d: [UInt8] = Array("0123456789abcdef".utf8)
-    var out: [UInt8] = []
-    for k in (0..<8).reversed() { out.append(d[Int((v >> (UInt32(k) * 4)) & 0xF)]) }
-    return String(decoding: out, as: UTF8.self)
 }
 
 /// The VPN path's tunnel: created or adopted at start, kept as configured, followed through XFRM
