@@ -461,4 +461,18 @@ final class XfrmCodecTests: XCTestCase {
         let id = XfrmSAID(family: .v4, destination: remote, spi: 1, source: IPAddress("::1")!)
         XCTAssertThrowsError(try XfrmCodec.encodeSAID(id)) { XCTAssertEqual($0 as? XfrmError, .familyMismatch) }
     }
+
+    /// Found by CI's fuzzing (xfrm_message): an SA whose XFRMA_REPLAY_ESN_VAL says replay_window
+    /// 0xffffffff trapped on `+ 31` when the bitmap was sized from it.
+    func testReplayESNWithTheLargestWindowDecodes() throws {
+        var s = XfrmState(family: .v4, source: IPAddress("192.0.2.1")!, destination: IPAddress("192.0.2.2")!, spi: 0x1001,
+                          algorithm: .aead(key: [UInt8](repeating: 1, count: 36)))
+        var esn = XfrmReplayStateESN(replayWindow: 64)
+        esn.replayWindow = .max
+        s.replayESN = esn
+        let body = try XfrmCodec.encodeState(s)
+        let back = try XfrmCodec.decodeState(body[...])
+        XCTAssertEqual(back.replayESN?.replayWindow, .max)
+        XCTAssertEqual(back.replayESN?.bitmap.count, 2)
+    }
 }

@@ -336,7 +336,8 @@ public struct XfrmReplayStateESN: Hashable, Sendable {
     public var bitmap: [UInt32]
     public init(replayWindow: UInt32) {
         self.replayWindow = replayWindow
-        bitmap = Array(repeating: 0, count: Int((replayWindow + 31) / 32))
+        // Rounded up without `+ 31`, which overflows for a window near UInt32.max.
+        bitmap = Array(repeating: 0, count: Int(replayWindow / 32) + (replayWindow % 32 == 0 ? 0 : 1))
     }
 }
 

@@ -392,7 +392,9 @@ struct XfrmReader {
         guard words <= 4096 / 32, b.count - XfrmLayout.replayStateESNSize >= words * 4 else {
             throw .badAttribute(type: XfrmAttribute.replayESNVal.rawValue, length: b.count)
         }
-        var e = XfrmReplayStateESN(replayWindow: try u32(at: 20))
+        // The window read is whatever the bytes say: no bitmap is sized from it (bmp_len is).
+        var e = XfrmReplayStateESN(replayWindow: 0)
+        e.replayWindow = try u32(at: 20)
         e.oseq = try u32(at: 4)
         e.seq = try u32(at: 8)
         e.oseqHi = try u32(at: 12)
