@@ -214,11 +214,10 @@ extension Agent {
                 for t in tunnels where s.ifID == t.config.ifID && s.proto == .esp {
                     t.states[s.id] = s; touched.insert(t.path)
                 }
-            case .delSA(let id, let full):
+            case .delSA(let id, _):
                 for t in tunnels where t.states.removeValue(forKey: withoutSource(id)) != nil {
                     touched.insert(t.path)
                     if t.tunnel != nil { t.reassertNeeded = true }
-                    _ = full
                 }
             case .expire(let s, let hard):
                 guard hard else { break }
