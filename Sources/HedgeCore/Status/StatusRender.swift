@@ -26,6 +26,12 @@ public enum StatusRender {
                     }
                     if let ike = tu.ike { t += " [\(ike)]" }
                 }
+                if sig.kind == "bfd", let b = p.bfd {
+                    t += " \(b.neighbor) \(b.state.name)/\(b.remoteState.name)"
+                    t += " tx \(humanDuration(b.transmitIntervalUs / 1000))"
+                    if let d = b.detectionTimeUs { t += " detect \(humanDuration(d / 1000))" }
+                    if b.state != .up && b.diagnostic != .none { t += " diag \(b.diagnostic.name)" }
+                }
                 if sig.kind == "bgp", let b = p.bgp {
                     t += " \(b.neighbor) AS\(b.remoteAS) \(b.state)"
                     if let u = b.upForMs { t += " \(humanDuration(u))" }
@@ -33,6 +39,7 @@ public enum StatusRender {
                     if b.stale > 0 { t += " (\(b.stale) stale)" }
                     t += " tx \(b.announced)"
                     if b.announceWanted > b.announced { t += " of \(b.announceWanted) (limit)" }
+                    if b.establishedTransitions > 1 { t += " flaps \(b.establishedTransitions - 1)" }
                 }
                 info.append(t)
             }
@@ -61,12 +68,33 @@ public enum StatusRender {
                 if m.suppressed { out += "  \(g.name): \(m.path) suppressed (damping penalty \(m.penalty))\n" }
                 if let r = m.holdDownRemainingMs { out += "  \(g.name): \(m.path) in hold-down, \(humanDuration(r)) left\n" }
             }
+            if g.failovers > 0 || g.failbacks > 0 {
+                out += "  \(g.name): \(g.failovers) failovers, \(g.failbacks) failbacks"
+                if let t = g.lastFailoverWallMs { out += ", last failover \(CivilTime(epochMs: t).iso8601)" }
+                if let l = g.lossWindowMs { out += " (loss window \(humanDuration(l)))" }
+                out += "\n"
+            }
         }
         let k = s.kernel
         out += "\nKernel: \(k.nexthopObjects ? "nexthop objects" : "per-route replace (no nexthop objects)"), "
         out += "proto \(k.protocolID), \(k.changes) changes, \(k.resyncs) resyncs, \(k.errors) errors\n"
         if let e = k.lastError { out += "Last error: \(e)\n" }
         if let d = s.lastDrill { out += "Last drill: \(d)\n" }
+        let c = s.config
+        if c.reloadsSucceeded + c.reloadsFailed > 0 {
+            out += "Config: generation \(c.generation), reloads \(c.reloadsSucceeded) ok \(c.reloadsFailed) failed"
+            if let t = c.lastReloadWallMs { out += ", last \(CivilTime(epochMs: t).iso8601)" }
+            out += c.lastReloadError.map { " refused: \($0)" } ?? ""
+            out += "\n"
+        }
+        let e = s.events
+        if e.pushTarget != nil || e.queued + e.delivered + e.dropped + e.syslogSent + e.syslogErrors + e.pushErrors > 0 {
+            out += "Events: \(e.delivered) delivered, \(e.queued) queued, \(e.dropped) dropped"
+            out += ", syslog \(e.syslogSent) sent \(e.syslogErrors) errors"
+            if let t = e.pushTarget { out += ", push to \(t) \(e.pushErrors) errors" }
+            out += "\n"
+            if let err = e.lastPushError { out += "Last push error: \(err)\n" }
+        }
         return out
     }
 
@@ -94,12 +122,13 @@ public enum StatusRender {
         w.int("local_as", s.localAS.map { Int64($0) })
         w.int("uptime_ms", s.uptimeMs)
         w.int("time_ms", s.nowWallMs)
+        w.int("start_time_ms", s.startWallMs)
         w.beginArray("paths")
         for p in s.paths {
             w.beginObject()
             w.string("name", p.name); w.int("priority", p.priority); w.string("device", p.device)
             w.string("gateway", p.gateway); w.string("state", p.health.rawValue); w.string("reason", p.reason)
-            w.int("since_ms_ago", p.forMs); w.int("flaps", p.flaps)
+            w.int("since_ms_ago", p.forMs); w.int("flaps", p.flaps); w.int("changed_time_ms", p.changedWallMs)
             w.beginArray("signals")
             for sig in p.signals {
                 w.beginObject()
@@ -108,6 +137,17 @@ public enum StatusRender {
                 w.endObject()
             }
             w.endArray()
+            if let b = p.bfd {
+                w.beginObject("bfd")
+                w.string("neighbor", b.neighbor); w.string("state", b.state.name)
+                w.string("remote_state", b.remoteState.name)
+                w.string("diagnostic", b.diagnostic.name); w.int("diagnostic_code", Int(b.diagnostic.rawValue))
+                w.int("transmit_interval_us", b.transmitIntervalUs); w.int("detection_time_us", b.detectionTimeUs)
+                w.int("detect_multiplier", b.detectMultiplier); w.int("remote_detect_multiplier", b.remoteDetectMultiplier)
+                w.int("packets_sent", b.packetsSent); w.int("packets_accepted", b.packetsAccepted)
+                w.int("packets_discarded", b.packetsDiscarded); w.int("since_ms_ago", b.forMs)
+                w.endObject()
+            }
             if let pr = p.probe {
                 w.beginObject("probe")
                 w.string("kind", pr.kind); w.string("target", pr.target); w.int("interval_ms", pr.intervalMs)
@@ -137,6 +177,7 @@ public enum StatusRender {
                 w.int("prefixes_learned", b.learned); w.int("prefixes_stale", b.stale)
                 w.int("prefixes_ignored", b.ignored); w.int("prefixes_announced", b.announced)
                 w.int("prefixes_announce_configured", b.announceWanted); w.string("last_down", b.lastDown)
+                w.int("established_transitions", b.establishedTransitions)
                 w.endObject()
             }
             w.endObject()
@@ -150,6 +191,8 @@ public enum StatusRender {
             w.int("nexthop_id", Int64(g.nexthopID)); w.int("hold_down_ms", g.holdDownMs)
             w.int("switches", g.switches); w.string("stranded", g.stranded)
             w.bool("redundant", g.noRedundancy == nil); w.string("no_redundancy", g.noRedundancy)
+            w.int("failovers", g.failovers); w.int("failbacks", g.failbacks)
+            w.int("last_failover_time_ms", g.lastFailoverWallMs); w.int("loss_window_ms", g.lossWindowMs)
             if let e = g.lastSwitch {
                 w.beginObject("last_switch")
                 w.string("kind", e.kind); w.string("from", e.from); w.string("to", e.to)
@@ -174,6 +217,20 @@ public enum StatusRender {
         w.string("last_error", k.lastError)
         w.endObject()
         w.string("last_drill", s.lastDrill)
+        let c = s.config
+        w.beginObject("config")
+        w.int("generation", c.generation); w.int("reloads_succeeded", c.reloadsSucceeded)
+        w.int("reloads_failed", c.reloadsFailed); w.int("last_reload_time_ms", c.lastReloadWallMs)
+        w.string("last_reload_error", c.lastReloadError)
+        w.int("last_drill_success_time_ms", c.lastDrillSuccessWallMs)
+        w.endObject()
+        let e = s.events
+        w.beginObject("events")
+        w.int("queued", e.queued); w.int("delivered", e.delivered); w.int("dropped", e.dropped)
+        w.int("syslog_sent", e.syslogSent); w.int("syslog_errors", e.syslogErrors)
+        w.int("push_errors", e.pushErrors); w.string("push_target", e.pushTarget)
+        w.string("last_push_error", e.lastPushError)
+        w.endObject()
         w.endObject()
         return w.text + "\n"
     }

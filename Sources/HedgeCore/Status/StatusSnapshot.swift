@@ -6,14 +6,19 @@ public struct StatusSnapshot: Sendable {
     public var localAS: UInt32?
     public var uptimeMs: Int64
     public var nowWallMs: Int64
+    /// Wall time the agent started (ms): what `process_start_time_seconds` is to other exporters.
+    public var startWallMs: Int64
     public var paths: [PathStatus] = []
     public var groups: [GroupStatus] = []
     public var kernel = KernelStatus()
     /// The last `hedge drill`: its wall time and outcome.
     public var lastDrill: String?
+    public var config = ConfigStatus()
+    public var events = EventsStatus()
     public init(version: String, routerID: String?, localAS: UInt32?, uptimeMs: Int64, nowWallMs: Int64) {
         self.version = version; self.routerID = routerID; self.localAS = localAS
         self.uptimeMs = uptimeMs; self.nowWallMs = nowWallMs
+        startWallMs = nowWallMs - uptimeMs
     }
 }
 
@@ -68,6 +73,9 @@ public struct BGPStatus: Sendable {
     /// Asked to announce (more than `announced` when the private-peering limit cut the list).
     public var announceWanted: Int
     public var lastDown: String?
+    /// Transitions into Established since the session was made (RFC 4273
+    /// bgpPeerFsmEstablishedTransitions): its flaps are this minus one.
+    public var establishedTransitions = 0
     public init(neighbor: String, remoteAS: UInt32, state: String, upForMs: Int64?, holdMs: Int64?, learned: Int,
                 stale: Int, ignored: Int, announced: Int, announceWanted: Int, lastDown: String?) {
         self.neighbor = neighbor; self.remoteAS = remoteAS; self.state = state; self.upForMs = upForMs
@@ -107,7 +115,10 @@ public struct PathStatus: Sendable {
     public var reason: String
     public var forMs: Int64?
     public var flaps: Int
+    /// Wall time of the last health change; nil while it has not changed since start.
+    public var changedWallMs: Int64?
     public var signals: [SignalStatus] = []
+    public var bfd: BFDStatus?
     public var probe: ProbeStatus?
     public var bgp: BGPStatus?
     public var tunnel: TunnelStatus?
@@ -152,6 +163,13 @@ public struct GroupStatus: Sendable {
     /// The no-redundancy alarm (see `GroupState.noRedundancy`), nil while a backup is usable.
     public var noRedundancy: String?
     public var members: [MemberStatus] = []
+    /// Switches away from a failed path, and back to a better one once it recovered.
+    public var failovers = 0
+    public var failbacks = 0
+    public var lastFailoverWallMs: Int64?
+    /// The last failover's loss window: from the failed path's last sign of life to the kernel's
+    /// acknowledgement of the switch.
+    public var lossWindowMs: Int64?
     public init(name: String, active: String?, prefixes: [String], nexthopID: UInt32, holdDownMs: Int64,
                 switches: Int, lastSwitch: SwitchEvent?, stranded: String?) {
         self.name = name; self.active = active; self.prefixes = prefixes; self.nexthopID = nexthopID
@@ -166,5 +184,61 @@ public struct KernelStatus: Sendable {
     public var resyncs = 0
     public var errors = 0
     public var lastError: String?
+    public init() {}
+}
+
+/// One path's BFD session (RFC 5880 §6.8.1 state variables, with the values derived from them).
+public struct BFDStatus: Sendable {
+    public var neighbor: String
+    public var state: BFDState
+    public var remoteState: BFDState
+    /// bfd.LocalDiag: why the session last left Up (0 while it is Up or never was).
+    public var diagnostic: BFDDiagnostic
+    /// Negotiated periodic transmit interval before jitter, and Detection Time (µs; §6.8.4). The
+    /// detection time is nil until the neighbour has spoken.
+    public var transmitIntervalUs: Int64
+    public var detectionTimeUs: Int64?
+    /// Our Detect Mult, and the neighbour's (which, with its interval, sets our detection time).
+    public var detectMultiplier: Int
+    public var remoteDetectMultiplier: Int?
+    public var packetsSent: Int
+    /// Packets that passed every check of §6.8.6 and were acted on.
+    public var packetsAccepted: Int
+    public var packetsDiscarded: Int
+    /// Time in the current state (ms).
+    public var forMs: Int64
+    public init(neighbor: String, state: BFDState, remoteState: BFDState, diagnostic: BFDDiagnostic,
+                transmitIntervalUs: Int64, detectionTimeUs: Int64?, detectMultiplier: Int,
+                packetsSent: Int, packetsAccepted: Int, packetsDiscarded: Int, forMs: Int64) {
+        self.neighbor = neighbor; self.state = state; self.remoteState = remoteState; self.diagnostic = diagnostic
+        self.transmitIntervalUs = transmitIntervalUs; self.detectionTimeUs = detectionTimeUs
+        self.detectMultiplier = detectMultiplier; self.packetsSent = packetsSent
+        self.packetsAccepted = packetsAccepted; self.packetsDiscarded = packetsDiscarded; self.forMs = forMs
+    }
+}
+
+/// The running configuration and what became of the reloads (SIGHUP) and drills.
+public struct ConfigStatus: Sendable {
+    /// 1 at start, +1 per applied reload.
+    public var generation = 1
+    public var reloadsSucceeded = 0
+    public var reloadsFailed = 0
+    public var lastReloadWallMs: Int64?
+    /// Why the last reload was refused; nil when it was applied or there was none.
+    public var lastReloadError: String?
+    public var lastDrillSuccessWallMs: Int64?
+    public init() {}
+}
+
+/// Event export (syslog, push to a collector): the queue and what left it.
+public struct EventsStatus: Sendable {
+    public var queued = 0
+    public var delivered = 0
+    public var dropped = 0
+    public var syslogSent = 0
+    public var syslogErrors = 0
+    public var pushErrors = 0
+    public var pushTarget: String?
+    public var lastPushError: String?
     public init() {}
 }

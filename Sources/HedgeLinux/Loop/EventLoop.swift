@@ -51,6 +51,15 @@ public final class EventLoop {
         handlers[fd] = nil
     }
 
+    /// Changes what a registered descriptor is watched for: EPOLLOUT only while output is queued
+    /// (level-triggered, it would fire on every wait), 0 to pause a listener.
+    public func modify(_ fd: Int32, events: UInt32) {
+        var ev = epoll_event()
+        ev.events = events
+        ev.data.fd = fd
+        _ = epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev)
+    }
+
     /// Arms the single timer for a monotonic deadline in microseconds (BFD at 10 ms wants better
     /// than millisecond resolution); an earlier call is replaced.
     public func arm(atUs deadline: Int64) {

@@ -23,18 +23,21 @@ public enum FileIO {
 
     /// Writes all of `s` to `fd`, across short writes; with `nonBlocking`, stops where the
     /// descriptor would block instead of waiting.
-    public static func writeAll(_ fd: Int32, _ s: String, nonBlocking: Bool = false) {
+    /// Returns whether all of it was written.
+    @discardableResult
+    public static func writeAll(_ fd: Int32, _ s: String, nonBlocking: Bool = false) -> Bool {
         var s = s
-        s.withUTF8 { buf in
+        return s.withUTF8 { buf -> Bool in
             var off = 0
             while off < buf.count {
                 let n = retryingEINTR {
                     nonBlocking ? send(fd, buf.baseAddress! + off, buf.count - off, Int32(MSG_DONTWAIT | MSG_NOSIGNAL))
                                 : write(fd, buf.baseAddress! + off, buf.count - off)
                 }
-                if n <= 0 { return }
+                if n <= 0 { return false }
                 off += n
             }
+            return true
         }
     }
 }

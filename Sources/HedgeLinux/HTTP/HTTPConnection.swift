@@ -1,0 +1,91 @@
+import CHedge
+import HedgeCore
+
+/// One client connection of `HTTPServer`: what it has sent that is not yet answered, what it is
+/// yet to receive, and the times that bound both.
+final class HTTPConnection {
+    enum Phase {
+        /// Reading requests and answering them in order.
+        case open
+        /// The last response is queued (an error, or `Connection: close`): nothing more is read
+        /// as a request.
+        case closeAfterWrite
+        /// Our side is shut (FIN sent); the client's remaining bytes are read and dropped until it
+        /// closes too, so that closing does not reset the connection while the response is still
+        /// in flight (RFC 9112 §9.6, "lingering close").
+        case lingering(since: Millis)
+    }
+
+    let fd: Int32
+    let accepted: Millis
+    var phase = Phase.open
+    /// Last octet received or sent.
+    var lastActive: Millis
+    /// When the first octet of the request being read arrived.
+    var requestStarted: Millis
+    /// Received octets not yet consumed by a complete request.
+    var input: [UInt8] = []
+    /// `input.count` when the parser last said `.incomplete`: it is not asked again before a line
+    /// ends or another `reparseStep` octets arrive (a client sending one octet at a time must not
+    /// make every read cost a rescan of its head).
+    var parsedCount = 0
+    var output: [UInt8] = []
+    var outputStart = 0
+    /// Responses queued on this connection.
+    var served = 0
+    /// The client has shut its side (read returned 0).
+    var peerClosed = false
+    /// The epoll events currently registered.
+    var watching: UInt32 = 0
+
+    static let reparseStep = 1024
+
+    init(fd: Int32, now: Millis) {
+        self.fd = fd; accepted = now; lastActive = now; requestStarted = now
+    }
+
+    var pendingOutput: Int { output.count - outputStart }
+
+    var isLingering: Bool { if case .lingering = phase { return true } else { return false } }
+
+    /// Nothing half-read, nothing half-written: the connection can be closed to make room without
+    /// losing a request. A connection that has sent nothing yet counts only after `newGraceMs`, so
+    /// that a burst of new clients does not push out those whose requests are still in flight.
+    func isIdle(now: Millis, newGraceMs: Millis) -> Bool {
+        if isLingering { return true }
+        guard case .open = phase, input.isEmpty, pendingOutput == 0 else { return false }
+        return served > 0 || now - accepted >= newGraceMs
+    }
+
+    /// When the connection is closed for lack of progress.
+    func deadline(idleMs: Millis, lingerMs: Millis) -> Millis {
+        switch phase {
+        case .lingering(let since): return since + lingerMs
+        case .closeAfterWrite: return lastActive + idleMs
+        case .open:
+            // A head must arrive whole within the timeout: dripping octets does not extend it.
+            if pendingOutput == 0 && !input.isEmpty { return requestStarted + idleMs }
+            return lastActive + idleMs
+        }
+    }
+
+    /// Whether the parser should look at `input` again: a line ended since it last said
+    /// `.incomplete`, or enough arrived that a limit may have been crossed.
+    func worthParsing(limit: Int) -> Bool {
+        if input.isEmpty { return false }
+        if parsedCount == 0 || input.count >= limit || input.count - parsedCount >= HTTPConnection.reparseStep { return true }
+        var i = parsedCount
+        while i < input.count {
+            if input[i] == 10 { return true }
+            i += 1
+        }
+        return false
+    }
+
+    /// Takes the first `n` input octets away (a request was answered).
+    func consume(_ n: Int, now: Millis) {
+        input.removeFirst(n)
+        parsedCount = 0
+        requestStarted = now
+    }
+}

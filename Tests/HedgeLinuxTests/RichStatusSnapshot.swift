@@ -1,0 +1,1 @@
+../HedgeCoreTests/RichStatusSnapshot.swift
