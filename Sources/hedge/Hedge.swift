@@ -4,7 +4,9 @@ import HedgeLinux
 import CHedgeRuntime
 
 let usage = """
-usage: hedge run    [-c FILE] [-v]          run the agent (foreground; SIGHUP reloads, SIGTERM stops)
+usage: hedge run    [-c FILE] [-u USER] [-v]
+                                            run the agent (foreground; SIGHUP reloads, SIGTERM stops);
+                                            -u: become USER after start-up, keeping CAP_NET_ADMIN/CAP_NET_RAW
        hedge check  [-c FILE]               validate a configuration; errors name file:line:column
        hedge status [--json] [-s SOCKET | -c FILE]
                                             show paths and groups of the running agent
@@ -47,12 +49,17 @@ struct Hedge {
         var configGiven = false
         var json = false
         var failbackWait = 90
+        var user: String?
         var i = 1
         while i < args.count {
             switch args[i] {
             case "-c", "--config", "-s", "--socket":
                 guard i + 1 < args.count else { writeErr("hedge: \(args[i]) needs a value\n\(usage)"); return 2 }
                 if args[i] == "-s" || args[i] == "--socket" { socketPath = args[i + 1] } else { configPath = args[i + 1]; configGiven = true }
+                i += 1
+            case "-u", "--user":
+                guard i + 1 < args.count else { writeErr("hedge: \(args[i]) needs a user name"); return 2 }
+                user = args[i + 1]
                 i += 1
             case "--json", "-j": json = true
             case "--failback-wait":
@@ -70,7 +77,7 @@ struct Hedge {
             writeOut("hedge \(HedgeVersion.string)\n")
             return 0
         case "check": return check(configPath)
-        case "run": return runAgent(configPath)
+        case "run": return runAgent(configPath, user: user)
         case "status": return status(socketPath: socketPath, configPath: configGiven ? configPath : nil, json: json)
         case "drill":
             var d = Drill(socket: controlPath(socketPath: socketPath, configPath: configGiven ? configPath : nil))
@@ -116,10 +123,17 @@ struct Hedge {
         return 0
     }
 
-    static func runAgent(_ path: String) -> Int32 {
+    static func runAgent(_ path: String, user: String?) -> Int32 {
         guard let (c, _) = loadValid(path) else { return 1 }
+        if let u = user {
+            // Before anything is touched: a typo in the user name must not leave half an agent.
+            do { _ = try Privileges.lookup(user: u) } catch {
+                writeErr("hedge: --user \(u): no such user (\(error))")
+                return 1
+            }
+        }
         do {
-            return try Agent(configPath: path, config: c).run()
+            return try Agent(configPath: path, config: c, user: user).run()
         } catch {
             writeErr("hedge: \(error)")
             return 1

@@ -3,9 +3,7 @@ import Foundation
 @testable import HedgeCore
 
 /// The `ipsec { ... }` block of a path (static and strongSwan keying) and the static key file.
-final class ConfigIPsecTests: XCTestCase {
-    func parse(_ text: String) -> ConfigResult { ConfigLoader.parse(text, file: "t.conf") }
-    func lines(_ r: ConfigResult) -> [String] { r.diagnostics.map { $0.description } }
+final class ConfigIPsecTests: XCTestCase, ConfigChecking {
 
     /// Lines 1–7 fixed; the ipsec body starts on line 8, its statements at column 9 (a nested
     /// block's at column 13).
@@ -29,27 +27,6 @@ final class ConfigIPsecTests: XCTestCase {
                   "    key-file \"/etc/hedge/vpn.keys\";", "}"]
     let swan = ["strongswan { connection azure; }"]
 
-    func expectError(_ text: String, at l: Int, _ c: Int, _ fragment: String,
-                     file: StaticString = #filePath, line: UInt = #line) {
-        let r = parse(text)
-        XCTAssertNil(r.config, "an error must leave no config", file: file, line: line)
-        let hit = r.diagnostics.contains {
-            $0.severity == .error && $0.location.line == l && $0.location.column == c && $0.message.contains(fragment)
-        }
-        XCTAssertTrue(hit, "no error at \(l):\(c) containing \"\(fragment)\"; got:\n" + lines(r).joined(separator: "\n"),
-                      file: file, line: line)
-    }
-
-    func expectWarning(_ text: String, at l: Int, _ c: Int, _ fragment: String,
-                       file: StaticString = #filePath, line: UInt = #line) {
-        let r = parse(text)
-        XCTAssertNotNil(r.config, lines(r).joined(separator: "\n"), file: file, line: line)
-        let hit = r.diagnostics.contains {
-            $0.severity == .warning && $0.location.line == l && $0.location.column == c && $0.message.contains(fragment)
-        }
-        XCTAssertTrue(hit, "no warning at \(l):\(c) containing \"\(fragment)\"; got:\n" + lines(r).joined(separator: "\n"),
-                      file: file, line: line)
-    }
 
     // MARK: good configurations
 

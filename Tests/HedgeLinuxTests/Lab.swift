@@ -9,6 +9,9 @@ final class Lab {
     let prefix: String
     let dir: String
     var hedge: Process?
+    /// More `hedge run` arguments (`--user NAME`) and environment (NOTIFY_SOCKET) for the next start.
+    var extraArguments: [String] = []
+    var environment: [String: String] = [:]
     var configPath: String { dir + "/hedge.conf" }
     var socketPath: String { dir + "/hedge.sock" }
     var logPath: String { dir + "/hedge.log" }
@@ -61,7 +64,8 @@ final class Lab {
         unlink(socketPath)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        p.arguments = ["netns", "exec", "\(prefix)-onprem", Lab.hedgeBin, "run", "-v", "-c", configPath]
+        p.arguments = ["netns", "exec", "\(prefix)-onprem", Lab.hedgeBin, "run", "-v", "-c", configPath] + extraArguments
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = FileHandle(forWritingAtPath: logPath)!
         log.seekToEndOfFile()

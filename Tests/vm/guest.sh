@@ -363,8 +363,10 @@ scenario() { # static|ikev2 — runs in a subshell; `die` ends it, the EXIT trap
         ip -n "$ON" xfrm monitor >"$xmon" 2>&1 &
         xmon_pid=$!
         nap 0.5
-        lab_stop_pids "$hedge_pid"
-        rm -f "$SOCK"
+        # A crash, not a clean stop: SIGKILL gives hedge no chance to tidy anything up.
+        kill -KILL "$hedge_pid" 2>/dev/null
+        wait "$hedge_pid" 2>/dev/null || true
+        rm -f "$SOCK"   # left behind by the killed agent; the new one must make its own
         ip netns exec "$ON" "$HEDGE_BIN" run -c "$conf" >>"$LAB_RUN/hedge.log" 2>&1 </dev/null &
         hedge_pid=$!
         lab_wait_for 30 test -S "$SOCK" || die "hedge did not come back after the restart: $(tail -3 "$LAB_RUN/hedge.log")"
@@ -379,7 +381,7 @@ scenario() { # static|ikev2 — runs in a subshell; `die` ends it, the EXIT trap
         n=$(grep -cE 'if_id 0x2a|vpn0|proto 88|nhid 4800|id 4800|10\.200\.0\.0/16' "$mon" || true)
         n=$((n + $(grep -cE '^(src|dir|Deleted|Flushed|Updated|Expired)' "$OUT/$SCEN-restart-xfrm-monitor.txt" || true)))
         [ "$bad" -eq 0 ] && [ "$n" -eq 0 ] && [ "$before" = "$after" ] && [ -n "$after" ]
-        check $? "hedge restarted (pid $hedge_pid): $n kernel notifications (ip monitor link route nexthop; ip xfrm monitor) about vpn0, the SAs and policies, nexthop 4800 or the routes ($(cat "$mon" "$OUT/$SCEN-restart-xfrm-monitor.txt" | grep -c .) lines in all); SPIs before [$before] after [$after]"
+        check $? "hedge killed with SIGKILL and restarted (pid $hedge_pid): $n kernel notifications (ip monitor link route nexthop; ip xfrm monitor) about vpn0, the SAs and policies, nexthop 4800 or the routes ($(cat "$mon" "$OUT/$SCEN-restart-xfrm-monitor.txt" | grep -c .) lines in all); SPIs before [$before] after [$after]"
         hedge_status "after the restart"
     fi
 

@@ -208,6 +208,7 @@ struct Builder {
             case "group": buildGroup(s)
             case "kernel": buildKernel(s)
             case "control": buildControl(s)
+            case "reporting": buildReporting(s)
             case "bmp": buildBMP(s)
             default: break
             }

@@ -16,6 +16,7 @@ struct DraftConfig {
     var groups: [DraftGroup] = []
     var kernel = DraftKernel()
     var control = DraftControl()
+    var reporting: DraftReporting?
     var bmp: DraftBMP?
 }
 
@@ -157,4 +158,24 @@ struct DraftKernel {
 
 struct DraftControl {
     var socket: Located<String>?
+}
+
+struct DraftReporting {
+    var at: SourceLocation
+    var httpOff = false
+    var httpAddress: Located<IPAddress>?
+    var httpPort: Located<UInt64>?
+    var syslog: SyslogDestination?
+    var syslogAt: SourceLocation?
+    var syslogPort: Located<UInt64>?
+    var syslogPath: Located<String>?
+    var facility: Located<String>?
+    var push: DraftPush?
+}
+
+struct DraftPush {
+    var at: SourceLocation
+    var url: Located<String>
+    var spool: Located<String>?
+    var maxEvents: Located<UInt64>?
 }

@@ -3,7 +3,7 @@
 /// encrypted toward `remote`. The SAs come either from hedge itself (`static`, manual keying) or
 /// from strongSwan's charon (IKEv2), which hedge follows over VICI and netlink.
 
-public struct IPsecConfig: Sendable {
+public struct IPsecConfig: Sendable, Equatable {
     /// XFRMA_IF_ID / IFLA_XFRM_IF_ID: ties the SAs and policies to the interface. Never 0: the
     /// kernel refuses an xfrm interface with if_id 0.
     public var ifID: UInt32
@@ -22,7 +22,7 @@ public struct IPsecConfig: Sendable {
     }
 }
 
-public enum IPsecKeying: Sendable {
+public enum IPsecKeying: Sendable, Equatable {
     /// hedge installs both SAs from a key file.
     case manual(StaticKeyingConfig)
     /// charon negotiates the SAs; hedge watches the CHILD_SA and asks for it again when it is gone.
@@ -65,7 +65,7 @@ public enum IPsecCipher: String, Hashable, Sendable {
 }
 
 /// `static { ... }`: manual keying.
-public struct StaticKeyingConfig: Sendable {
+public struct StaticKeyingConfig: Sendable, Equatable {
     /// SPIs of the outbound SA (the peer's inbound) and of the inbound one; 256 and up (RFC 4303
     /// §2.1: 1–255 are reserved by IANA, 0 is for local use only).
     public var spiOut: UInt32
@@ -86,7 +86,7 @@ public struct StaticKeyingConfig: Sendable {
 }
 
 /// `strongswan { ... }`: IKEv2 keying by charon, configured in swanctl.conf.
-public struct StrongSwanKeyingConfig: Sendable {
+public struct StrongSwanKeyingConfig: Sendable, Equatable {
     /// The IKE connection's name in swanctl.conf.
     public var connection: String
     /// The CHILD_SA's name; the file's default is the connection's name.

@@ -3,7 +3,7 @@
 
 enum BlockKind: Equatable, Sendable {
     case top, azure, path, probe, bfd, bgp, watch, bmp, group, damping, kernel, control
-    case ipsec, ipsecStatic, strongswan
+    case ipsec, ipsecStatic, strongswan, reporting, push
 
     var name: String {
         switch self {
@@ -22,11 +22,13 @@ enum BlockKind: Equatable, Sendable {
         case .ipsec: return "ipsec"
         case .ipsecStatic: return "static"
         case .strongswan: return "strongswan"
+        case .reporting: return "reporting"
+        case .push: return "push"
         }
     }
 
     static let all: [BlockKind] = [.top, .azure, .path, .probe, .bfd, .bgp, .watch, .bmp, .group, .damping, .kernel, .control,
-                                   .ipsec, .ipsecStatic, .strongswan]
+                                   .ipsec, .ipsecStatic, .strongswan, .reporting, .push]
 
     var keywords: [Keyword] {
         switch self {
@@ -45,6 +47,8 @@ enum BlockKind: Equatable, Sendable {
         case .ipsec: return Keyword.ipsec
         case .ipsecStatic: return Keyword.ipsecStatic
         case .strongswan: return Keyword.strongswan
+        case .reporting: return Keyword.reporting
+        case .push: return Keyword.push
         }
     }
 
@@ -79,6 +83,7 @@ struct Keyword: Sendable {
         Keyword("group", 1, 1, .required, repeatable: true, body: .group, usage: "group NAME { ... }"),
         Keyword("kernel", 0, 0, .required, body: .kernel, usage: "kernel { ... }"),
         Keyword("control", 0, 0, .required, body: .control, usage: "control { ... }"),
+        Keyword("reporting", 0, 0, .required, body: .reporting, usage: "reporting { ... }"),
         Keyword("bmp", 0, 0, .required, body: .bmp, usage: "bmp { listen ADDRESS; port NUMBER; ... }"),
     ]
     static let azure: [Keyword] = [
@@ -183,6 +188,16 @@ struct Keyword: Sendable {
     ]
     static let control: [Keyword] = [
         Keyword("socket", 1, 1, usage: "socket \"PATH\";"),
+    ]
+    static let reporting: [Keyword] = [
+        Keyword("http", 1, 3, usage: "http ADDRESS [port NUMBER]; | http off;"),
+        Keyword("syslog", 1, 4, usage: "syslog local [\"PATH\"]; | syslog udp ADDRESS [port NUMBER]; | syslog off;"),
+        Keyword("syslog-facility", 1, 1, usage: "syslog-facility daemon|local0..local7|...;"),
+        Keyword("push", 1, 1, .optional, body: .push, usage: "push \"http://ADDRESS[:PORT]/PATH\" { spool \"DIR\"; max-events NUMBER; }"),
+    ]
+    static let push: [Keyword] = [
+        Keyword("spool", 1, 1, usage: "spool \"DIRECTORY\";"),
+        Keyword("max-events", 1, 1, usage: "max-events NUMBER;"),
     ]
 }
 

@@ -38,6 +38,7 @@ public struct HedgeConfig: Sendable {
     public var kernel: KernelConfig
     public var control: ControlConfig
     public var bmp = BMPSettings()
+    public var reporting = ReportingConfig()
 
     public init(routerID: IPAddress? = nil, localAS: UInt32? = nil, azure: AzureSettings? = nil,
                 paths: [PathConfig] = [], groups: [GroupConfig] = [],
@@ -56,7 +57,7 @@ public struct HedgeConfig: Sendable {
 }
 
 /// What hedge is told about the Azure side, so that `hedge check` can hold the config against it.
-public struct AzureSettings: Sendable {
+public struct AzureSettings: Sendable, Equatable {
     public var vnet: [IPPrefix]
     public var gatewaySubnet: IPPrefix?
     /// Prefixes Azure accepts from on-prem over private peering before it drops the session
@@ -70,7 +71,7 @@ public struct AzureSettings: Sendable {
     }
 }
 
-public struct PathConfig: Sendable {
+public struct PathConfig: Sendable, Equatable {
     public var name: String
     /// Lower is preferred (like an administrative distance).
     public var priority: Int
@@ -109,7 +110,7 @@ public struct PathConfig: Sendable {
 
 /// `bmp-neighbor ADDRESS [as NUMBER];`: the path is healthy while a CE router's BMP feed shows its
 /// session with this neighbour up with routes (RFC 7854).
-public struct BMPNeighborConfig: Sendable {
+public struct BMPNeighborConfig: Sendable, Equatable {
     public var neighbor: IPAddress
     public var peerAS: UInt32?
     public var location: SourceLocation
@@ -120,7 +121,7 @@ public struct BMPNeighborConfig: Sendable {
 
 /// `watch-routes PROTOCOL { prefix ...; table N; mode all|any; }`: the path is healthy while the
 /// kernel holds routes of that protocol (186 bgp, 12 bird, or a number) for the prefixes.
-public struct RouteWatchConfig: Sendable {
+public struct RouteWatchConfig: Sendable, Equatable {
     public var protocolID: UInt8
     public var prefixes: [IPPrefix]
     public var table: UInt32
@@ -133,7 +134,7 @@ public struct RouteWatchConfig: Sendable {
 }
 
 /// The BMP station (top-level `bmp { ... }`): where CE routers send their feeds.
-public struct BMPSettings: Sendable {
+public struct BMPSettings: Sendable, Equatable {
     /// nil: every address, IPv4 and IPv6.
     public var listen: IPAddress?
     public var port: UInt16
@@ -148,7 +149,7 @@ public struct BMPSettings: Sendable {
 
 /// One eBGP neighbour (the MSEE, AS 12076). The session's state is a health signal of the path,
 /// the prefixes it receives join the path's failover group, and it announces the path's `announce`.
-public struct BGPConfig: Sendable {
+public struct BGPConfig: Sendable, Equatable {
     public var neighbor: IPAddress
     public var remoteAS: UInt32
     /// Seconds offered in our OPEN (0, or 3–65535); the lower of the two sides' values wins.
@@ -178,7 +179,7 @@ public struct BGPConfig: Sendable {
     }
 }
 
-public struct BFDConfig: Sendable {
+public struct BFDConfig: Sendable, Equatable {
     public var neighbor: IPAddress
     /// Desired min TX interval; Azure's edge runs 300 ms and accepts only longer.
     public var intervalMs: Millis
@@ -193,7 +194,7 @@ public struct BFDConfig: Sendable {
     }
 }
 
-public struct ProbeConfig: Sendable {
+public struct ProbeConfig: Sendable, Equatable {
     /// `reflect`: hedge's authenticated probe against `hedge reflect` (sequence numbers, one-way
     /// loss, RTT; an HMAC so that nobody on the way can fake health).
     public enum Kind: String, Sendable { case icmp, udp, reflect }
@@ -237,7 +238,7 @@ public struct DampingConfig: Hashable, Sendable {
     }
 }
 
-public struct GroupConfig: Sendable {
+public struct GroupConfig: Sendable, Equatable {
     public var name: String
     public var prefixes: [IPPrefix]
     /// Member paths by name; preference among them is the paths' priority.
@@ -256,7 +257,7 @@ public struct GroupConfig: Sendable {
     }
 }
 
-public struct KernelConfig: Sendable {
+public struct KernelConfig: Sendable, Equatable {
     /// rtm_protocol of hedge's routes: `ip route` shows who owns them, a restart finds them.
     public var routeProtocol: UInt8
     /// Routing table of the failover groups' routes (RT_TABLE_MAIN = 254).
@@ -278,7 +279,7 @@ public struct KernelConfig: Sendable {
     }
 }
 
-public struct ControlConfig: Sendable {
+public struct ControlConfig: Sendable, Equatable {
     public var socketPath: String
     public init(socketPath: String = "/run/hedge/hedge.sock") { self.socketPath = socketPath }
 }

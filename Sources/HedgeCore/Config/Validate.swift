@@ -44,6 +44,7 @@ struct Validator {
         validateAnnouncements(d, limit: config.azure?.privatePeeringLimit ?? 4000)
         validateKernel(d, into: &config)
         validateControl(d, into: &config)
+        validateReporting(d, into: &config)
         validateBMP(d, into: &config)
         let start = SourceLocation(file: file, line: 1, column: 1)
         if d.paths.isEmpty { error(start, "no 'path' defined: at least one path is required") }

@@ -67,6 +67,23 @@ public struct Decision: Sendable {
         return change.health
     }
 
+    /// After a reload: the paths and groups of `plan` take over their old state (health, signals,
+    /// flaps; active path, hold-downs, damping). Everything else starts afresh.
+    public mutating func inherit(from old: Decision, plan: ReloadPlan) {
+        for (n, o) in plan.paths where n < paths.count && o < old.paths.count {
+            guard old.paths[o].signals.map({ $0.kind }) == paths[n].signals.map({ $0.kind }) else { continue }
+            let priority = paths[n].priority
+            paths[n] = old.paths[o]
+            paths[n].priority = priority
+        }
+        for (n, o) in plan.groups where n < engines.count && o < old.engines.count && engines[n].order == old.engines[o].order {
+            var e = old.engines[o]
+            e.index = n
+            engines[n] = e
+        }
+        if old.lastNow > lastNow { lastNow = old.lastNow }
+    }
+
     /// Applies the selection rules to every group; returns the switches to carry out, in group order.
     public mutating func evaluate(now: Millis) -> [Switch] {
         see(now)

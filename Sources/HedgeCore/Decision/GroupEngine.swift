@@ -75,7 +75,7 @@ public struct GroupState: Sendable {
 
 /// Selection for one group. Pure: paths' health comes in, a switch (or none) goes out.
 struct GroupEngine: Sendable {
-    let index: Int
+    var index: Int
     let spec: GroupSpec
     /// Member path indices in order of preference (priority, then index).
     let order: [Int]

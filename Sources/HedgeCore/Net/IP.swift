@@ -44,6 +44,14 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible, Comparable {
     public var isV4: Bool { if case .v4 = self { return true } else { return false } }
     public var isV6: Bool { !isV4 }
 
+    /// 127.0.0.0/8 or ::1.
+    public var isLoopback: Bool {
+        switch self {
+        case .v4(let v): return v >> 24 == 127
+        case .v6(let hi, let lo): return hi == 0 && lo == 1
+        }
+    }
+
     /// 32 or 128.
     public var bitWidth: UInt8 { isV4 ? 32 : 128 }
 

@@ -39,15 +39,46 @@ public final class Agent {
     var errors = 0
     var lastError: String?
     var resyncs = 0
+    /// Per group: switches away from a failed path and back, the last failover's wall time, and its
+    /// loss window (from the failed path's last sign of life to the kernel's ack of the switch).
+    var failovers: [Int]
+    var failbacks: [Int]
+    var lastFailoverWallMs: [Int64?]
+    var lossWindowMs: [Int64?]
+    /// Configuration generation (1 at start, +1 per applied reload) and reload results.
+    var configGeneration = 1
+    var reloadsSucceeded = 0
+    var reloadsFailed = 0
+    var lastReloadWallMs: Int64?
+    /// Why the last reload was refused; nil when it was applied (or there was none).
+    var lastReloadError: String?
+    /// Wall time of the last drill that ended in success.
+    var lastDrillSuccessWallMs: Int64?
 
-    public init(configPath: String, config: HedgeConfig) throws(SystemError) {
+    /// `--user`: who the agent becomes once everything privileged is open.
+    let user: String?
+    /// The service manager (systemd `Type=notify`), when hedge runs under one.
+    var notify: SystemdNotify?
+    var nextWatchdog: Millis?
+    /// `/metrics` and `/status`; nil while off or not bound (then retried at `httpRetryAt`).
+    var http: HTTPServer?
+    var httpRetryAt: Millis?
+    /// Syslog, the event queue and its push; nil until reporting starts.
+    var eventLog: EventLog?
+
+    public init(configPath: String, config: HedgeConfig, user: String? = nil) throws(SystemError) {
         self.configPath = configPath
         self.config = config
+        self.user = user
         decision = Decision(config: config)
         startMono = Clock.monotonicMs()
         wallOffset = Clock.realtimeMs() - startMono
         switches = [Int](repeating: 0, count: config.groups.count)
         lastSwitch = [SwitchEvent?](repeating: nil, count: config.groups.count)
+        failovers = [Int](repeating: 0, count: config.groups.count)
+        failbacks = failovers
+        lastFailoverWallMs = [Int64?](repeating: nil, count: config.groups.count)
+        lossWindowMs = lastFailoverWallMs
         loop = try EventLoop()
         // Subscribe before the first dump so that no change falls between the two.
         events = try KernelEvents(protocolID: config.kernel.routeProtocol,
@@ -84,11 +115,16 @@ public final class Agent {
         try startRouteWatches(now: now)
         try startBMP(now: now)
         try startControl()
+        startReporting(now: now)
         try loop.add(events.fd) { _ in self.kernelEvents() }
         loop.onSignal = { sig in self.signal(sig) }
         loop.onTimer = { self.timer() }
         loop.beforeWait = { self.armTimer() }
         step(now: now)
+        try dropPrivileges()
+        startService(now: now)
+        emitEvent(type: "start", severity: .notice, message: "hedge \(HedgeVersion.string) started: \(serviceStatus(now: now))",
+                  fields: [EventField("version", HedgeVersion.string), EventField("generation", "\(configGeneration)")])
     }
 
     // MARK: kernel state
@@ -109,8 +145,8 @@ public final class Agent {
     }
 
     /// The groups' active paths as the kernel has them, so that a restart keeps traffic where it is.
-    func adoptFromKernel(now: Millis) {
-        for (gi, g) in config.groups.enumerated() {
+    func adoptFromKernel(now: Millis, except kept: Set<Int> = []) {
+        for (gi, g) in config.groups.enumerated() where !kept.contains(gi) {
             var found: Int?
             for (pi, p) in config.paths.enumerated() where g.paths.contains(p.name) {
                 guard let idx = indexByName[p.device] else { continue }
@@ -208,6 +244,10 @@ public final class Agent {
         step(now: now)
     }
     var ruleDumpNeeded = false
+    var lastErrorEventAt: Millis = -1_000_000
+    /// Per path: its health and each signal's, as last reported in an event.
+    var reportedHealth: [Health] = []
+    var reportedSignals: [[SignalKind: Health]] = []
     /// The no-redundancy alarm per group, as last logged.
     var alarms: [String?] = []
     /// Last time another protocol rewrote one of hedge's nexthop objects, by id.
@@ -221,8 +261,11 @@ public final class Agent {
 
     func step(now: Millis) {
         let sw = decision.evaluate(now: now)
-        for s in sw { record(s) }
+        // The kernel first: logging, events and their fsync come after traffic has moved.
         if !sw.isEmpty || needsReconcile { reconcileKernel() }
+        let ackAt = sw.isEmpty ? now : Clock.monotonicMs()
+        for s in sw { record(s, ackAt: ackAt) }
+        reportChanges(now: now)
         checkRedundancy(now: now)
     }
 
@@ -231,23 +274,59 @@ public final class Agent {
         let states = decision.groupStates(now: now)
         if alarms.count != states.count { alarms = [String?](repeating: nil, count: states.count) }
         for (gi, st) in states.enumerated() where st.noRedundancy != alarms[gi] {
+            let group = EventField("group", config.groups[gi].name)
             if let a = st.noRedundancy {
                 Log.warn("group \(config.groups[gi].name): ALARM \(a)")
+                emitEvent(type: "no_redundancy", severity: .warning, message: "group \(config.groups[gi].name): \(a)", fields: [group])
             } else if alarms[gi] != nil {
                 Log.info("group \(config.groups[gi].name): redundancy restored")
+                emitEvent(type: "redundancy_restored", severity: .notice,
+                          message: "group \(config.groups[gi].name): redundancy restored", fields: [group])
             }
             alarms[gi] = st.noRedundancy
         }
     }
 
-    func record(_ s: Switch) {
+    /// Counts, logs and reports one switch. `ackAt`: when the kernel acknowledged it.
+    func record(_ s: Switch, ackAt: Millis) {
         let g = config.groups[s.group]
         let from = s.from.map { config.paths[$0].name }
         let to = config.paths[s.to].name
         switches[s.group] += 1
         lastSwitch[s.group] = SwitchEvent(kind: s.kind.rawValue, from: from, to: to, reason: s.reason,
                                           wallMs: s.at + wallOffset)
-        Log.info("group \(g.name): \(s.kind.rawValue) \(from ?? "none") -> \(to): \(s.reason)")
+        var fields = [EventField("group", g.name), EventField("from", from ?? ""), EventField("to", to),
+                      EventField("reason", s.reason)]
+        var window = ""
+        switch s.kind {
+        case .failover:
+            failovers[s.group] += 1
+            lastFailoverWallMs[s.group] = s.at + wallOffset
+            if let f = s.from {
+                let w = max(0, ackAt - lastSignOfLife(path: f, fallback: s.at))
+                lossWindowMs[s.group] = w
+                fields.append(EventField("loss_window_ms", "\(w)"))
+                window = " (loss window \(w) ms)"
+            }
+        case .failback: failbacks[s.group] += 1
+        case .initial: break
+        }
+        Log.info("group \(g.name): \(s.kind.rawValue) \(from ?? "none") -> \(to): \(s.reason)\(window)")
+        emitEvent(type: s.kind.rawValue, severity: s.kind == .failover ? .warning : .notice,
+                  message: "group \(g.name): \(s.kind.rawValue) \(from ?? "none") -> \(to): \(s.reason)\(window)", fields: fields)
+        notify?.status(serviceStatus(now: s.at))
+    }
+
+    /// The failed path's last sign of life: its last probe reply or BFD packet, whichever came
+    /// later. Traffic on it may have been lost from then until the switch: the loss window's bound.
+    func lastSignOfLife(path: Int, fallback: Millis) -> Millis {
+        var last: Millis?
+        if let t = probes.first(where: { $0.path == path })?.tracker.lastReplyAt { last = max(last ?? t, t) }
+        if let us = bfds.first(where: { $0.path == path })?.session.lastReceivedAt {
+            let t = us / 1000
+            last = max(last ?? t, t)
+        }
+        return last ?? decision.paths[path].since ?? fallback
     }
 
     func reconcileKernel() {
@@ -275,6 +354,12 @@ public final class Agent {
 
     func recordError(_ s: String) {
         errors += 1
+        let now = Clock.monotonicMs()
+        // The same error again and again (a kernel that keeps refusing) is one event a minute.
+        if s != lastError || now - lastErrorEventAt >= 60_000 {
+            lastErrorEventAt = now
+            emitEvent(type: "error", severity: .error, message: s)
+        }
         lastError = s
         Log.error(s)
     }
@@ -286,10 +371,13 @@ public final class Agent {
         for (i, p) in config.paths.enumerated() {
             guard let pc = p.probe else { continue }
             let mark = ProbePinning.table(base: config.kernel.probeTableBase, path: i)
-            let r = try ProbeRunner(path: i, config: pc, mark: mark, device: p.device)
-            probes.append(r)
-            try loop.add(r.socket.fd) { _ in self.probeReplies(r) }
+            try addProbe(try ProbeRunner(path: i, config: pc, mark: mark, device: p.device))
         }
+    }
+
+    func addProbe(_ r: ProbeRunner) throws(SystemError) {
+        probes.append(r)
+        try loop.add(r.socket.fd) { _ in self.probeReplies(r) }
     }
 
     func probeReplies(_ r: ProbeRunner) {
@@ -304,11 +392,14 @@ public final class Agent {
         bfds = []
         for (i, p) in config.paths.enumerated() {
             guard let b = p.bfd else { continue }
-            let r = try BFDRunner(path: i, config: b, device: p.device, jitter: &jitter)
-            bfds.append(r)
-            decision.signal(path: i, .bfd, .unknown, reason: "BFD: waiting for \(b.neighbor)", now: Clock.monotonicMs())
-            try loop.add(r.socket.rx) { _ in self.bfdPackets(r) }
+            try addBFD(try BFDRunner(path: i, config: b, device: p.device, jitter: &jitter))
         }
+    }
+
+    func addBFD(_ r: BFDRunner) throws(SystemError) {
+        bfds.append(r)
+        decision.signal(path: r.path, .bfd, .unknown, reason: "BFD: waiting for \(r.config.neighbor)", now: Clock.monotonicMs())
+        try loop.add(r.socket.rx) { _ in self.bfdPackets(r) }
     }
 
     func bfdPackets(_ r: BFDRunner) {
@@ -339,6 +430,8 @@ public final class Agent {
         tickBGP(now: now)
         tickBMP(now: now)
         tickIKE(now: now)
+        tickWatchdog(now: now)
+        tickReporting(now: now)
         for r in probes {
             // Replies already queued count first: a stalled loop must not read as a dead path.
             if let h = r.receive(now: now) {
@@ -360,6 +453,8 @@ public final class Agent {
         if let d = nextBGPDeadline() { next = min(next, d) }
         if let d = bmp?.station.nextDeadline { next = min(next, d) }
         if let d = nextIKEDeadline() { next = min(next, d) }
+        if let d = nextWatchdog { next = min(next, d) }
+        if let d = nextReportingDeadline() { next = min(next, d) }
         for r in probes { next = min(next, r.tracker.nextDeadline()) }
         let nowUs = Clock.monotonicUs()
         var nextUs = max(next, now) * 1000
@@ -378,46 +473,13 @@ public final class Agent {
         }
     }
 
-    func reload() {
-        let r: ConfigResult
-        do {
-            r = ConfigLoader.parse(try FileIO.readText(configPath), file: configPath)
-        } catch {
-            recordError("reload: \(error); keeping the running configuration")
-            return
-        }
-        for d in r.diagnostics { Log.warn("reload: \(d)") }
-        guard let c = r.config else {
-            recordError("reload: \(configPath) has errors; keeping the running configuration")
-            return
-        }
-        Log.info("reload: applying \(configPath)")
-        for p in probes { loop.remove(p.socket.fd) }
-        probes = []
-        for b in bfds { loop.remove(b.socket.rx) }
-        bfds = []
-        let oldPeers = bgpPeers
-        bgpPeers = []
-        config = c
-        decision = Decision(config: c)
-        switches = [Int](repeating: 0, count: c.groups.count)
-        lastSwitch = [SwitchEvent?](repeating: nil, count: c.groups.count)
-        let now = Clock.monotonicMs()
-        holds = [:]   // the new Decision starts with nothing held
-        do { try startIPsec(now: now) } catch { recordError("reload: ipsec: \(error)") }
-        resync(now: now, why: "reload")
-        adoptFromKernel(now: now)
-        do { try startProbes() } catch { recordError("reload: probes: \(error)") }
-        do { try startBFD() } catch { recordError("reload: BFD: \(error)") }
-        do { try startBGP(now: now, keep: oldPeers) } catch { recordError("reload: BGP: \(error)") }
-        do { try startRouteWatches(now: now) } catch { recordError("reload: route-watch: \(error)") }
-        do { try startBMP(now: now) } catch { recordError("reload: BMP: \(error)") }
-        step(now: now)
-    }
-
     func shutdown() {
+        notify?.stopping()
+        emitEvent(type: "stop", severity: .notice, message: "hedge stopping"
+                  + (config.kernel.withdrawOnExit ? "; withdrawing its routes" : "; routes stay in place"))
         control?.shutdown()
         control = nil
+        stopReporting()
         stopBGP(now: Clock.monotonicMs())
         stopBMP(now: Clock.monotonicMs())
         for t in tunnels { stopIKE(t) }

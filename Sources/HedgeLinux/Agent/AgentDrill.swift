@@ -36,6 +36,10 @@ extension Agent {
         case "drill-done":
             lastDrill = "\(CivilTime(epochMs: now + wallOffset).iso8601) " + words.dropFirst().joined(separator: " ")
             Log.info("drill: \(lastDrill ?? "")")
+            let passed = words.count > 1 && words[1] == "ok:"
+            if passed { lastDrillSuccessWallMs = now + wallOffset }
+            emitEvent(type: "drill", severity: passed ? .notice : .warning, message: "drill " + words.dropFirst().joined(separator: " "),
+                      fields: [EventField("result", passed ? "passed" : "failed")])
             return "ok\n"
         default:
             // One line per group and per path, space-separated: what the drill client polls.

@@ -18,8 +18,10 @@ extension Agent {
 
     func snapshot() -> StatusSnapshot {
         let now = Clock.monotonicMs()
+        let nowUs = Clock.monotonicUs()
         var s = StatusSnapshot(version: HedgeVersion.string, routerID: config.routerID?.description,
                                localAS: config.localAS, uptimeMs: now - startMono, nowWallMs: now + wallOffset)
+        s.startWallMs = startMono + wallOffset
         // SA counters move with every packet and raise no event: read them fresh for the report.
         var live: [XfrmSAID: XfrmState] = [:]
         if !tunnels.isEmpty, let x = xfrm, let all = try? x.states() { for st in all { live[st.id] = st } }
@@ -28,9 +30,19 @@ extension Agent {
             var ps = PathStatus(name: p.name, priority: p.priority, device: p.device,
                                 gateway: p.gateway?.description, health: st.health, reason: st.reason,
                                 forMs: st.since.map { now - $0 } ?? (now - startMono), flaps: st.flaps)
+            ps.changedWallMs = st.since.map { $0 + wallOffset }
             for sig in st.signals where !(sig.kind == .hold && sig.health == .up) {
                 ps.signals.append(SignalStatus(kind: sig.kind.rawValue, health: sig.health, reason: sig.reason,
                                                forMs: sig.since.map { now - $0 }))
+            }
+            if let r = bfds.first(where: { $0.path == i }) {
+                let b = r.session
+                ps.bfd = BFDStatus(neighbor: r.config.neighbor.description, state: b.state, remoteState: b.remoteState,
+                                   diagnostic: b.localDiagnostic, transmitIntervalUs: b.transmitInterval,
+                                   detectionTimeUs: b.detectionTime, detectMultiplier: Int(b.timers.detectMult),
+                                   packetsSent: b.sent, packetsAccepted: b.accepted, packetsDiscarded: b.discards.total,
+                                   forMs: max(0, nowUs - b.since) / 1000)
+                if b.remoteDetectMult != 0 { ps.bfd?.remoteDetectMultiplier = Int(b.remoteDetectMult) }
             }
             if let r = probes.first(where: { $0.path == i }) {
                 let t = r.tracker
@@ -51,6 +63,7 @@ extension Agent {
                                    learned: peer.learned.count, stale: peer.learned.values.filter { $0 }.count,
                                    ignored: peer.ignored, announced: peer.announcing, announceWanted: peer.wanted,
                                    lastDown: peer.lastDown)
+                ps.bgp?.establishedTransitions = r.session.establishedTransitions
             }
             if let t = tunnels.first(where: { $0.path == i }) {
                 var tu = TunnelStatus(ifID: t.config.ifID, local: t.config.local.description,
@@ -75,6 +88,11 @@ extension Agent {
                                   holdDownMs: g.holdDownMs, switches: switches[gi], lastSwitch: lastSwitch[gi],
                                   stranded: st.stranded)
             row.noRedundancy = st.noRedundancy
+            // The counters are sized at start; a reload that adds groups must not trap here.
+            if gi < failovers.count { row.failovers = failovers[gi] }
+            if gi < failbacks.count { row.failbacks = failbacks[gi] }
+            if gi < lastFailoverWallMs.count { row.lastFailoverWallMs = lastFailoverWallMs[gi] }
+            if gi < lossWindowMs.count { row.lossWindowMs = lossWindowMs[gi] }
             // Members come best first: a hold-down only matters for those better than the active one.
             var better = st.active != nil
             for m in st.members {
@@ -92,6 +110,13 @@ extension Agent {
         s.kernel.errors = errors
         s.kernel.lastError = lastError
         s.lastDrill = lastDrill
+        s.config.generation = configGeneration
+        s.config.reloadsSucceeded = reloadsSucceeded
+        s.config.reloadsFailed = reloadsFailed
+        s.config.lastReloadWallMs = lastReloadWallMs
+        s.config.lastReloadError = lastReloadError
+        s.config.lastDrillSuccessWallMs = lastDrillSuccessWallMs
+        s.events = eventsStatus()
         return s
     }
 }

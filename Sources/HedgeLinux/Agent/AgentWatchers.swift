@@ -3,7 +3,7 @@ import HedgeCore
 
 /// One path's route-watch: the on-box routing daemon's routes as the kernel holds them.
 final class AgentRouteWatch {
-    let path: Int
+    var path: Int
     var watch: RouteWatch
     let socket: RouteWatchSocket
     init(path: Int, watch: RouteWatch, socket: RouteWatchSocket) {
@@ -15,7 +15,7 @@ final class AgentRouteWatch {
 final class AgentBMP {
     let station: BMPStation
     let binding: BMPLoopBinding
-    let paths: [Int]
+    var paths: [Int]
     init(station: BMPStation, binding: BMPLoopBinding, paths: [Int]) {
         self.station = station; self.binding = binding; self.paths = paths
     }
@@ -27,19 +27,21 @@ extension Agent {
     func startRouteWatches(now: Millis) throws(SystemError) {
         for w in routeWatches { loop.remove(w.socket.fd) }
         routeWatches = []
-        for (i, p) in config.paths.enumerated() {
-            guard let c = p.watchRoutes else { continue }
-            let w = AgentRouteWatch(path: i, watch: RouteWatch(prefixes: c.prefixes, protocolID: c.protocolID, table: c.table,
-                                                             mode: c.all ? .all : .any),
-                                    socket: try RouteWatchSocket())
-            routeWatches.append(w)
-            decision.signal(path: i, .routes, .unknown, reason: "route-watch: reading the kernel's routes", now: now)
-            drainRouteWatch(w, now: now)
-            try loop.add(w.socket.fd) { _ in
-                let now = Clock.monotonicMs()
-                self.drainRouteWatch(w, now: now)
-                self.step(now: now)
-            }
+        for (i, p) in config.paths.enumerated() where p.watchRoutes != nil { try startRouteWatch(path: i, now: now) }
+    }
+
+    func startRouteWatch(path i: Int, now: Millis) throws(SystemError) {
+        guard let c = config.paths[i].watchRoutes else { return }
+        let w = AgentRouteWatch(path: i, watch: RouteWatch(prefixes: c.prefixes, protocolID: c.protocolID, table: c.table,
+                                                         mode: c.all ? .all : .any),
+                                socket: try RouteWatchSocket())
+        routeWatches.append(w)
+        decision.signal(path: i, .routes, .unknown, reason: "route-watch: reading the kernel's routes", now: now)
+        drainRouteWatch(w, now: now)
+        try loop.add(w.socket.fd) { _ in
+            let now = Clock.monotonicMs()
+            self.drainRouteWatch(w, now: now)
+            self.step(now: now)
         }
     }
 

@@ -3,7 +3,7 @@ import HedgeCore
 
 /// One path's BFD session: the pure state machine plus its sockets. Times are microseconds.
 final class BFDRunner {
-    let path: Int
+    var path: Int
     let config: BFDConfig
     var session: BFDSession
     let socket: BFDSocket

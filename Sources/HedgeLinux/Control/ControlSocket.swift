@@ -7,6 +7,9 @@ public final class ControlServer {
     public let path: String
     /// request line -> response text
     public var handler: (String) -> String = { _ in "" }
+    /// Who may ask besides root: the user that started the agent (root on a router; the developer
+    /// running an unprivileged lab), never the user it drops to with `--user`.
+    let owner = Int32(getuid())
 
     public init(path: String) throws(SystemError) {
         self.path = path
@@ -58,7 +61,7 @@ public final class ControlServer {
         while true {
             let c = hedge_accept(fd)
             if c < 0 { return }
-            if hedge_peer_uid(c) != Int32(getuid()) && hedge_peer_uid(c) != 0 {
+            if hedge_peer_uid(c) != owner && hedge_peer_uid(c) != 0 {
                 FileIO.writeAll(c, "error: permission denied\n")
                 close(c)
                 continue

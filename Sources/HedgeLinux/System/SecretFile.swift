@@ -24,7 +24,15 @@ public enum SecretFile {
     public static func readAll(_ path: String, what: String) throws(SystemError) -> [UInt8] {
         let object = what + " " + path
         let fd = hedge_open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0)
-        if fd < 0 { throw SystemError("open", object: object) }
+        if fd < 0 {
+            // After `--user` the root-only file cannot be opened again: a reload keeps what was read
+            // at start, and says that a changed key needs a restart (which touches no route).
+            if hedge_errno() == EACCES && Privileges.dropped, let kept = readAtStart[path] {
+                Log.warn("\(object): not readable after dropping privileges; keeping the key read at start (restart hedge to load a changed key)")
+                return kept
+            }
+            throw SystemError("open", object: object)
+        }
         defer { close(fd) }
         var mode: UInt32 = 0, uid: UInt32 = 0
         if hedge_fstat_mode_uid(fd, &mode, &uid) != 0 { throw SystemError("fstat", object: object) }
@@ -41,8 +49,12 @@ public enum SecretFile {
             if n == 0 { break }
             bytes.append(contentsOf: chunk[0..<n])
         }
+        if !Privileges.dropped { readAtStart[path] = bytes }
         return bytes
     }
+
+    /// Secrets as read while still root, by path (one thread: the event loop).
+    nonisolated(unsafe) static var readAtStart: [String: [UInt8]] = [:]
 
     static func octal(_ v: UInt32) -> String {
         var digits: [UInt8] = []
