@@ -224,7 +224,8 @@ final class PrometheusRenderTests: XCTestCase {
         assertLines([
             "hedge_netlink_nexthop_objects 1",
             "hedge_netlink_changes_total 12",
-            "hedge_netlink_errors_total 0",
+            "hedge_netlink_errors_total 1",
+            "hedge_errors_total 2",
             "hedge_netlink_resyncs_total 1",
             "hedge_config_generation 3",
             #"hedge_config_reloads_total{result="success"} 2"#,
@@ -311,7 +312,7 @@ final class PrometheusRenderTests: XCTestCase {
                      "hedge_probe_sent_total", "hedge_probe_received_total", "hedge_probe_lost_total",
                      "hedge_probe_rtt_seconds", "hedge_ipsec_sa_up", "hedge_ipsec_sa_packets_total",
                      "hedge_ipsec_sa_bytes_total", "hedge_ipsec_spi_info", "hedge_ipsec_initiations_total",
-                     "hedge_netlink_changes_total", "hedge_netlink_errors_total", "hedge_netlink_resyncs_total",
+                     "hedge_netlink_changes_total", "hedge_netlink_errors_total", "hedge_errors_total", "hedge_netlink_resyncs_total",
                      "hedge_config_generation", "hedge_config_reloads_total", "hedge_config_last_reload_success",
                      "hedge_config_last_reload_timestamp_seconds", "hedge_drill_last_success_timestamp_seconds",
                      "hedge_events_queued", "hedge_events_delivered_total", "hedge_events_dropped_total",

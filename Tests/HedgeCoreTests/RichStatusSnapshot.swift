@@ -80,7 +80,8 @@ enum RichStatusSnapshot {
         s.kernel.protocolID = 88
         s.kernel.changes = 12
         s.kernel.resyncs = 1
-        s.kernel.errors = 0
+        s.kernel.errors = 2
+        s.kernel.netlinkErrors = 1
         s.lastDrill = "2026-11-26T15:00:00.000Z ok"
 
         s.config.generation = 3

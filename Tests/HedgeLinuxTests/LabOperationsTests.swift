@@ -51,6 +51,10 @@ final class LabOperationsTests: XCTestCase {
         sh("id hedge-test >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin hedge-test")
         let lab = Lab("tu")
         lab.writeConfig()
+        // An event queue to write after the drop (no collector: it only fills).
+        try (String(contentsOfFile: lab.configPath, encoding: .utf8)
+             + "\nreporting { push \"http://127.0.0.1:18097/hedge/events\" { spool \"\(lab.dir)/spool\"; } }\n")
+            .write(toFile: lab.configPath, atomically: true, encoding: .utf8)
         lab.extraArguments = ["--user", "hedge-test"]
         lab.startHedge()
         XCTAssertTrue(lab.waitSteady(), lab.log)
@@ -69,8 +73,12 @@ final class LabOperationsTests: XCTestCase {
         // The control socket stays root's.
         let sock = sh("stat -c '%U %a' \(lab.socketPath)").1.trimmingCharacters(in: .whitespacesAndNewlines)
         XCTAssertEqual(sock, "root 600")
+        let queued = (lab.status()["events"] as? [String: Any])?["queued"] as? Int ?? -1
         lab.bash("lab_fail_far")
         XCTAssertTrue(waitFor(5) { lab.kernelPath == "vpn" }, "failover as hedge-test:\n\(lab.log)")
+        XCTAssertTrue(waitFor(3) { ((lab.status()["events"] as? [String: Any])?["queued"] as? Int ?? -1) > queued },
+                      "hedge-test still writes its event queue: \(lab.status()["events"] ?? "")")
+        XCTAssertFalse(lab.log.contains("spool"), "no spool error:\n\(lab.log)")
         lab.bash("lab_restore_far")
         lab.signalHedge(SIGHUP)
         XCTAssertTrue(waitFor(3) { lab.log.contains("reload: applied") }, lab.log)

@@ -248,7 +248,8 @@ public enum PrometheusRender {
         w.gauge("hedge_netlink_nexthop_objects", "1 when routes go through nexthop objects, 0 for per-route replace.",
                 [], V.value(k.nexthopObjects))
         w.counter("hedge_netlink_changes_total", "Route and nexthop changes sent to the kernel.", [], V.value(k.changes))
-        w.counter("hedge_netlink_errors_total", "Kernel changes refused and other netlink errors.", [], V.value(k.errors))
+        w.counter("hedge_netlink_errors_total", "Kernel changes refused and other netlink errors.", [], V.value(k.netlinkErrors))
+        w.counter("hedge_errors_total", "Errors the agent logged: netlink, sockets, sessions, reporting, reloads.", [], V.value(k.errors))
         w.counter("hedge_netlink_resyncs_total", "Full re-reads of kernel state after the event socket overran (ENOBUFS).",
                   [], V.value(k.resyncs))
     }

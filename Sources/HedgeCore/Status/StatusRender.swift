@@ -214,6 +214,7 @@ public enum StatusRender {
         w.beginObject("kernel")
         w.bool("nexthop_objects", k.nexthopObjects); w.int("protocol", Int(k.protocolID))
         w.int("changes", k.changes); w.int("resyncs", k.resyncs); w.int("errors", k.errors)
+        w.int("netlink_errors", k.netlinkErrors)
         w.string("last_error", k.lastError)
         w.endObject()
         w.string("last_drill", s.lastDrill)

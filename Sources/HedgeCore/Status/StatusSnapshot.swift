@@ -182,7 +182,10 @@ public struct KernelStatus: Sendable {
     public var protocolID: UInt8 = 0
     public var changes = 0
     public var resyncs = 0
+    /// Every error the agent logged (netlink, sockets, sessions, reporting, reloads)...
     public var errors = 0
+    /// ...and those that were netlink refusing or failing.
+    public var netlinkErrors = 0
     public var lastError: String?
     public init() {}
 }

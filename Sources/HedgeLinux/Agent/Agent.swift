@@ -36,7 +36,9 @@ public final class Agent {
     let wallOffset: Millis
     var switches: [Int]
     var lastSwitch: [SwitchEvent?]
+    /// Every error logged, and those that were netlink's.
     var errors = 0
+    var netlinkErrors = 0
     var lastError: String?
     var resyncs = 0
     /// Per group: switches away from a failed path and back, the last failover's wall time, and its
@@ -138,7 +140,7 @@ public final class Agent {
             for l in all { links[l.index] = l; indexByName[l.name] = l.index }
             mirror = try kernel.ownedState()
         } catch {
-            recordError("re-dump (\(why)) failed: \(error)")
+            recordNetlinkError("re-dump (\(why)) failed: \(error)")
         }
         for i in config.paths.indices { feedCarrier(path: i, now: now) }
         needsReconcile = true
@@ -340,16 +342,22 @@ public final class Agent {
         for op in ops { Log.debug("kernel: \(op)") }
         let refused: [NetlinkError]
         do { refused = try kernel.apply(ops) } catch {
-            recordError("netlink: \(error)")
+            recordNetlinkError("netlink: \(error)")
             return
         }
-        for e in refused { recordError(e.description) }
+        for e in refused { recordNetlinkError(e.description) }
         if refused.isEmpty {
             mirror = desired
         } else {
             // Some of it did not take: learn what the kernel really holds.
-            do { mirror = try kernel.ownedState() } catch { recordError("re-dump: \(error)") }
+            do { mirror = try kernel.ownedState() } catch { recordNetlinkError("re-dump: \(error)") }
         }
+    }
+
+    /// A refusal or failure of netlink itself (what `hedge_netlink_errors_total` counts).
+    func recordNetlinkError(_ s: String) {
+        netlinkErrors += 1
+        recordError(s)
     }
 
     func recordError(_ s: String) {

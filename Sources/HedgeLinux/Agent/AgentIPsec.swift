@@ -127,7 +127,7 @@ extension Agent {
         let name = config.paths[t.path].name
         do {
             if let refusal = try kernel.createXfrmInterface(x) {
-                recordError("path \(name): \(refusal)")
+                recordNetlinkError("path \(name): \(refusal)")
                 return
             }
             Log.info("path \(name): created \(x)")
@@ -139,7 +139,7 @@ extension Agent {
 
     private func setUp(_ idx: Int32, _ dev: String) {
         do {
-            if let e = try kernel.setLinkUp(index: idx, name: dev) { recordError(e.description) }
+            if let e = try kernel.setLinkUp(index: idx, name: dev) { recordNetlinkError(e.description) }
         } catch {
             recordError("\(error)")
         }
@@ -147,7 +147,7 @@ extension Agent {
 
     private func xfrmKernelLinks() -> [(Int32, XfrmInterface)]? {
         do { return try kernel.xfrmInterfaces() } catch {
-            recordError("RTM_GETLINK: \(error)")
+            recordNetlinkError("RTM_GETLINK: \(error)")
             return nil
         }
     }
@@ -164,7 +164,7 @@ extension Agent {
         } catch {
             // A 32-bit task on a 64-bit kernel: the kernel translates XFRM messages only on x86
             // (xfrm_compat), elsewhere every request is refused.
-            recordError("\(error)" + (error.errno == EOPNOTSUPP && MemoryLayout<Int>.size == 4
+            recordNetlinkError("\(error)" + (error.errno == EOPNOTSUPP && MemoryLayout<Int>.size == 4
                 ? " (a 32-bit hedge on a 64-bit kernel cannot use XFRM: use the aarch64 build)" : ""))
             return
         }
@@ -175,9 +175,9 @@ extension Agent {
             if ops.isEmpty { continue }
             for op in ops { Log.info("path \(config.paths[t.path].name): xfrm: \(op)") }
             do {
-                for e in try x.apply(ops) { recordError(e.description) }
+                for e in try x.apply(ops) { recordNetlinkError(e.description) }
             } catch {
-                recordError("NETLINK_XFRM: \(error)")
+                recordNetlinkError("NETLINK_XFRM: \(error)")
             }
             changed = true
         }

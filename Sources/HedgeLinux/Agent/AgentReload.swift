@@ -72,7 +72,8 @@ extension Agent {
         reloadsFailed += 1
         lastReloadWallMs = Clock.realtimeMs()
         lastReloadError = why
-        recordError("reload: \(why); keeping the running configuration (generation \(configGeneration))")
+        // Not an agent error (hedge_errors_total): the reload counters and the event say it.
+        Log.error("reload: \(why); keeping the running configuration (generation \(configGeneration))")
         emitEvent(type: "config_reload_failed", severity: .error, message: "reload refused: \(why)",
                   fields: [EventField(name: "generation", value: "\(configGeneration)")])
     }

@@ -108,6 +108,7 @@ extension Agent {
         s.kernel.changes = kernel.changesSent
         s.kernel.resyncs = resyncs
         s.kernel.errors = errors
+        s.kernel.netlinkErrors = netlinkErrors
         s.kernel.lastError = lastError
         s.lastDrill = lastDrill
         s.config.generation = configGeneration
