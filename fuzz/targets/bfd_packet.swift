@@ -4,9 +4,9 @@
 // Input: one byte of TTL / Hop Limit, then the UDP payload.
 // The payload is handed over as an UnsafeRawBufferPointer over exactly the fuzzer's bytes (the way
 // the Linux layer hands over its receive buffer), so AddressSanitizer sees any read past the end.
-// Compiled into the HedgeCore module (fuzz/build), so internal API is visible.
+// Compiled into the HedgeCore module (fuzz/build), so internal API is visible; fuzz/dispatch.swift
+// calls it when HEDGE_FUZZ_TARGET names this file.
 
-@_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzBFDPacket(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let data, size > 0 else { return 0 }
     let ttl = data[0]
@@ -73,6 +73,3 @@ private func observe(_ actions: [BFDAction]) {
         }
     }
 }
-
-@inline(never) @_optimize(none)
-func fuzzSink<T>(_ value: T) { withExtendedLifetime(value) {} }

@@ -6,9 +6,9 @@
 // Every message the framer cuts, and the whole stream taken as a single message, is decoded with
 // both the 4-octet and the 2-octet AS codec; an UPDATE's verdict is acted on the way
 // BGPSession.update/apply act on it, and whatever decoded is encoded again.
-// Compiled into the HedgeCore module (fuzz/build), so internal API is visible.
+// Compiled into the HedgeCore module (fuzz/build), so internal API is visible; fuzz/dispatch.swift
+// calls it when HEDGE_FUZZ_TARGET names this file.
 
-@_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzBGPMessage(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let data, size > 0 else { return 0 }
     let control = data[0]
@@ -125,6 +125,3 @@ private func routes(_ prefixes: [IPPrefix]) {
     }
     fuzzSink(set.count)
 }
-
-@inline(never) @_optimize(none)
-func fuzzSink<T>(_ value: T) { withExtendedLifetime(value) {} }

@@ -9,9 +9,9 @@
 // error must be the same. Each decoded message goes to trackers watching 192.168.10.2, 10.78.0.2
 // (the golden FRR seeds' MSEE) with AS 12076, and 10.78.0.2 with another AS, as the station does;
 // their timers run between messages. The whole stream is also decoded as one message.
-// Compiled into the HedgeCore module (fuzz/build), so internal API is visible.
+// Compiled into the HedgeCore module (fuzz/build), so internal API is visible; fuzz/dispatch.swift
+// calls it when HEDGE_FUZZ_TARGET names this file.
 
-@_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzBMPMessage(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let data, size > 0 else { return 0 }
     let control = data[0]
@@ -207,6 +207,3 @@ private func routes(_ prefixes: [IPPrefix]) {
         fuzzSink(p.description)
     }
 }
-
-@inline(never) @_optimize(none)
-func fuzzSink<T>(_ value: T) { withExtendedLifetime(value) {} }

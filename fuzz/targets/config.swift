@@ -2,9 +2,9 @@
 //
 // Input: the file's bytes, read the way the agent reads them (FileIO.readText:
 // String(decoding:as: UTF8.self), invalid UTF-8 becoming U+FFFD).
-// Compiled into the HedgeCore module (fuzz/build), so internal API is visible.
+// Compiled into the HedgeCore module (fuzz/build), so internal API is visible; fuzz/dispatch.swift
+// calls it when HEDGE_FUZZ_TARGET names this file.
 
-@_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzConfig(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let text = data.map { String(decoding: UnsafeBufferPointer(start: $0, count: size), as: UTF8.self) } ?? ""
     let r = ConfigLoader.parse(text, file: "fuzz.conf")
@@ -17,6 +17,3 @@ public func fuzzConfig(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     }
     return 0
 }
-
-@inline(never) @_optimize(none)
-func fuzzSink<T>(_ value: T) { withExtendedLifetime(value) {} }

@@ -3,9 +3,9 @@
 // collector's answer, bytes hedge does not control) and, as text, through CollectorURL.
 //
 // Input: the queue file's bytes, read whole the way EventSpool reads them (FileIO.readBytes).
-// Compiled into the HedgeCore module (fuzz/build), so internal API is visible.
+// Compiled into the HedgeCore module (fuzz/build), so internal API is visible; fuzz/dispatch.swift
+// calls it when HEDGE_FUZZ_TARGET names this file.
 
-@_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzEventSpool(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
     let d = EventSpoolFormat.decode(bytes)
@@ -49,6 +49,3 @@ public func fuzzEventSpool(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     }
     return 0
 }
-
-@inline(never) @_optimize(none)
-func fuzzSink<T>(_ value: T) { withExtendedLifetime(value) {} }

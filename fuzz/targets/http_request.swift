@@ -13,9 +13,9 @@
 // Seeds (fuzz/seeds/http_request/) are written by hand, not by fuzz/seeds/make-seeds: they are
 // plain text requests behind a control byte, captured from curl 7.88.1 and Prometheus 2.42.0 or
 // typed from RFC 9112's grammar.
-// Compiled into the HedgeCore module (fuzz/build), so internal API is visible.
+// Compiled into the HedgeCore module (fuzz/build), so internal API is visible; fuzz/dispatch.swift
+// calls it when HEDGE_FUZZ_TARGET names this file.
 
-@_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzHTTPRequest(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let data, size > 0 else { return 0 }
     let control = data[0]
@@ -128,6 +128,3 @@ private func respond(_ response: HTTPResponse, head: Bool, keepAlive: Bool, echo
     let written = Set(lines.map { String(decoding: $0, as: UTF8.self) })
     for f in echo where !f.name.isEmpty { precondition(written.contains(f.name + ": " + f.value), "field \(f.name) lost") }
 }
-
-@inline(never) @_optimize(none)
-func fuzzSink<T>(_ value: T) { withExtendedLifetime(value) {} }

@@ -15,12 +15,12 @@
 // to its own bytes except for the reserved octets 6-7 (covered by the MAC, not checked on receipt,
 // encoded as 0) and the MAC over them; the reflector answers each request at most once and never
 // with more octets than it received; the sender matches each request at most once.
-// Compiled into the HedgeCore module (fuzz/build), so internal API is visible.
+// Compiled into the HedgeCore module (fuzz/build), so internal API is visible; fuzz/dispatch.swift
+// calls it when HEDGE_FUZZ_TARGET names this file.
 
 private let key = ReflectKey(secret: Array("0123456789abcdef-shared".utf8))   // as ReflectCodecTests
 private let addresses = [IPAddress("192.0.2.1")!, IPAddress("192.0.2.2")!, IPAddress("2001:db8::3")!]
 
-@_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzReflectPacket(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let data, size > 0 else { return 0 }
     let control = data[0]
@@ -246,6 +246,3 @@ private func withExactBuffer<R>(_ bytes: [UInt8], _ body: (UnsafeRawBufferPointe
     exact.copyBytes(from: bytes)
     return body(UnsafeRawBufferPointer(exact))
 }
-
-@inline(never) @_optimize(none)
-func fuzzSink<T>(_ value: T) { withExtendedLifetime(value) {} }

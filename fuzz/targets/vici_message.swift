@@ -10,9 +10,9 @@
 // same packet, and to the very segment when its names were valid UTF-8. Each event goes to two
 // trackers ("azure-s2s"/"s2s", as in the captured seeds, and the first connection name seen),
 // whose view must stay consistent. The whole stream is also decoded as one message and one packet.
-// Compiled into the HedgeCore module (fuzz/build), so internal API is visible.
+// Compiled into the HedgeCore module (fuzz/build), so internal API is visible; fuzz/dispatch.swift
+// calls it when HEDGE_FUZZ_TARGET names this file.
 
-@_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzVICIMessage(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let data, size > 0 else { return 0 }
     let control = data[0]

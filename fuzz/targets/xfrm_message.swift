@@ -7,9 +7,9 @@
 // A body that decodes must re-encode (when hedge can write what it read: an SA of an algorithm it
 // does not model cannot be) to bytes that decode to the same value: the codec reads every field
 // it writes. Errors are always an XfrmError (typed throws), with a description.
-// Compiled into the HedgeCore module (fuzz/build), so internal API is visible.
+// Compiled into the HedgeCore module (fuzz/build), so internal API is visible; fuzz/dispatch.swift
+// calls it when HEDGE_FUZZ_TARGET names this file.
 
-@_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzXfrmMessage(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let data, size >= 2 else { return 0 }
     let select = UInt16(data[0]) << 8 | UInt16(data[1])
