@@ -15,7 +15,7 @@ final class EventDeliveryTests: XCTestCase {
     override func setUpWithError() throws {
         dir = NSTemporaryDirectory() + "hedge-events-\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-                port = try freePort()
+                port = try freeLoopbackPort(SOCK_STREAM)
         loop = try EventLoop(signals: [])
     }
 
@@ -57,16 +57,6 @@ final class EventDeliveryTests: XCTestCase {
     var duplicates: [String] { collectorLog.filter { $0.hasPrefix("DUP ") } }
     var problems: [String] { collectorLog.filter { $0.hasPrefix("BAD ") } }
 
-    func freePort() throws -> UInt16 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var sa = sockaddr_in()
-        sa.sin_family = sa_family_t(AF_INET)
-        sa.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        guard hedge_bind(fd, &sa, len) == 0, hedge_getsockname(fd, &sa, &len) == 0 else { throw XCTSkip("no free port") }
-        return UInt16(bigEndian: sa.sin_port)
-    }
 
     /// Runs the loop (the pusher's deadlines, its socket) until `cond` holds or `timeoutMs` passes.
     @discardableResult

@@ -82,3 +82,15 @@ final class EnteredNamespace {
 
     deinit { leave() }
 }
+
+/// A port on 127.0.0.1 that nothing is bound to right now (the kernel's pick for port 0).
+func freeLoopbackPort(_ type: __socket_type) throws -> UInt16 {
+    let fd = socket(AF_INET, Int32(type.rawValue), 0)
+    defer { close(fd) }
+    var sa = sockaddr_in()
+    sa.sin_family = sa_family_t(AF_INET)
+    sa.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    guard hedge_bind(fd, &sa, len) == 0, hedge_getsockname(fd, &sa, &len) == 0 else { throw XCTSkip("no free loopback port") }
+    return UInt16(bigEndian: sa.sin_port)
+}

@@ -108,17 +108,6 @@ final class SyslogSinkTests: XCTestCase {
         return lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
     }
 
-    func freeUDPPort() -> UInt16 {
-        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        defer { close(fd) }
-        var sa = sockaddr_in()
-        sa.sin_family = sa_family_t(AF_INET)
-        sa.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = hedge_bind(fd, &sa, len)
-        _ = hedge_getsockname(fd, &sa, &len)
-        return UInt16(bigEndian: sa.sin_port)
-    }
 
     let events: [HedgeEvent] = [
         HedgeEvent(id: "00000000000000aa-1", seq: 1, wallMs: 1_795_714_801_234, type: "failover", severity: .warning,
@@ -149,7 +138,7 @@ final class SyslogSinkTests: XCTestCase {
     }
 
     func testUDPRecordsAreRFC5424() throws {
-        let port = freeUDPPort()
+        let port = try freeLoopbackPort(SOCK_DGRAM)
         // The receiver must refuse what breaks the ABNF, or passing it proves nothing.
         let broken = [#"<28>1 2026-11-26T17:40:01.234Z h hedge - m [x@1 k="a]b"] unescaped ]"#,
                       "<28>1 - h hedge - m - 8-bit \u{00fc} without BOM",
@@ -200,7 +189,7 @@ final class SyslogSinkTests: XCTestCase {
 
     /// The facade: one emit goes to syslog with the id the spool gave it.
     func testEventLogSendsToSyslogWithTheSpoolsId() throws {
-        let port = freeUDPPort()
+        let port = try freeLoopbackPort(SOCK_DGRAM)
         startReceiver("facade", "udp", "\(port)", count: 1)
         let sink = try SyslogSink(target: .udp(IPAddress("127.0.0.1")!, port), facility: .local3, hostname: "ce-test")
         let spool = try EventSpool(directory: dir + "/spool", maxEvents: 10)
