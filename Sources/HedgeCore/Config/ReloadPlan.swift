@@ -44,6 +44,9 @@ public struct ReloadPlan: Sendable {
         if old.localAS != new.localAS || old.routerID != new.routerID { changes.append("local identity changed") }
     }
 
+    /// Where an unchanged old path sits in the new configuration.
+    public func newIndex(ofOld old: Int) -> Int? { paths.first { $0.value == old }?.key }
+
     /// Everything that feeds a path's signals or sessions is the same.
     static func sameSessions(_ a: PathConfig, _ b: PathConfig) -> Bool {
         var x = normalized(a), y = normalized(b)

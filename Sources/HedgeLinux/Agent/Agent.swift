@@ -125,7 +125,7 @@ public final class Agent {
         step(now: now)
         try dropPrivileges()
         startService(now: now)
-        emitEvent(type: "start", severity: .notice, message: "hedge \(HedgeVersion.string) started: \(serviceStatus(now: now))",
+        emitEvent(type: "start", severity: .notice, message: "hedge \(HedgeVersion.string) started: \(serviceStatus())",
                   fields: [EventField("version", HedgeVersion.string), EventField("generation", "\(configGeneration)")])
     }
 
@@ -316,7 +316,7 @@ public final class Agent {
         Log.info("group \(g.name): \(s.kind.rawValue) \(from ?? "none") -> \(to): \(s.reason)\(window)")
         emitEvent(type: s.kind.rawValue, severity: s.kind == .failover ? .warning : .notice,
                   message: "group \(g.name): \(s.kind.rawValue) \(from ?? "none") -> \(to): \(s.reason)\(window)", fields: fields)
-        notify?.status(serviceStatus(now: s.at))
+        notify?.status(serviceStatus())
     }
 
     /// The failed path's last sign of life: its last probe reply or BFD packet, whichever came

@@ -9,7 +9,7 @@ import HedgeCore
 extension Agent {
     func reload() {
         notify?.reloading(nowUs: Clock.monotonicUs())
-        defer { notify?.ready(status: serviceStatus(now: Clock.monotonicMs())) }
+        defer { notify?.ready(status: serviceStatus()) }
         let r: ConfigResult
         do {
             r = ConfigLoader.parse(try FileIO.readText(configPath), file: configPath)
@@ -105,8 +105,7 @@ extension Agent {
             }
         }
         holds = newHolds
-        probes = []
-        for (n, p) in keptProbes.sorted(by: { $0.key < $1.key }) { _ = n; probes.append(p) }
+        probes = keptProbes.sorted { $0.key < $1.key }.map { $0.value }
         for p in newProbes { do { try addProbe(p) } catch { recordError("reload: probe: \(error)") } }
         bfds = []
         for (n, b) in keptBFDs.sorted(by: { $0.key < $1.key }) { b.path = n; bfds.append(b) }
@@ -118,7 +117,7 @@ extension Agent {
         reloadRouteWatches(plan: plan, now: now)
         if plan.bmpUnchanged, let b = bmp {
             var paths: [Int] = []
-            for p in b.paths { if let n = plan.paths.first(where: { $0.value == p })?.key { paths.append(n) } }
+            for p in b.paths { if let n = plan.newIndex(ofOld: p) { paths.append(n) } }
             b.paths = paths
         } else {
             do { try startBMP(now: now) } catch { recordError("reload: BMP: \(error)") }
@@ -159,7 +158,7 @@ extension Agent {
     private func reloadRouteWatches(plan: ReloadPlan, now: Millis) {
         var kept: [AgentRouteWatch] = []
         for w in routeWatches {
-            if let n = plan.paths.first(where: { $0.value == w.path })?.key {
+            if let n = plan.newIndex(ofOld: w.path) {
                 w.path = n
                 kept.append(w)
             } else {

@@ -24,7 +24,7 @@ extension Agent {
     func startService(now: Millis) {
         guard let n = SystemdNotify.fromEnvironment() else { return }
         notify = n
-        n.ready(status: serviceStatus(now: now))
+        n.ready(status: serviceStatus())
         if let w = n.watchdogIntervalMs {
             Log.info("systemd watchdog: pinging every \(w) ms")
             n.watchdog()
@@ -39,7 +39,7 @@ extension Agent {
     }
 
     /// One line for `systemctl status`: where each group's traffic goes.
-    func serviceStatus(now: Millis) -> String {
+    func serviceStatus() -> String {
         var parts: [String] = []
         for (gi, g) in config.groups.enumerated() {
             parts.append("\(g.name) via \(decision.active(group: gi).map { config.paths[$0].name } ?? "none")")
