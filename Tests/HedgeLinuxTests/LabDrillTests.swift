@@ -26,6 +26,11 @@ final class LabDrillTests: XCTestCase {
         XCTAssertTrue(out.contains("traffic moved to vpn"), out)
         XCTAssertEqual(lab.kernelPath, "expressroute")
         XCTAssertTrue((lab.status()["last_drill"] as? String ?? "").contains("ok"), "\(lab.status())")
+        // Where the quarterly test's evidence is read from afar: /metrics.
+        let metrics = lab.onprem("curl -s --max-time 3 http://127.0.0.1:9180/metrics")
+        let line = metrics.split(separator: "\n").first { $0.hasPrefix("hedge_drill_last_success_timestamp_seconds ") }
+        let at = line.flatMap { Double($0.split(separator: " ")[1]) } ?? 0
+        XCTAssertEqual(at, Date().timeIntervalSince1970, accuracy: 60, "the last successful drill in /metrics: \(line.map(String.init) ?? "missing")")
     }
 
     func testDrillRefusesWithoutRedundancy() throws {
