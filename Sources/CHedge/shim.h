@@ -40,6 +40,7 @@
 // GNU extensions, declared here rather than through _GNU_SOURCE (see the top).
 extern int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
 extern int setns(int fd, int nstype);
+extern int unshare(int flags);
 #ifndef CLONE_NEWNET
 #define CLONE_NEWNET 0x40000000
 #endif

@@ -7,7 +7,8 @@ let usage = """
 usage: hedge run    [-c FILE] [-u USER] [-v]
                                             run the agent (foreground; SIGHUP reloads, SIGTERM stops);
                                             -u: become USER after start-up, keeping CAP_NET_ADMIN/CAP_NET_RAW
-       hedge check  [-c FILE]               validate a configuration; errors name file:line:column
+       hedge check  [-c FILE] [--kernel]    validate a configuration; errors name file:line:column;
+                                            --kernel: test the kernel features hedge needs (alone: only those)
        hedge status [--json] [-s SOCKET | -c FILE]
                                             show paths and groups of the running agent
        hedge drill  [-s SOCKET | -c FILE] [--failback-wait SECONDS]
@@ -48,6 +49,7 @@ struct Hedge {
         var socketPath: String?
         var configGiven = false
         var json = false
+        var kernel = false
         var failbackWait = 90
         var user: String?
         var i = 1
@@ -62,6 +64,7 @@ struct Hedge {
                 user = args[i + 1]
                 i += 1
             case "--json", "-j": json = true
+            case "--kernel": kernel = true
             case "--failback-wait":
                 guard i + 1 < args.count, let v = Int(args[i + 1]) else { writeErr("hedge: --failback-wait needs seconds"); return 2 }
                 failbackWait = v
@@ -76,7 +79,12 @@ struct Hedge {
         case "version", "--version":
             writeOut("hedge \(HedgeVersion.string)\n")
             return 0
-        case "check": return check(configPath)
+        case "check":
+            let rc = configGiven || !kernel ? check(configPath) : 0
+            guard kernel else { return rc }
+            let report = KernelProbe.run()
+            writeOut(report.text)
+            return max(rc, report.exitCode)
         case "run": return runAgent(configPath, user: user)
         case "status": return status(socketPath: socketPath, configPath: configGiven ? configPath : nil, json: json)
         case "drill":

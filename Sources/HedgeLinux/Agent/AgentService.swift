@@ -52,6 +52,6 @@ extension Agent {
     /// Files the unprivileged agent writes: the event spool and what is in it.
     func handOverPaths() -> [String] {
         guard let p = config.reporting.push else { return [] }
-        return [p.spool, p.spool + "/queue", p.spool + "/state"]
+        return EventSpool.ownedPaths(in: p.spool)
     }
 }

@@ -42,8 +42,14 @@ public final class EventSpool {
     private var doneInFile = 0
     private var queueFD: Int32 = -1
 
-    private var queuePath: String { directory + "/queue" }
-    private var statePath: String { directory + "/state" }
+    private var queuePath: String { EventSpool.queuePath(in: directory) }
+    private var statePath: String { EventSpool.statePath(in: directory) }
+    public static func queuePath(in directory: String) -> String { directory + "/queue" }
+    public static func statePath(in directory: String) -> String { directory + "/state" }
+    /// Everything the spool writes in `directory`, the directory first: what a privilege drop hands over.
+    public static func ownedPaths(in directory: String) -> [String] {
+        [directory, queuePath(in: directory), statePath(in: directory)]
+    }
 
     public init(directory: String, maxEvents: Int, hostname: String = EventLog.systemHostname()) throws(SystemError) {
         self.directory = directory

@@ -90,7 +90,7 @@ public final class Reflector {
             self.loop.stop()
         }
         loop.onTimer = { self.timer() }
-        Log.info("reflect: listening on " + (v6 ? "[\(listen)]" : "\(listen)") + ":\(port), key id " + hex32(responder.key.id))
+        Log.info("reflect: listening on " + (v6 ? "[\(listen)]" : "\(listen)") + ":\(port), key id 0x" + hex32(responder.key.id))
         loop.run()
         report(final: true)
         return 0
@@ -100,9 +100,9 @@ public final class Reflector {
         do throws(SystemError) {
             let key = try ReflectKeyFile.read(keyFile)
             responder.key = key
-            Log.info("reflect: key reloaded, key id " + hex32(key.id))
+            Log.info("reflect: key reloaded, key id 0x" + hex32(key.id))
         } catch {
-            Log.error("reflect: key not reloaded, keeping key id \(hex32(responder.key.id)): \(error)")
+            Log.error("reflect: key not reloaded, keeping key id 0x\(hex32(responder.key.id)): \(error)")
         }
     }
 
@@ -279,7 +279,7 @@ public final class Reflector {
         guard b.count >= 20 else { return "" }
         let session = UInt32(b[12]) << 24 | UInt32(b[13]) << 16 | UInt32(b[14]) << 8 | UInt32(b[15])
         let path = UInt32(b[16]) << 24 | UInt32(b[17]) << 16 | UInt32(b[18]) << 8 | UInt32(b[19])
-        return "session " + hex32(session) + " path \(path)"
+        return "session 0x" + hex32(session) + " path \(path)"
     }
 
     private func dropDescription(_ d: ReflectResponder.Drop) -> String {
@@ -290,11 +290,4 @@ public final class Reflector {
         case .replayed: return "replayed"
         }
     }
-}
-
-private func hex32(_ v: UInt32) -> String {
-    let digits: [UInt8] = Array("0123456789abcdef".utf8)
-    var out: [UInt8] = [0x30, 0x78]
-    for i in 0..<8 { out.append(digits[Int((v >> UInt32(28 - 4 * i)) & 0xf)]) }
-    return String(decoding: out, as: UTF8.self)
 }
