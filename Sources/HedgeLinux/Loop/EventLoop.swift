@@ -68,7 +68,7 @@ public final class EventLoop {
         var spec = itimerspec()
         // A zero it_value disarms: clamp to 1 ns so that a deadline in the past still fires.
         let ns = deadline <= 0 ? 1 : deadline * 1_000
-        spec.it_value.tv_sec = Int(ns / 1_000_000_000)
+        spec.it_value.tv_sec = time_t(ns / 1_000_000_000)
         spec.it_value.tv_nsec = Int(ns % 1_000_000_000)
         _ = timerfd_settime(timerfd, Int32(TFD_TIMER_ABSTIME), &spec, nil)
     }
