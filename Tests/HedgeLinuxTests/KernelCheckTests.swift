@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 
 /// `hedge check --kernel` through the real binary on this machine's kernel, whose facts are known
-/// (/work/shared/toolchain.md, "Kernels"): nexthop objects and XFRM policies work; there are no ESP
+/// (the project's toolchain notes, "Kernels"): nexthop objects and XFRM policies work; there are no ESP
 /// states, no XFRM interfaces and no GCM. The probe must agree with the kernel's own config.
 final class KernelCheckTests: XCTestCase {
     func run(_ args: String) -> (Int32, String) { sh("\(Lab.hedgeBin) \(args) 2>&1", check: false) }
