@@ -310,8 +310,11 @@ func (l *lab) window(c *counts, d time.Duration) window {
 }
 
 func rss(when string, pid int) {
-	s := procStatus(pid, "VmRSS", "VmHWM")
-	say("hedge memory (%s): VmRSS %s, VmHWM %s", when, s["VmRSS"], s["VmHWM"])
+	// The initramfs is a tmpfs: the mapped pages of hedge and its libraries count as RssShmem here
+	// (RssFile on a flash file system).
+	s := procStatus(pid, "VmRSS", "VmHWM", "RssAnon", "RssFile", "RssShmem")
+	say("hedge memory (%s): VmRSS %s, VmHWM %s (RssAnon %s: heap and stacks; RssFile %s + RssShmem %s: mapped code and data of hedge and its libraries)",
+		when, s["VmRSS"], s["VmHWM"], s["RssAnon"], s["RssFile"], s["RssShmem"])
 }
 
 func showLog(path string, lines int) {

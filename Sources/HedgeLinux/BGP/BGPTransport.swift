@@ -55,7 +55,7 @@ public final class BGPTransport {
     private var offeredFD: Int32 = -1
     private var out: [UInt8] = []
     private var outStart = 0
-    private var rx = [UInt8](repeating: 0, count: 65536)
+    private var rx = [UInt8].receiveBuffer(count: 65536)
     /// When set, the first `captureLimit` octets received on each connection are kept in `captured`
     /// (tests and debugging).
     public var captureLimit = 0

@@ -112,7 +112,7 @@ public final class BMPStation {
     private var reported: [(Health, String)]
     /// Why the last feed ended: the reason while no feed is connected.
     private var noFeedReason = "BMP: no feed from the CE router yet"
-    private var rx = [UInt8](repeating: 0, count: 65536)
+    private var rx = [UInt8].receiveBuffer(count: 65536)
 
     public init(config: BMPStationConfig) throws(SystemError) {
         self.config = config

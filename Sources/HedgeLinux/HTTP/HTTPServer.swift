@@ -48,7 +48,7 @@ public final class HTTPServer {
     private var accepting = true
     /// accept() failed for lack of descriptors or memory: try again then.
     private var acceptRetryAt: Millis?
-    private var rx = [UInt8](repeating: 0, count: 16384)
+    private var rx = [UInt8].receiveBuffer(count: 16384)
 
     public var connectionCount: Int { connections.count }
 

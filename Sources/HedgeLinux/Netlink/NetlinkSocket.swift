@@ -7,7 +7,7 @@ public final class NetlinkSocket {
     let nl: OpaquePointer
     public let portID: UInt32
     private var seq: UInt32
-    private var rx = [UInt8](repeating: 0, count: 1 << 16)
+    private var rx = [UInt8].receiveBuffer(count: 1 << 16)
 
     public init(protocol proto: Int32 = NETLINK_ROUTE, groups: [UInt32] = [], receiveBuffer: Int = 0) throws(SystemError) {
         guard let s = mnl_socket_open2(proto, Int32(SOCK_CLOEXEC.rawValue | SOCK_NONBLOCK.rawValue)) else {

@@ -55,7 +55,7 @@ public final class VICIClient {
     private var held: [VICIClientEvent] = []
     /// The op `call` waits for, and its reply once in.
     private var waiting: (id: Int, reply: VICIClientEvent?)?
-    private var rx = [UInt8](repeating: 0, count: 65536)
+    private var rx = [UInt8].receiveBuffer(count: 65536)
 
     public init(path: String) throws(SystemError) {
         var p = path
