@@ -76,7 +76,7 @@ struct Drill {
     mutating func run(holdSeconds: Int, failbackWaitMs: Int) -> Int32 {
         _ = hedge_block_stop_signals()
         guard let s0 = state() else { return 1 }
-        let order = s0.members.compactMap { s0.paths[$0] }.sorted { $0.priority < $1.priority }
+        let order = s0.members.compactMap { s0.paths[$0] }.stableSorted { $0.priority < $1.priority }
         guard order.count >= 2 else { writeErr("hedge drill: the group has a single path; nothing to fail over to"); return 1 }
         let primary = order[0], backup = order[1]
         say("STEP 1  \(primary.name) carries the traffic?")

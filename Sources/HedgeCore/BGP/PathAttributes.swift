@@ -223,7 +223,7 @@ public struct PathAttributes: Equatable, Sendable {
         // Stable: equal keys keep the order above.
         var indexed: [(Int, Int, RawAttribute)] = []
         for (i, e) in order.enumerated() { indexed.append((e.0, i, e.1)) }
-        indexed.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
+        indexed.stableSort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
         for (_, _, a) in indexed {
             let wide = a.value.count > 255
             w.u8(wide ? a.flags | AttributeFlags.extendedLength : a.flags & ~AttributeFlags.extendedLength)

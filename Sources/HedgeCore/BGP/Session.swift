@@ -369,7 +369,7 @@ public struct Session: Sendable {
         // Count before accepting anything: the UPDATE that crosses the limit is not delivered.
         var after = ribIn
         for b in batches { for p in b.prefixes { after[b.family, default: []].insert(p) } }
-        for (family, limit) in config.maxPrefixes.sorted(by: { $0.key.afi < $1.key.afi }) {
+        for (family, limit) in config.maxPrefixes.stableSorted(by: { $0.key.afi < $1.key.afi }) {
             if let n = after[family]?.count, n > limit {
                 goIdle(now, .maximumPrefixes(family, limit: limit),
                        notify: .maximumPrefixes(family, limit: UInt32(clamping: limit)))
@@ -390,7 +390,7 @@ public struct Session: Sendable {
         var all: [IPPrefix] = []
         for (_, set) in ribIn { all += set }
         ribIn = [:]
-        if !all.isEmpty { emit(.withdraw(all.sorted())) }
+        if !all.isEmpty { emit(.withdraw(all.stableSorted())) }
     }
 
     // MARK: - Output

@@ -41,7 +41,7 @@ public struct SessionTimers: Sendable {
     func expired(now: Millis) -> [SessionTimer] {
         var due: [(Millis, SessionTimer)] = []
         for t in SessionTimer.allCases { if let d = deadlines[t.rawValue], d <= now { due.append((d, t)) } }
-        due.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1.rawValue < $1.1.rawValue) }
+        due.stableSort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1.rawValue < $1.1.rawValue) }
         return due.map { $0.1 }
     }
 }

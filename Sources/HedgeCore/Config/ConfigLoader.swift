@@ -32,7 +32,7 @@ public enum ConfigLoader {
         let config = validator.validate(builder.draft)
         diagnostics += validator.diagnostics
         // File order; diagnostics at the same place keep the order they were found in.
-        let sorted = diagnostics.enumerated().sorted { a, b in
+        let sorted = diagnostics.enumerated().stableSorted { a, b in
             let (x, y) = (a.element.location, b.element.location)
             if x.line != y.line { return x.line < y.line }
             if x.column != y.column { return x.column < y.column }

@@ -32,7 +32,7 @@ public enum IPsecKeyFile {
         var p = Parser(cipher: cipher, file: file)
         p.run(text)
         if !p.diagnostics.isEmpty {
-            throw IPsecKeyFileError(diagnostics: p.diagnostics.enumerated().sorted { a, b in
+            throw IPsecKeyFileError(diagnostics: p.diagnostics.enumerated().stableSorted { a, b in
                 let (x, y) = (a.element.location, b.element.location)
                 return (x.line, x.column, a.offset) < (y.line, y.column, b.offset)
             }.map { $0.element })

@@ -96,7 +96,7 @@ struct GroupEngine: Sendable {
         for m in spec.members where m >= 0 && m < paths.count && !seen.contains(m) {
             seen.insert(m); members.append(m)
         }
-        order = members.sorted { a, b in
+        order = members.stableSorted { a, b in
             paths[a].priority != paths[b].priority ? paths[a].priority < paths[b].priority : a < b
         }
         damping = order.map { _ in spec.damping.map { Damping(config: $0) } }

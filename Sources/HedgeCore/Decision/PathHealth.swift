@@ -32,7 +32,7 @@ public struct PathState: Sendable {
 
     public init(_ spec: PathSpec) {
         name = spec.name; priority = spec.priority
-        signals = spec.signals.sorted { $0.order < $1.order }.map { SignalState(kind: $0) }
+        signals = spec.signals.stableSorted { $0.order < $1.order }.map { SignalState(kind: $0) }
         health = .unknown; reason = ""; since = nil; flaps = 0; lastKnown = .unknown
         let (h, r) = combine()
         health = h; reason = r

@@ -43,7 +43,7 @@ public struct RouteWatch: Sendable {
     private var routes: [IPPrefix: Set<UInt32>] = [:]
 
     public init(prefixes: [IPPrefix], protocolID: UInt8, table: UInt32 = 254, mode: Mode = .all) {
-        self.prefixes = Array(Set(prefixes)).sorted()
+        self.prefixes = Array(Set(prefixes)).stableSorted()
         self.protocolID = protocolID
         self.table = table
         self.mode = mode

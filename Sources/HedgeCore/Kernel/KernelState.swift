@@ -151,20 +151,20 @@ public enum KernelOp: Hashable, Sendable, CustomStringConvertible {
 /// Equal objects produce nothing: a restart with the same config changes nothing.
 public func reconcile(desired: KernelState, actual: KernelState) -> [KernelOp] {
     var ops: [KernelOp] = []
-    for id in desired.nexthops.keys.sorted() {
+    for id in desired.nexthops.keys.stableSorted() {
         let n = desired.nexthops[id]!
         if actual.nexthops[id] != n { ops.append(.replaceNexthop(n)) }
     }
-    for r in desired.rules.sorted(by: ruleOrder) where !actual.rules.contains(r) { ops.append(.addRule(r)) }
-    for k in desired.routes.keys.sorted(by: keyOrder) {
+    for r in desired.rules.stableSorted(by: ruleOrder) where !actual.rules.contains(r) { ops.append(.addRule(r)) }
+    for k in desired.routes.keys.stableSorted(by: keyOrder) {
         let r = desired.routes[k]!
         if actual.routes[k] != r { ops.append(.replaceRoute(r)) }
     }
-    for k in actual.routes.keys.sorted(by: keyOrder) where desired.routes[k] == nil {
+    for k in actual.routes.keys.stableSorted(by: keyOrder) where desired.routes[k] == nil {
         ops.append(.deleteRoute(actual.routes[k]!))
     }
-    for r in actual.rules.sorted(by: ruleOrder) where !desired.rules.contains(r) { ops.append(.deleteRule(r)) }
-    for id in actual.nexthops.keys.sorted() where desired.nexthops[id] == nil {
+    for r in actual.rules.stableSorted(by: ruleOrder) where !desired.rules.contains(r) { ops.append(.deleteRule(r)) }
+    for id in actual.nexthops.keys.stableSorted() where desired.nexthops[id] == nil {
         ops.append(.deleteNexthop(actual.nexthops[id]!))
     }
     return ops

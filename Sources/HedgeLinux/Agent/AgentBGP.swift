@@ -59,7 +59,7 @@ extension Agent {
         for peer in bgpPeers {
             guard let gi = config.learningGroup(path: peer.path) else { continue }
             peer.ignored = 0
-            for p in peer.learned.keys.sorted() {
+            for p in peer.learned.keys.stableSorted() {
                 if taken.contains(p) || !groupCarries(gi, v6: !p.isV4) { peer.ignored += 1; continue }
                 taken.insert(p)
                 c.groups[gi].prefixes.append(p)

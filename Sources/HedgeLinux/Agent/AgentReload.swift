@@ -105,10 +105,10 @@ extension Agent {
             }
         }
         holds = newHolds
-        probes = keptProbes.sorted { $0.key < $1.key }.map { $0.value }
+        probes = keptProbes.stableSorted { $0.key < $1.key }.map { $0.value }
         for p in newProbes { do { try addProbe(p) } catch { recordError("reload: probe: \(error)") } }
         bfds = []
-        for (n, b) in keptBFDs.sorted(by: { $0.key < $1.key }) { b.path = n; bfds.append(b) }
+        for (n, b) in keptBFDs.stableSorted(by: { $0.key < $1.key }) { b.path = n; bfds.append(b) }
         for b in newBFDs { do { try addBFD(b) } catch { recordError("reload: BFD: \(error)") } }
         do { try startIPsec(now: now) } catch { recordError("reload: ipsec: \(error)") }
         resync(now: now, why: "reload")

@@ -264,8 +264,8 @@ public final class BGPRunner {
             let v6 = f == .ipv6Unicast
             let want = announced.filter { $0.isV4 != v6 }
             let have = sent.filter { $0.isV4 != v6 }
-            let add = want.subtracting(have).sorted()
-            let del = have.subtracting(want).sorted()
+            let add = want.subtracting(have).stableSorted()
+            let del = have.subtracting(want).stableSorted()
             if add.isEmpty && del.isEmpty { continue }
             var attrs = PathAttributes(origin: .igp)
             // eBGP prepends our AS (RFC 4271 §5.1.2); iBGP sends an empty AS_PATH and LOCAL_PREF.
