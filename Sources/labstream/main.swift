@@ -15,7 +15,8 @@
 // stream_start_mono_ns u64, stream_start_unix_ns u64.
 // The sender paces on absolute deadlines (t0 + seq × period): clock_nanosleep(TIMER_ABSTIME) until
 // ~300 µs before the deadline, then a busy tail, so 1,000 pps is one datagram per millisecond and a
-// late wake-up never shifts later deadlines. A datagram that cannot be sent (e.g. ENETUNREACH while no
+// late wake-up never shifts later deadlines (a sender more than 20 ms or 4 periods behind moves its
+// schedule rather than burst: "rebases" in its JSON). A datagram that cannot be sent (e.g. ENETUNREACH while no
 // route exists) keeps its sequence number and counts as lost at the receiver.
 
 import Foundation
@@ -142,10 +143,21 @@ func runSend(_ a: Args) -> Int32 {
 
     var sendErrors = 0, firstErrno: Int32 = 0
     var lateMaxNs: UInt64 = 0
+    // A sender that has fallen behind (a starved CPU; under emulation an ESP sendto can cost more
+    // than a period) does not catch up back-to-back: at real-time priority that spins one CPU for as
+    // long as it stays behind and starved the rest of the guest until nothing else ran. It moves its
+    // schedule instead: the next datagram one period from now, with the sequence numbers unbroken
+    // (the receiver counts loss by them), and reports how often and by how much.
+    let behindLimitNs = max(20_000_000, 4 * periodNs)
+    var next0 = t0, rebases = 0, rebasedNs: UInt64 = 0
     var seq = 0
     while seq < count && gStop == 0 {
-        let deadline = t0 + UInt64(seq) * periodNs
+        var deadline = next0 + UInt64(seq) * periodNs
         var now = monoNs()
+        if now > deadline + behindLimitNs {
+            let shift = now + periodNs - deadline
+            next0 += shift; deadline += shift; rebases += 1; rebasedNs += shift
+        }
         if deadline > now + 300_000 {
             let wake = deadline - 300_000
             var ts = timespec(tv_sec: Int(wake / 1_000_000_000), tv_nsec: Int(wake % 1_000_000_000))
@@ -178,7 +190,8 @@ func runSend(_ a: Args) -> Int32 {
     var errStr = "null"
     if firstErrno != 0 { errStr = "\"\(String(cString: strerror(firstErrno)))\"" }
     let line = "{\"sent\":\(sent),\"rate_pps\":\(rate),\"send_errors\":\(sendErrors),\"first_error\":\(errStr)," +
-        "\"late_max_us\":\(lateMaxNs / 1000),\"start_unix_ms\":\(t0unix / 1_000_000)}"
+        "\"late_max_us\":\(lateMaxNs / 1000),\"rebases\":\(rebases),\"rebased_ms\":\(rebasedNs / 1_000_000)," +
+        "\"start_unix_ms\":\(t0unix / 1_000_000)}"
     print(line)  // one JSON line on stdout
     return 0
 }

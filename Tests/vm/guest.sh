@@ -56,12 +56,21 @@ now_ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }       # no fork of
 unix_ns() { local t=${EPOCHREALTIME/./}; echo $((t * 1000)); }
 jstr() { local s=$1; s=${s//\\/\\\\}; s=${s//\"/\\\"}; s=${s//$'\t'/ }; s=${s//$'\n'/ | }; printf '"%s"' "$s"; }
 SCEN=- STEP=- STEP_T=0
-step() { STEP=$1; STEP_T=$(now_ms); echo "vm-guest: [$SCEN] $STEP ..."; }
+# The step in progress, for the watchdog (a builtin write to tmpfs: no fork).
+STEP_FILE=/dev/shm/vm-guest-step
+step() {
+    STEP=$1; STEP_T=$(now_ms); printf '%s %s %s\n' "$SCEN" "$STEP" "$STEP_T" >"$STEP_FILE"; echo "vm-guest: [$SCEN] $STEP ..."
+    if [ "$STEP" = "${VM_HANG_AT:-}" ] && mkdir /dev/shm/vm-guest-hung-once 2>/dev/null; then
+        echo "vm-guest: [$SCEN] VM_HANG_AT=$STEP: hanging here once, for the watchdog"; sleep 100000
+    fi
+}
 record() { # ok(true|false) detail
     local took=$(( $(now_ms) - STEP_T ))
+    local ok=$1; [ "$ok" = warn ] && ok='true,"warn":true'
     printf '{"scenario":%s,"onprem":%s,"step":%s,"ok":%s,"ms":%s,"detail":%s}\n' "$(jstr "$SCEN")" \
-        "$(jstr "$ONPREM")" "$(jstr "$STEP")" "$1" "$took" "$(jstr "$2")" >>"$RESULTS"
-    if [ "$1" = true ]; then echo "PASS  $SCEN  $STEP  ($took ms) $2"; else echo "FAIL  $SCEN  $STEP  ($took ms) $2"; fi
+        "$(jstr "$ONPREM")" "$(jstr "$STEP")" "$ok" "$took" "$(jstr "$2")" >>"$RESULTS"
+    case "$1" in true) echo "PASS  $SCEN  $STEP  ($took ms) $2" ;; warn) echo "WARN  $SCEN  $STEP  ($took ms) $2" ;;
+                 *) echo "FAIL  $SCEN  $STEP  ($took ms) $2" ;; esac
 }
 pass() { record true "$*"; }
 check() { if [ "$1" = 0 ]; then pass "$2"; else record false "$2"; fi; }   # RC DETAIL: continue either way
@@ -132,6 +141,8 @@ scenario() { # static|ikev2 — runs in a subshell; `die` ends it, the EXIT trap
         echo "vm-guest: [$SCEN] done in $(( $(now_ms) - t_scen )) ms"
     }
     trap teardown EXIT
+    # The watchdog's TERM (see watch_scenario): leave through the EXIT trap, which tears down.
+    trap 'exit 1' TERM
 
     step lab-up
     esp_lab_up >"$OUT/$SCEN-lab.log" 2>&1 || die "esp_lab_up failed: $(tail -3 "$OUT/$SCEN-lab.log")"
@@ -395,11 +406,89 @@ scenario() { # static|ikev2 — runs in a subshell; `die` ends it, the EXIT trap
     teardown
 }
 
+# ------------------------------------------------------------------------------------------ watchdog
+# A step that runs for STEP_LIMIT_S is a hang in the harness or the kernel (the longest step waits
+# 2 x 60 s): the watchdog says where every process of the scenario waits, ends the scenario through
+# its teardown, and runs it once more. Without it, the VM's overall limit ended the run with nothing
+# to say what had hung.
+STEP_LIMIT_S=${VM_STEP_LIMIT_S:-240}
+descendants() { # PID -> every process below it, one pid per line
+    ps -e -o pid=,ppid= | awk -v root="$1" '{ up[$1] = $2 }
+        END { for (c in up) { x = c; while ((x in up) && x != root && x > 1) x = up[x]; if (x == root && c != root) print c } }'
+}
+# One line per process: what it runs, its state and where the kernel has it waiting.
+stuck_summary() { # PIDS...
+    local p
+    for p in "$@"; do
+        [ -r "/proc/$p/stat" ] || continue
+        printf '%s' "pid $p '$(tr '\0' ' ' <"/proc/$p/cmdline" | cut -c1-80)' $(ps -o stat=,wchan:32= -p "$p" | xargs)"
+        [ -r "/proc/$p/stack" ] && printf ' [%s]' "$(awk '{ print $2 }' "/proc/$p/stack" | head -4 | paste -sd'<')"
+        printf '; '
+    done
+}
+report_hang() { # SPID SCEN STEP AGE_S
+    local spid=$1 age=$4 pids young=() p e
+    mapfile -t pids < <(descendants "$spid")
+    # What started in the hung step: the stuck command and the shells waiting on it (ps counts whole
+    # seconds from another clock than the step's: a few seconds' slack).
+    for p in "${pids[@]}"; do
+        e=$(ps -o etimes= -p "$p" 2>/dev/null | tr -d ' ')
+        [ -n "$e" ] && [ "$e" -le $((age + 5)) ] && young+=("$p")
+    done
+    echo "vm-guest: [$2] HANG: step $3 has run for $age s (limit $STEP_LIMIT_S s); the scenario's processes:"
+    ps -o pid,ppid,stat,wchan:32,etimes,args -p "$(printf '%s,' "$spid" "${pids[@]}" | sed 's/,$//')" 2>&1 | cut -c1-200 | sed 's/^/    | /'
+    for p in "${pids[@]}"; do
+        [ -r "/proc/$p/stack" ] || continue
+        echo "--- /proc/$p/stack ($(cat "/proc/$p/comm" 2>/dev/null))"; sed 's/^/    | /' "/proc/$p/stack"
+    done
+    echo "--- kernel: blocked tasks (sysrq w) and the log's tail"
+    echo w >/proc/sysrq-trigger 2>/dev/null; dmesg 2>/dev/null | tail -25 | sed 's/^/    | /'
+    local stuck; stuck=$(stuck_summary "${young[@]}")
+    SCEN=$2 STEP=$3 STEP_T=$(( $(now_ms) - age * 1000 ))
+    hedge_status "at the hang"
+    record false "hung: no progress for $age s; started in this step: ${stuck:-nothing} (the console has ps, stacks and dmesg)"
+    # TERM first (queued until the stuck command is gone, then the scenario leaves through teardown),
+    # then KILL to the stuck command and the shells waiting on it.
+    kill -TERM "$spid" 2>/dev/null
+    [ ${#young[@]} -eq 0 ] || kill -KILL "${young[@]}" 2>/dev/null
+    local t; t=$(now_ms)
+    while kill -0 "$spid" 2>/dev/null && [ $(( $(now_ms) - t )) -lt 90000 ]; do nap 1; done
+    if kill -0 "$spid" 2>/dev/null; then
+        echo "vm-guest: [$2] teardown did not finish in 90 s: killing every process of the scenario"
+        mapfile -t pids < <(descendants "$spid")
+        kill -KILL "$spid" "${pids[@]}" 2>/dev/null
+    fi
+}
+watch_scenario() { # SPID -> 0 done, 1 hung (reported and ended)
+    local spid=$1 s st t
+    while kill -0 "$spid" 2>/dev/null; do
+        nap 2
+        read -r s st t <"$STEP_FILE" 2>/dev/null || continue
+        [ $(( $(now_ms) - t )) -ge $((STEP_LIMIT_S * 1000)) ] || continue
+        report_hang "$spid" "$s" "$st" $(( ($(now_ms) - t) / 1000 ))
+        wait "$spid" 2>/dev/null
+        return 1
+    done
+    wait "$spid" 2>/dev/null
+    return 0
+}
+
 # ------------------------------------------------------------------------------------------ main
 for s in $SCENARIOS; do
     case "$s" in static|ikev2) ;; *) echo "vm-guest: unknown scenario $s" >&2; continue ;; esac
-    t=$(now_ms)
-    ( scenario "$s" )
+    for attempt in 1 2; do
+        t=$(now_ms)
+        printf '%s %s %s\n' "$s" start "$t" >"$STEP_FILE"
+        ( scenario "$s" ) &
+        watch_scenario $! && break
+        [ "$attempt" = 1 ] || break
+        # The hung attempt's records (its FAIL among them) go to results-hung.jsonl, which Tests/vm/run
+        # prints as HUNG lines; the second attempt's records are the scenario's.
+        grep -F "\"scenario\":\"$s\"" "$RESULTS" >>"$OUT/results-hung.jsonl"
+        grep -vF "\"scenario\":\"$s\"" "$RESULTS" >"$RESULTS.new"; cat "$RESULTS.new" >"$RESULTS"; rm -f "$RESULTS.new"
+        SCEN=$s STEP=retry STEP_T=$t
+        record warn "RETRY: the first attempt hung (results-hung.jsonl; ps, stacks and dmesg on the console); running $s once more"
+    done
     SCEN=$s STEP=duration STEP_T=$t
     record true "scenario $s took $(( $(now_ms) - t )) ms"
 done
