@@ -1,4 +1,6 @@
 /// A tiny streaming JSON writer (no Codable in Embedded Swift): objects, arrays, escaped strings.
+/// Its methods stay out of line: a status document is a few hundred calls, each a few instructions
+/// where the inlined body took ~60 bytes.
 public struct JSONWriter {
     public private(set) var text = ""
     private var needComma = [false]
@@ -14,19 +16,19 @@ public struct JSONWriter {
         if let k { text += quote(k) + ":" }
     }
 
-    public mutating func beginObject(_ k: String? = nil) { key(k); text += "{"; needComma.append(false) }
-    public mutating func endObject() { needComma.removeLast(); text += "}" }
-    public mutating func beginArray(_ k: String? = nil) { key(k); text += "["; needComma.append(false) }
-    public mutating func endArray() { needComma.removeLast(); text += "]" }
+    @inline(never) public mutating func beginObject(_ k: String? = nil) { key(k); text += "{"; needComma.append(false) }
+    @inline(never) public mutating func endObject() { needComma.removeLast(); text += "}" }
+    @inline(never) public mutating func beginArray(_ k: String? = nil) { key(k); text += "["; needComma.append(false) }
+    @inline(never) public mutating func endArray() { needComma.removeLast(); text += "]" }
 
-    public mutating func string(_ k: String?, _ v: String?) {
+    @inline(never) public mutating func string(_ k: String?, _ v: String?) {
         key(k); text += v.map(quote) ?? "null"
     }
-    public mutating func int(_ k: String?, _ v: Int64?) { key(k); text += v.map { "\($0)" } ?? "null" }
-    public mutating func int(_ k: String?, _ v: Int?) { int(k, v.map { Int64($0) }) }
-    public mutating func bool(_ k: String?, _ v: Bool) { key(k); text += v ? "true" : "false" }
+    @inline(never) public mutating func int(_ k: String?, _ v: Int64?) { key(k); text += v.map { "\($0)" } ?? "null" }
+    @inline(never) public mutating func int(_ k: String?, _ v: Int?) { int(k, v.map { Int64($0) }) }
+    @inline(never) public mutating func bool(_ k: String?, _ v: Bool) { key(k); text += v ? "true" : "false" }
     /// A fixed-point number `v / 10^decimals` without Double formatting.
-    public mutating func decimal(_ k: String?, _ v: Int64?, decimals: Int) {
+    @inline(never) public mutating func decimal(_ k: String?, _ v: Int64?, decimals: Int) {
         key(k)
         text += v.map { formatDecimal($0, decimals: decimals) } ?? "null"
     }

@@ -21,8 +21,8 @@ public struct PrometheusWriter {
     public init() {}
 
     /// One sample. The first sample of a family fixes its type and help.
-    public mutating func sample(_ name: String, _ type: MetricType, _ help: String,
-                                _ labels: [(String, String)] = [], _ value: String) {
+    @inline(never) public mutating func sample(_ name: String, _ type: MetricType, _ help: String,
+                                               _ labels: [(String, String)] = [], _ value: String) {
         var line = name
         if !labels.isEmpty {
             line += "{"
@@ -41,11 +41,11 @@ public struct PrometheusWriter {
         }
     }
 
-    public mutating func gauge(_ name: String, _ help: String, _ labels: [(String, String)] = [], _ value: String) {
+    @inline(never) public mutating func gauge(_ name: String, _ help: String, _ labels: [(String, String)] = [], _ value: String) {
         sample(name, .gauge, help, labels, value)
     }
 
-    public mutating func counter(_ name: String, _ help: String, _ labels: [(String, String)] = [], _ value: String) {
+    @inline(never) public mutating func counter(_ name: String, _ help: String, _ labels: [(String, String)] = [], _ value: String) {
         sample(name, .counter, help, labels, value)
     }
 
@@ -82,12 +82,12 @@ public struct PrometheusWriter {
     // Values. Integers print exactly; time is fixed-point from integer ms/µs, never through Double,
     // so that a timestamp keeps its milliseconds and Embedded needs no float formatting.
 
-    public static func value(_ v: Int) -> String { "\(v)" }
-    public static func value(_ v: Int64) -> String { "\(v)" }
-    public static func value(_ v: UInt64) -> String { "\(v)" }
-    public static func value(_ v: Bool) -> String { v ? "1" : "0" }
+    @inline(never) public static func value(_ v: Int) -> String { "\(v)" }
+    @inline(never) public static func value(_ v: Int64) -> String { "\(v)" }
+    @inline(never) public static func value(_ v: UInt64) -> String { "\(v)" }
+    @inline(never) public static func value(_ v: Bool) -> String { v ? "1" : "0" }
     /// Milliseconds as seconds: 1764213000123 → "1764213000.123".
-    public static func seconds(ms: Int64) -> String { formatDecimal(ms, decimals: 3) }
+    @inline(never) public static func seconds(ms: Int64) -> String { formatDecimal(ms, decimals: 3) }
     /// Microseconds as seconds: 300000 → "0.300000".
-    public static func seconds(us: Int64) -> String { formatDecimal(us, decimals: 6) }
+    @inline(never) public static func seconds(us: Int64) -> String { formatDecimal(us, decimals: 6) }
 }
