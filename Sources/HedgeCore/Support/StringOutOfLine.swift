@@ -20,14 +20,15 @@ extension DefaultStringInterpolation {
     public mutating func appendInterpolation(_ value: Substring) { write(String(value)) }
 
     @inline(never)
-    public mutating func appendInterpolation(_ value: Int) { write(String(value)) }
+    public mutating func appendInterpolation(_ value: Int64) { write(String(value)) }
 
     @inline(never)
     public mutating func appendInterpolation(_ value: UInt64) { write(String(value)) }
 
-    // The narrower integers widen into the two above: one copy of the digit loop each, not one per type.
-    public mutating func appendInterpolation(_ value: Int32) { appendInterpolation(Int(value)) }
-    public mutating func appendInterpolation(_ value: Int64) { appendInterpolation(Int(value)) }
+    // The other integers widen into the two above (64 bits: Int is 32 on armv7): one copy of the
+    // digit loop each, not one per type.
+    public mutating func appendInterpolation(_ value: Int) { appendInterpolation(Int64(value)) }
+    public mutating func appendInterpolation(_ value: Int32) { appendInterpolation(Int64(value)) }
     public mutating func appendInterpolation(_ value: UInt8) { appendInterpolation(UInt64(value)) }
     public mutating func appendInterpolation(_ value: UInt16) { appendInterpolation(UInt64(value)) }
     public mutating func appendInterpolation(_ value: UInt32) { appendInterpolation(UInt64(value)) }
