@@ -12,7 +12,7 @@ struct Drill {
     var failed = false
 
     struct Path { var name: String; var health: String; var priority: Int; var sent: Int; var received: Int; var lost: Int; var rttUs: Int }
-    struct State { var active: String; var members: [String]; var paths: [String: Path] }
+    struct State { var active: String; var members: [String]; var paths: HashMap<String, Path> }
 
     func say(_ s: String) {
         let t = Clock.monotonicMs() - start
@@ -31,7 +31,7 @@ struct Drill {
     /// The first group's state, from `drill-state` (one line per group and path).
     func state() -> State? {
         guard let text = ask("drill-state") else { return nil }
-        var st = State(active: "none", members: [], paths: [:])
+        var st = State(active: "none", members: [], paths: HashMap())
         var sawGroup = false
         for line in text.split(separator: "\n") {
             let w = line.split(separator: " ").map(String.init)

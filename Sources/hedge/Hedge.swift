@@ -120,7 +120,7 @@ struct Hedge {
         var prefixes = 0
         for g in c.groups { prefixes += g.prefixes.count }
         // Groups that also take the prefixes a path's BGP session learns.
-        var learners = Set<Int>()
+        var learners = HashSet<Int>()
         for (pi, p) in c.paths.enumerated() where p.bgp != nil {
             if let gi = c.learningGroup(path: pi) { learners.insert(gi) }
         }

@@ -4,7 +4,7 @@ import XCTest
 /// The session FSM walked with a fake clock: every step gives `(event, now)` and checks the actions.
 final class BGPSessionTests: XCTestCase {
 
-    func config(_ mode: SessionConfig.Mode = .passive, maxPrefixes: [AFISAFI: Int] = [:]) -> SessionConfig {
+    func config(_ mode: SessionConfig.Mode = .passive, maxPrefixes: HashMap<AFISAFI, Int> = [:]) -> SessionConfig {
         SessionConfig(localAS: 65001, routerID: 0x0A00_0001, peerAS: 12076, mode: mode, holdTime: 90,
                       maxPrefixes: maxPrefixes)
     }

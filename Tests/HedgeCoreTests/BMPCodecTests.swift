@@ -197,7 +197,7 @@ enum BMPEncode {
 }
 
 final class BMPCodecTests: XCTestCase {
-    func decode(_ b: [UInt8], _ widths: [BMPPeerKey: Bool] = [:]) -> BMPMessage? {
+    func decode(_ b: [UInt8], _ widths: HashMap<BMPPeerKey, Bool> = [:]) -> BMPMessage? {
         try? BMPMessage.decode(b, fourOctetAS: widths)
     }
 

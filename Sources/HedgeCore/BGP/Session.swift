@@ -39,7 +39,7 @@ public struct Session: Sendable {
     private var connecting = false
     /// Cleared by ManualStop: Idle stays Idle.
     private var autoRestart = false
-    private var ribIn: [AFISAFI: Set<IPPrefix>] = [:]
+    private var ribIn = HashMap<AFISAFI, HashSet<IPPrefix>>()
     private var out: [SessionAction] = []
 
     public init(config: SessionConfig) {
@@ -389,7 +389,7 @@ public struct Session: Sendable {
     private mutating func withdrawAll() {
         var all: [IPPrefix] = []
         for (_, set) in ribIn { all += set }
-        ribIn = [:]
+        ribIn.removeAll()
         if !all.isEmpty { emit(.withdraw(all.stableSorted())) }
     }
 

@@ -29,7 +29,7 @@ public struct SessionConfig: Sendable {
     public var families: [AFISAFI]
     /// Most prefixes accepted per family; past it the session ends with Cease / Maximum Number of
     /// Prefixes Reached (RFC 4486). Families absent here are unlimited.
-    public var maxPrefixes: [AFISAFI: Int]
+    public var maxPrefixes: HashMap<AFISAFI, Int>
     /// Send Cease / BFD Down (RFC 9384) before closing when BFD reports the path down. Off by
     /// default: BFD down means the forwarding path is gone, so the NOTIFICATION would most likely sit
     /// in the socket's send queue; the session goes Idle at once either way (RFC 5882 §10.2).
@@ -38,7 +38,7 @@ public struct SessionConfig: Sendable {
     public init(localAS: UInt32, routerID: UInt32, peerAS: UInt32?, mode: Mode = .active, holdTime: UInt16 = 90,
                 connectRetryMs: Millis = 30_000, openHoldMs: Millis = 240_000,
                 idleHoldInitialMs: Millis = 5_000, idleHoldMaxMs: Millis = 300_000,
-                families: [AFISAFI] = [.ipv4Unicast, .ipv6Unicast], maxPrefixes: [AFISAFI: Int] = [:],
+                families: [AFISAFI] = [.ipv4Unicast, .ipv6Unicast], maxPrefixes: HashMap<AFISAFI, Int> = HashMap(),
                 notifyOnBFDDown: Bool = false) {
         self.localAS = localAS; self.routerID = routerID; self.peerAS = peerAS; self.mode = mode
         self.holdTime = holdTime; self.connectRetryMs = connectRetryMs; self.openHoldMs = openHoldMs

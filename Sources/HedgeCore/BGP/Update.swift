@@ -100,7 +100,7 @@ public struct UpdateMessage: Equatable, Sendable {
 
         var pa = PathAttributes()
         var issues: [AttributeIssue] = []
-        var seen = Set<UInt8>()
+        var seen = HashSet<UInt8>()
         while !attrs.isAtEnd {
             let start = attrs.offset
             // RFC 7606 §4: an attribute that does not fit in what is left of the attribute field.

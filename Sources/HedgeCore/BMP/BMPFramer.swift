@@ -58,7 +58,7 @@ public struct BMPFramer: Sendable {
 public struct BMPFeed: Sendable {
     public private(set) var framer: BMPFramer
     /// Per monitored session: both OPENs of its Peer Up carried the 4-octet AS capability.
-    public private(set) var fourOctetAS: [BMPPeerKey: Bool] = [:]
+    public private(set) var fourOctetAS = HashMap<BMPPeerKey, Bool>()
     /// The router's Initiation, once received.
     public private(set) var initiation: BMPInformation?
     /// Messages decoded.

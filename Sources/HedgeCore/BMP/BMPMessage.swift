@@ -96,7 +96,7 @@ public enum BMPMessage: Equatable, Sendable {
     /// Reads one whole message as `BMPFramer` cuts it (common header included).
     /// - `fourOctetAS`: what each monitored session negotiated, from its Peer Up (see `BMPFeed`);
     ///   a session missing here is read as the A flag says.
-    public static func decode(_ bytes: ArraySlice<UInt8>, fourOctetAS: [BMPPeerKey: Bool] = [:])
+    public static func decode(_ bytes: ArraySlice<UInt8>, fourOctetAS: HashMap<BMPPeerKey, Bool> = HashMap())
         throws(BMPError) -> BMPMessage {
         let length = try BMPFramer.checkHeader(bytes, maxLength: Int.max)
         guard bytes.count == length else { throw .badLength(bytes.count) }
@@ -126,7 +126,7 @@ public enum BMPMessage: Equatable, Sendable {
         }
     }
 
-    public static func decode(_ bytes: [UInt8], fourOctetAS: [BMPPeerKey: Bool] = [:]) throws(BMPError) -> BMPMessage {
+    public static func decode(_ bytes: [UInt8], fourOctetAS: HashMap<BMPPeerKey, Bool> = HashMap()) throws(BMPError) -> BMPMessage {
         try decode(bytes[...], fourOctetAS: fourOctetAS)
     }
 }

@@ -33,10 +33,10 @@ public struct BMPNeighborTracker: Sendable {
     public private(set) var lastPeerDown: BMPPeerDownReason?
     /// The neighbour's prefixes as the router received them (pre-policy Adj-RIB-In), and as its
     /// policy left them (post-policy), in the current session.
-    public private(set) var prePolicy: Set<IPPrefix> = []
-    public private(set) var postPolicy: Set<IPPrefix> = []
+    public private(set) var prePolicy: HashSet<IPPrefix> = []
+    public private(set) var postPolicy: HashSet<IPPrefix> = []
     /// Families whose End-of-RIB came in the current session.
-    public private(set) var endOfRIB: Set<AFISAFI> = []
+    public private(set) var endOfRIB: HashSet<AFISAFI> = []
     /// UPDATEs about the neighbour hedge could not read (RFC 7606 session reset verdict).
     public private(set) var malformedUpdates = 0
     /// The AS of a session at the neighbour's address that did not match `peerAS`.

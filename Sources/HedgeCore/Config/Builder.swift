@@ -28,7 +28,7 @@ struct Builder {
     /// else is reported here.
     mutating func statements(_ nodes: [Node], in kind: BlockKind, owner: String) -> [Node] {
         var out: [Node] = []
-        var seen: [String: SourceLocation] = [:]
+        var seen = HashMap<String, SourceLocation>()
         for n in nodes { check(n, in: kind, owner: owner, seen: &seen, into: &out) }
         return out
     }
@@ -44,7 +44,7 @@ struct Builder {
     }
 
     mutating func check(_ original: Node, in kind: BlockKind, owner: String,
-                        seen: inout [String: SourceLocation], into out: inout [Node]) {
+                        seen: inout HashMap<String, SourceLocation>, into out: inout [Node]) {
         var node = original
         let kw = node.keyword
         let spec = kind.keyword(kw.text)

@@ -30,7 +30,7 @@ struct DraftAzure {
 struct DraftPath {
     var at: SourceLocation
     var name: Located<String>
-    var seen: Set<String> = []
+    var seen: HashSet<String> = []
     var priority: Located<UInt64>?
     var device: Located<String>?
     var gateway: Located<IPAddress>?
@@ -48,7 +48,7 @@ struct DraftPath {
 
 struct DraftIPsec {
     var at: SourceLocation
-    var seen: Set<String> = []
+    var seen: HashSet<String> = []
     var ifID: Located<UInt64>?
     var local: Located<IPAddress>?
     var remote: Located<IPAddress>?
@@ -64,7 +64,7 @@ struct DraftStaticKeying {
     var cipher: Located<IPsecCipher>?
     var keyFile: Located<String>?
     var replayWindow: Located<UInt64>?
-    var seen: Set<String> = []
+    var seen: HashSet<String> = []
 }
 
 struct DraftStrongSwan {
@@ -73,7 +73,7 @@ struct DraftStrongSwan {
     var child: Located<String>?
     var vici: Located<String>?
     var initiate: Bool?
-    var seen: Set<String> = []
+    var seen: HashSet<String> = []
 }
 
 struct DraftWatch {
@@ -129,7 +129,7 @@ struct DraftProbe {
 struct DraftGroup {
     var at: SourceLocation
     var name: Located<String>
-    var seen: Set<String> = []
+    var seen: HashSet<String> = []
     var prefixes: [Located<IPPrefix>] = []
     var paths: [Located<String>] = []
     var holdDown: Located<Millis>?

@@ -31,12 +31,12 @@ struct SyntaxParser {
     var pos = 0
     var diagnostics: [Diagnostic] = []
     /// Statements that only ever start at the top level; used to recover from a missing `}`.
-    var topLevelKeywords: Set<String>
+    var topLevelKeywords: HashSet<String>
     /// The top-level keyword that revealed a missing `}`, while unwinding to the top level.
     var unwindingAt: Token? = nil
     static let maxDepth = 16
 
-    init(tokens: [Token], file: String, topLevelKeywords: Set<String> = []) {
+    init(tokens: [Token], file: String, topLevelKeywords: HashSet<String> = []) {
         self.tokens = tokens; self.file = file; self.topLevelKeywords = topLevelKeywords
     }
 

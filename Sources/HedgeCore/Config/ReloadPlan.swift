@@ -4,10 +4,10 @@
 public struct ReloadPlan: Sendable {
     /// New path index → old path index, for paths whose settings are unchanged (their priority and
     /// announcements may change: neither restarts a session nor resets a signal).
-    public var paths: [Int: Int] = [:]
+    public var paths = HashMap<Int, Int>()
     /// New group index → old group index, for groups that are unchanged and whose members are all
     /// unchanged paths at the same indices (their engine state stays valid as is).
-    public var groups: [Int: Int] = [:]
+    public var groups = HashMap<Int, Int>()
     /// The BMP station's settings and the neighbours it watches are unchanged.
     public var bmpUnchanged: Bool
     /// One line per difference, for the log: "path vpn: changed", "group dc: added".

@@ -111,7 +111,7 @@ struct Validator {
             }
             settings.gatewaySubnet = gs.value
         }
-        var seen: Set<IPPrefix> = []
+        var seen: HashSet<IPPrefix> = []
         for v in az.vnet where !seen.insert(v.value).inserted {
             warning(v.at, "duplicate vnet \(v.value)")
         }
@@ -126,8 +126,8 @@ struct Validator {
     // MARK: - paths
 
     /// Validates the paths; returns name → index in `d.paths` of the first path of each name.
-    mutating func validatePaths(_ d: DraftConfig, into config: inout HedgeConfig) -> [String: Int] {
-        var index: [String: Int] = [:]
+    mutating func validatePaths(_ d: DraftConfig, into config: inout HedgeConfig) -> HashMap<String, Int> {
+        var index = HashMap<String, Int>()
         var ipsecOwners = IPsecOwners()
         for (i, p) in d.paths.enumerated() {
             if let first = index[p.name.value] {
@@ -159,7 +159,7 @@ struct Validator {
                     error(g6.at, "gateway6 must be a unicast address, not \(g6.value)"); ok = false
                 }
             }
-            var seenAnnounce: Set<IPPrefix> = []
+            var seenAnnounce: HashSet<IPPrefix> = []
             var announce: [IPPrefix] = []
             for a in p.announce {
                 if seenAnnounce.insert(a.value).inserted {
@@ -295,7 +295,7 @@ struct Validator {
         }
         if !range(w.table, 1, UInt64(UInt32.max), "table must be 1–4294967295") { ok = false }
         guard ok else { return nil }
-        var seen = Set<IPPrefix>()
+        var seen = HashSet<IPPrefix>()
         let prefixes = w.prefixes.map { $0.value }.filter { seen.insert($0).inserted }
         return RouteWatchConfig(protocolID: UInt8(proto.value), prefixes: prefixes, table: UInt32(w.table?.value ?? 254),
                                 all: w.all, location: w.at)
@@ -348,12 +348,12 @@ struct Validator {
 
     // MARK: - groups
 
-    mutating func validateGroups(_ d: DraftConfig, pathIndex: [String: Int], into config: inout HedgeConfig) {
-        var names: [String: Int] = [:]
-        var nexthopOwner: [UInt64: String] = [:]
-        var prefixOwner: [IPPrefix: String] = [:]
-        var usedPaths: Set<String> = []
-        var learnerGroup: [String: String] = [:]
+    mutating func validateGroups(_ d: DraftConfig, pathIndex: HashMap<String, Int>, into config: inout HedgeConfig) {
+        var names = HashMap<String, Int>()
+        var nexthopOwner = HashMap<UInt64, String>()
+        var prefixOwner = HashMap<IPPrefix, String>()
+        var usedPaths: HashSet<String> = []
+        var learnerGroup = HashMap<String, String>()
         let pathNames = d.paths.map { $0.name.value }
 
         for (gi, g) in d.groups.enumerated() {
@@ -391,7 +391,7 @@ struct Validator {
 
             // Member paths: known, listed once, distinct priorities, able to carry the prefixes.
             var members: [String] = []
-            var byPriority: [UInt64: String] = [:]
+            var byPriority = HashMap<UInt64, String>()
             for ref in g.paths {
                 guard let pi = pathIndex[ref.value] else {
                     error(ref.at, "group '\(gname)' names unknown path '\(ref.value)'\(Suggest.hint(ref.value, in: pathNames))")
@@ -468,7 +468,7 @@ struct Validator {
                                              holdDownMs: g.holdDown?.value ?? 30_000, damping: damping,
                                              nexthopID: UInt32(id), location: g.at))
         }
-        var seen: Set<String> = []
+        var seen: HashSet<String> = []
         for p in d.paths where !usedPaths.contains(p.name.value) && seen.insert(p.name.value).inserted {
             if !d.groups.isEmpty {
                 warning(p.name.at, "path '\(p.name.value)' is not used by any group")
@@ -515,7 +515,7 @@ struct Validator {
 
     mutating func validateAnnouncements(_ d: DraftConfig, limit: Int) {
         // Azure's private peering prefix limit.
-        var all: Set<IPPrefix> = []
+        var all: HashSet<IPPrefix> = []
         for p in d.paths {
             for a in p.announce where all.insert(a.value).inserted && all.count == limit + 1 {
                 warning(a.at, "more than \(limit) prefixes announced in total; Azure drops the private peering session over \(limit) prefixes")
@@ -525,9 +525,9 @@ struct Validator {
         // Within each group the best-priority path is the primary (ExpressRoute); a backup (VPN)
         // must not announce anything longer than the primary does, or Azure, which prefers the
         // longer prefix whatever the path, sends traffic over the backup while the primary is up.
-        var byName: [String: Int] = [:]
+        var byName = HashMap<String, Int>()
         for (i, p) in d.paths.enumerated() where byName[p.name.value] == nil { byName[p.name.value] = i }
-        var reported: Set<String> = []
+        var reported: HashSet<String> = []
         for g in d.groups {
             let members = g.paths.compactMap { byName[$0.value] }.filter { d.paths[$0].priority != nil }
             guard members.count > 1 else { continue }
@@ -554,7 +554,7 @@ struct Validator {
 
     // MARK: - kernel, control
 
-    static let knownProtocols: [UInt64: String] = [
+    static let knownProtocols: HashMap<UInt64, String> = [
         8: "gated", 9: "ra", 10: "mrt", 11: "zebra", 12: "bird", 13: "dnrouted", 14: "xorp", 15: "ntk",
         16: "dhcp", 17: "mrouted", 18: "keepalived", 42: "babel", 99: "openr", 186: "bgp", 187: "isis",
         188: "ospf", 189: "rip", 192: "eigrp",

@@ -5,8 +5,8 @@
 extension Validator {
     /// What earlier paths' `ipsec` blocks took: if-ids and devices, each with the path that holds it.
     struct IPsecOwners {
-        var ifIDs: [UInt64: Located<String>] = [:]
-        var devices: [String: Located<String>] = [:]
+        var ifIDs = HashMap<UInt64, Located<String>>()
+        var devices = HashMap<String, Located<String>>()
     }
 
     static let maxSPI = UInt64(UInt32.max)

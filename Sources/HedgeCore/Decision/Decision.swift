@@ -22,7 +22,7 @@ public struct Decision: Sendable {
     public init(config: HedgeConfig) {
         var specs: [PathSpec] = []
         for p in config.paths {
-            var s = Set<SignalKind>()
+            var s = HashSet<SignalKind>()
             if p.carrier { s.insert(.carrier) }
             if p.probe != nil { s.insert(.probe) }
             if p.bfd != nil { s.insert(.bfd) }

@@ -91,7 +91,7 @@ struct GroupEngine: Sendable {
     init(index: Int, spec: GroupSpec, paths: [PathState]) {
         self.index = index
         self.spec = spec
-        var seen = Set<Int>()
+        var seen = HashSet<Int>()
         var members: [Int] = []
         for m in spec.members where m >= 0 && m < paths.count && !seen.contains(m) {
             seen.insert(m); members.append(m)

@@ -4,9 +4,9 @@ public struct PathSpec: Sendable {
     /// Lower is preferred.
     public var priority: Int
     /// The signals this path has; its health combines them.
-    public var signals: Set<SignalKind>
+    public var signals: HashSet<SignalKind>
 
-    public init(name: String, priority: Int, signals: Set<SignalKind>) {
+    public init(name: String, priority: Int, signals: HashSet<SignalKind>) {
         self.name = name; self.priority = priority; self.signals = signals
     }
 }

@@ -40,10 +40,10 @@ public struct RouteWatch: Sendable {
     public private(set) var dumping = true
 
     /// Per watched prefix, the metrics of its routes now in the kernel.
-    private var routes: [IPPrefix: Set<UInt32>] = [:]
+    private var routes = HashMap<IPPrefix, HashSet<UInt32>>()
 
     public init(prefixes: [IPPrefix], protocolID: UInt8, table: UInt32 = 254, mode: Mode = .all) {
-        self.prefixes = Array(Set(prefixes)).stableSorted()
+        self.prefixes = Array(HashSet(prefixes)).stableSorted()
         self.protocolID = protocolID
         self.table = table
         self.mode = mode
@@ -81,7 +81,7 @@ public struct RouteWatch: Sendable {
 
     /// Forgets every route: a full dump follows, then `dumpDone()`. Health holds meanwhile.
     public mutating func reset() {
-        routes = [:]
+        routes.removeAll()
         dumping = true
     }
 

@@ -25,7 +25,7 @@ public enum EventJSON {
         w.string("severity", e.severity.name)
         w.string("message", e.message)
         w.string("host", host)
-        var used = Set(fixedMembers)
+        var used = HashSet(fixedMembers)
         for f in e.fields {
             var name = f.name
             while used.contains(name) { name = "field_" + name }

@@ -91,9 +91,9 @@ func hex(_ v: UInt32) -> String {
 
 /// The owned objects, keyed the way the kernel identifies them.
 public struct KernelState: Sendable, Equatable {
-    public var nexthops: [UInt32: NexthopSpec] = [:]
-    public var routes: [RouteKey: RouteSpec] = [:]
-    public var rules: Set<RuleSpec> = []
+    public var nexthops = HashMap<UInt32, NexthopSpec>()
+    public var routes = HashMap<RouteKey, RouteSpec>()
+    public var rules: HashSet<RuleSpec> = []
     public init() {}
 
     public mutating func insert(_ n: NexthopSpec) { nexthops[n.id] = n }

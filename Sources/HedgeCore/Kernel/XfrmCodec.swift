@@ -228,7 +228,7 @@ public enum XfrmCodec {
 /// The attributes of a body from `from` on, by type (the last of a type wins, as in nla_parse).
 /// Unknown types are kept too and never an error; a malformed header is.
 struct XfrmAttributes {
-    private var byType: [UInt16: ArraySlice<UInt8>] = [:]
+    private var byType = HashMap<UInt16, ArraySlice<UInt8>>()
 
     init(_ body: ArraySlice<UInt8>, from offset: Int) throws(XfrmError) {
         guard body.count >= offset else { throw .truncated("XFRM message header") }

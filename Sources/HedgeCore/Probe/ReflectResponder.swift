@@ -51,7 +51,7 @@ public struct ReflectResponder: Sendable {
     public private(set) var badMAC = 0
     public private(set) var replayed = 0
     public private(set) var evictions = 0
-    private var table: [Sender: Entry] = [:]
+    private var table = HashMap<Sender, Entry>()
 
     /// Sequences further back than this behind the newest are refused as replays.
     public static let replayWindow: UInt32 = 64

@@ -11,7 +11,7 @@ public struct ReflectSender: Sendable {
     /// Why the last datagram was rejected (for logs).
     public private(set) var lastRejection: ReflectCodec.Rejection?
     /// Requests awaited: wire sequence → sender timestamp.
-    private var outstanding: [UInt32: UInt64] = [:]
+    private var outstanding = HashMap<UInt32, UInt64>()
     private var lastWire: UInt32?
 
     /// Requests older than this many sequences are no longer awaited (more than ProbeTracker's

@@ -16,7 +16,7 @@ public struct PrometheusWriter {
     }
 
     private var order: [String] = []
-    private var families: [String: Family] = [:]
+    private var families = HashMap<String, Family>()
 
     public init() {}
 

@@ -41,8 +41,8 @@ public struct VICISessionTracker: Hashable, Sendable {
     private var sas = SAs()
     private var listing: SAs?
 
-    var ikes: [String: IKEEntry] { sas.ikes }
-    var children: [String: ChildEntry] { sas.children }
+    var ikes: HashMap<String, IKEEntry> { sas.ikes }
+    var children: HashMap<String, ChildEntry> { sas.children }
 
     /// What changed last, and how many times the view changed.
     public private(set) var reason: String
@@ -80,7 +80,7 @@ public struct VICISessionTracker: Hashable, Sendable {
     /// rekey or MOBIKE update under way; the SAs still carry traffic).
     public var childInstalled: Bool { childStatus == .installed }
 
-    static let installedStates: Set<String> = ["INSTALLED", "REKEYING", "UPDATING"]
+    static let installedStates: HashSet<String> = ["INSTALLED", "REKEYING", "UPDATING"]
 
     public var summary: String {
         var s = ike + ": "
@@ -168,7 +168,7 @@ public struct VICISessionTracker: Hashable, Sendable {
     }
 
     /// The preferred key: `preferred` entries first, then the highest unique id.
-    static func best<V>(_ entries: [String: V], _ preferred: (V) -> Bool) -> String? {
+    static func best<V>(_ entries: HashMap<String, V>, _ preferred: (V) -> Bool) -> String? {
         var pick: (key: String, pref: Int, id: Int)? = nil
         for (k, v) in entries {
             let p = preferred(v) ? 1 : 0, id = Int(k) ?? -1
@@ -188,8 +188,8 @@ extension VICISessionTracker.ChildEntry {
 extension VICISessionTracker {
     /// IKE_SAs and CHILD_SAs by unique id; each event returns what it did, for `reason`.
     struct SAs: Hashable, Sendable {
-        var ikes: [String: IKEEntry] = [:]
-        var children: [String: ChildEntry] = [:]
+        var ikes = HashMap<String, IKEEntry>()
+        var children = HashMap<String, ChildEntry>()
 
         /// `sa`: the connection's section of the event.
         mutating func event(_ name: String, _ up: Bool, _ sa: VICIMessage, _ child: String) -> String {

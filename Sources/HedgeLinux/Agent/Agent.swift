@@ -14,7 +14,7 @@ public final class Agent {
     var probes: [ProbeRunner] = []
     /// Paths held down by a drill, with the time the hold lapses by itself (a drill client that
     /// dies must not leave ExpressRoute held down).
-    var holds: [Int: Millis] = [:]
+    var holds = HashMap<Int, Millis>()
     var lastDrill: String?
     var bfds: [BFDRunner] = []
     var bgpPeers: [AgentBGPPeer] = []
@@ -26,8 +26,8 @@ public final class Agent {
     var xfrmEvents: XfrmEvents?
     var jitter = Jitter()
 
-    var links: [Int32: LinkInfo] = [:]
-    var indexByName: [String: Int32] = [:]
+    var links = HashMap<Int32, LinkInfo>()
+    var indexByName = HashMap<String, Int32>()
     /// hedge's objects as the kernel holds them, kept current from events.
     var mirror = KernelState()
     var needsReconcile = true
@@ -136,7 +136,7 @@ public final class Agent {
     func resync(now: Millis, why: String) {
         do {
             let all = try kernel.links()
-            links = [:]; indexByName = [:]
+            links.removeAll(); indexByName.removeAll()
             for l in all { links[l.index] = l; indexByName[l.name] = l.index }
             mirror = try kernel.ownedState()
         } catch {
@@ -147,7 +147,7 @@ public final class Agent {
     }
 
     /// The groups' active paths as the kernel has them, so that a restart keeps traffic where it is.
-    func adoptFromKernel(now: Millis, except kept: Set<Int> = []) {
+    func adoptFromKernel(now: Millis, except kept: HashSet<Int> = []) {
         for (gi, g) in config.groups.enumerated() where !kept.contains(gi) {
             var found: Int?
             for (pi, p) in config.paths.enumerated() where g.paths.contains(p.name) {
@@ -186,7 +186,7 @@ public final class Agent {
 
     func kernelEvents() {
         let now = Clock.monotonicMs()
-        var touched = Set<String>()
+        var touched = HashSet<String>()
         let ok = events.drain { ev in
             switch ev {
             case .link(let l):
@@ -249,11 +249,11 @@ public final class Agent {
     var lastErrorEventAt: Millis = -1_000_000
     /// Per path: its health and each signal's, as last reported in an event.
     var reportedHealth: [Health] = []
-    var reportedSignals: [[SignalKind: Health]] = []
+    var reportedSignals: [HashMap<SignalKind, Health>] = []
     /// The no-redundancy alarm per group, as last logged.
     var alarms: [String?] = []
     /// Last time another protocol rewrote one of hedge's nexthop objects, by id.
-    var takeovers: [UInt32: Millis] = [:]
+    var takeovers = HashMap<UInt32, Millis>()
 
     func isGroupNexthop(_ id: UInt32) -> Bool {
         config.groups.contains { $0.nexthopID == id || $0.nexthopID + 1 == id }

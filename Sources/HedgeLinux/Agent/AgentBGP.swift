@@ -13,7 +13,7 @@ final class AgentBGPPeer {
     let runner: BGPRunner
     let binding: BGPLoopBinding
     /// Prefix → stale (not confirmed by the current session).
-    var learned: [IPPrefix: Bool] = [:]
+    var learned = HashMap<IPPrefix, Bool>()
     var staleDeadline: Millis?
     var upSince: Millis?
     var lastDown: String?
@@ -54,7 +54,7 @@ extension Agent {
     func effectiveConfig() -> HedgeConfig {
         guard !bgpPeers.isEmpty else { return config }
         var c = config
-        var taken = Set<IPPrefix>()
+        var taken = HashSet<IPPrefix>()
         for g in config.groups { for p in g.prefixes { taken.insert(p) } }
         for peer in bgpPeers {
             guard let gi = config.learningGroup(path: peer.path) else { continue }
@@ -82,7 +82,7 @@ extension Agent {
 
     func startBGP(now: Millis, keep old: [AgentBGPPeer] = []) throws(SystemError) {
         var peers: [AgentBGPPeer] = []
-        var reused = Set<Int>()
+        var reused = HashSet<Int>()
         for (i, p) in config.paths.enumerated() {
             guard let b = p.bgp else { continue }
             let sig = bgpSignature(p)
@@ -118,9 +118,9 @@ extension Agent {
     /// At start-up the kernel still holds what the last run learned: keep it (stale) so that a
     /// restart changes nothing, and let the new session confirm or withdraw it.
     func seedLearned() {
-        var statics = Set<IPPrefix>()
+        var statics = HashSet<IPPrefix>()
         for g in config.groups { for p in g.prefixes { statics.insert(p) } }
-        var seeded = Set<Int>()
+        var seeded = HashSet<Int>()
         for peer in bgpPeers {
             guard let gi = config.learningGroup(path: peer.path), seeded.insert(gi).inserted else { continue }
             let id = config.groups[gi].nexthopID
@@ -144,7 +144,7 @@ extension Agent {
         let p = config.paths[i]
         var routerID: UInt32 = 0
         if case .v4(let v)? = config.routerID { routerID = v }
-        var limits: [AFISAFI: Int] = [:]
+        var limits = HashMap<AFISAFI, Int>()
         if let m = b.maxPrefix { limits[.ipv4Unicast] = m; limits[.ipv6Unicast] = m }
         let session = SessionConfig(localAS: config.localAS ?? 0, routerID: routerID, peerAS: b.remoteAS,
                                     mode: b.passive ? .passive : .active, holdTime: b.holdTime,

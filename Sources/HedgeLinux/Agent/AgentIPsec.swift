@@ -10,7 +10,7 @@ final class AgentTunnel {
     /// Static keying: what the kernel must hold. nil in strongSwan mode (charon installs its own).
     var tunnel: XfrmTunnel?
     /// ESP SAs with this tunnel's if_id, as the kernel holds them (kept from dumps and events).
-    var states: [XfrmSAID: XfrmState] = [:]
+    var states = HashMap<XfrmSAID, XfrmState>()
     /// Last time hedge put back objects someone removed (not in a loop against another daemon).
     var lastReassert: Millis?
     var reassertNeeded = false
@@ -190,7 +190,7 @@ extension Agent {
             }
         }
         for t in tunnels {
-            t.states = [:]
+            t.states.removeAll()
             for s in states where s.ifID == t.config.ifID && s.proto == .esp { t.states[s.id] = s }
             feedSA(t, now: now)
         }
@@ -206,7 +206,7 @@ extension Agent {
     func xfrmEventsArrived() {
         guard let ev = xfrmEvents else { return }
         let now = Clock.monotonicMs()
-        var touched = Set<Int>()
+        var touched = HashSet<Int>()
         var redump = false
         let ok = ev.drain { m in
             switch m {

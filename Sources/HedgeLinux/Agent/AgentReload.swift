@@ -25,8 +25,8 @@ extension Agent {
         let plan = ReloadPlan(old: config, new: c)
         let keepMarks = c.kernel.probeTableBase == config.kernel.probeTableBase
         // Old runners that carry on, by new path index.
-        var keptProbes: [Int: ProbeRunner] = [:]
-        var keptBFDs: [Int: BFDRunner] = [:]
+        var keptProbes = HashMap<Int, ProbeRunner>()
+        var keptBFDs = HashMap<Int, BFDRunner>()
         for (n, o) in plan.paths {
             // A probe's fwmark and table follow its path's index.
             if n == o && keepMarks, let p = probes.first(where: { $0.path == o }) { keptProbes[n] = p }
@@ -78,7 +78,7 @@ extension Agent {
                   fields: [EventField(name: "generation", value: "\(configGeneration)")])
     }
 
-    private func commit(_ c: HedgeConfig, plan: ReloadPlan, keptProbes: [Int: ProbeRunner], keptBFDs: [Int: BFDRunner],
+    private func commit(_ c: HedgeConfig, plan: ReloadPlan, keptProbes: HashMap<Int, ProbeRunner>, keptBFDs: HashMap<Int, BFDRunner>,
                         newProbes: [ProbeRunner], newBFDs: [BFDRunner]) {
         let now = Clock.monotonicMs()
         let old = config
@@ -92,12 +92,12 @@ extension Agent {
         decision.inherit(from: oldDecision, plan: plan)
         carryGroupCounters(from: old)
         var rh = [Health](repeating: .unknown, count: c.paths.count)
-        var rs = [[SignalKind: Health]](repeating: [:], count: c.paths.count)
+        var rs = [HashMap<SignalKind, Health>](repeating: HashMap(), count: c.paths.count)
         for (n, o) in plan.paths where o < reportedHealth.count { rh[n] = reportedHealth[o]; rs[n] = reportedSignals[o] }
         reportedHealth = rh
         reportedSignals = rs
         // A drill's hold on a path that is still there stays (its lease still runs out by itself).
-        var newHolds: [Int: Millis] = [:]
+        var newHolds = HashMap<Int, Millis>()
         for (p, until) in holds {
             if let n = c.pathIndex(named: old.paths[p].name) {
                 newHolds[n] = until
@@ -112,7 +112,7 @@ extension Agent {
         for b in newBFDs { do { try addBFD(b) } catch { recordError("reload: BFD: \(error)") } }
         do { try startIPsec(now: now) } catch { recordError("reload: ipsec: \(error)") }
         resync(now: now, why: "reload")
-        adoptFromKernel(now: now, except: Set(plan.groups.keys))
+        adoptFromKernel(now: now, except: HashSet(plan.groups.keys))
         do { try startBGP(now: now, keep: oldPeers) } catch { recordError("reload: BGP: \(error)") }
         reloadRouteWatches(plan: plan, now: now)
         if plan.bmpUnchanged, let b = bmp {

@@ -128,7 +128,7 @@ extension Agent {
         let paths = decision.paths
         if reportedHealth.count != paths.count {
             reportedHealth = [Health](repeating: .unknown, count: paths.count)
-            reportedSignals = [[SignalKind: Health]](repeating: [:], count: paths.count)
+            reportedSignals = [HashMap<SignalKind, Health>](repeating: HashMap(), count: paths.count)
         }
         for (i, st) in paths.enumerated() {
             let name = config.paths[i].name

@@ -23,7 +23,7 @@ extension Agent {
                                localAS: config.localAS, uptimeMs: now - startMono, nowWallMs: now + wallOffset)
         s.startWallMs = startMono + wallOffset
         // SA counters move with every packet and raise no event: read them fresh for the report.
-        var live: [XfrmSAID: XfrmState] = [:]
+        var live = HashMap<XfrmSAID, XfrmState>()
         if !tunnels.isEmpty, let x = xfrm, let all = try? x.states() { for st in all { live[st.id] = st } }
         for (i, p) in config.paths.enumerated() {
             let st = decision.paths[i]

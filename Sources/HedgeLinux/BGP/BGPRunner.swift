@@ -106,10 +106,10 @@ public final class BGPRunner {
     public private(set) var session: Session
     public let transport: BGPTransport
     /// Received routes by prefix, with their next hop (Adj-RIB-In).
-    public private(set) var received: [IPPrefix: IPAddress] = [:]
+    public private(set) var received = HashMap<IPPrefix, IPAddress>()
     /// What we announce (Adj-RIB-Out), and what the peer has of it in this session.
-    public private(set) var announced: Set<IPPrefix> = []
-    private var sent: Set<IPPrefix> = []
+    public private(set) var announced: HashSet<IPPrefix> = []
+    private var sent: HashSet<IPPrefix> = []
     /// The last transport error (a refused or failed connection), for status.
     public private(set) var lastTransportError: SystemError?
 
@@ -166,7 +166,7 @@ public final class BGPRunner {
 
     /// Sets the prefixes we announce (IPv4 and IPv6 together); sends the difference if Established.
     public func announce(_ prefixes: [IPPrefix], now: Millis) -> [BGPRunnerEvent] {
-        announced = Set(prefixes)
+        announced = HashSet(prefixes)
         guard session.state == .established else { return [] }
         return run(syncAnnouncements(now: now, family: nil), now)
     }

@@ -1,4 +1,5 @@
 import CHedge
+import HedgeCore
 
 /// The root-only unix control socket: one request line in, one response out, like birdc's.
 /// Mode 0600 keeps others out at connect; SO_PEERCRED is checked again on accept.
@@ -37,7 +38,7 @@ public final class ControlServer {
     /// clients with "connection refused" rather than "no such file").
     public func shutdown() {
         for c in order { loop?.remove(c); close(c) }
-        pending = [:]
+        pending.removeAll()
         order = []
         loop?.remove(fd)
         loop = nil
@@ -47,7 +48,7 @@ public final class ControlServer {
 
     /// Requests being read, by client fd. Nothing here blocks: a client that connects and says
     /// nothing must not stall the event loop (probes and timers run on it).
-    private var pending: [Int32: [UInt8]] = [:]
+    private var pending = HashMap<Int32, [UInt8]>()
     private var order: [Int32] = []   // pending clients, oldest first
     private var loop: EventLoop?
 

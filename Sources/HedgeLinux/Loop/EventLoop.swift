@@ -9,7 +9,7 @@ public final class EventLoop {
     private let epfd: Int32
     private let timerfd: Int32
     private let sigfd: Int32
-    private var handlers: [Int32: Handler] = [:]
+    private var handlers = HashMap<Int32, Handler>()
     private var running = false
     private var armedAt: Int64 = .max   // µs
 

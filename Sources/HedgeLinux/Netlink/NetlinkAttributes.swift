@@ -4,7 +4,7 @@ import HedgeCore
 /// The attributes of one received message, indexed by type (the mnl_attr_parse table, without the
 /// callback). Values are read lazily and bounds-checked: a short attribute reads as nil.
 public struct NetlinkAttributes {
-    private var table: [UInt16: UnsafePointer<nlattr>] = [:]
+    private var table = HashMap<UInt16, UnsafePointer<nlattr>>()
 
     public init(_ nlh: UnsafePointer<nlmsghdr>, headerSize: Int) {
         self.init(first: mnl_nlmsg_get_payload_offset(nlh, headerSize),

@@ -54,7 +54,7 @@ public final class NetlinkSocket {
         let (p, n) = b.bytes()
         if n == 0 { return [] }
         if mnl_socket_sendto(nl, p, n) < 0 { throw SystemError("sendto(netlink)") }
-        var pending = Set(seqs)
+        var pending = HashSet(seqs)
         var errors: [NetlinkError] = []
         while !pending.isEmpty {
             let got = try receive(blocking: true)

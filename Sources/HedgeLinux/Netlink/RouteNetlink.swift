@@ -91,7 +91,7 @@ public final class RouteNetlink {
         while i < ops.count {
             builder.reset()
             var seqs: [UInt32] = []
-            var bySeq: [UInt32: KernelOp] = [:]
+            var bySeq = HashMap<UInt32, KernelOp>()
             while i < ops.count && builder.hasRoom(512) {
                 let seq = sock.nextSeq()
                 build(ops[i], seq: seq)

@@ -56,7 +56,7 @@ public final class XfrmNetlink {
         var errors: [NetlinkError] = []
         builder.reset()
         var seqs: [UInt32] = []
-        var bySeq: [UInt32: XfrmOp] = [:]
+        var bySeq = HashMap<UInt32, XfrmOp>()
         for op in ops {
             let seq = sock.nextSeq()
             do { try build(op, seq: seq) } catch {

@@ -10,7 +10,7 @@ public final class ProbeRunner {
     public let socket: ProbeSocket
     /// The authenticated sender of a `reflect` probe; nil for icmp and udp.
     public private(set) var reflect: ReflectSender?
-    private var sentUs: [UInt16: Int64] = [:]
+    private var sentUs = HashMap<UInt16, Int64>()
     public private(set) var lastRTTUs: Int64?
 
     /// For `reflect`, reads the key file first (a missing, unreadable or too open file throws,

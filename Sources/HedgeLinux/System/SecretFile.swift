@@ -55,7 +55,7 @@ public enum SecretFile {
     }
 
     /// Secrets as read while still root, by path (one thread: the event loop).
-    nonisolated(unsafe) static var readAtStart: [String: [UInt8]] = [:]
+    nonisolated(unsafe) static var readAtStart = HashMap<String, [UInt8]>()
 
     static func octal(_ v: UInt32) -> String {
         var digits: [UInt8] = []
