@@ -31,6 +31,11 @@ RESULTS=$OUT/results.jsonl
 echo 1 >"$OUT/rc"
 : >"$RESULTS"
 echo "vm-guest: booted: kernel $(uname -r), uptime $(cut -d' ' -f1 /proc/uptime) s, $(nproc) CPUs, clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource), ONPREM=$ONPREM SCENARIOS='$SCENARIOS' RATE=$RATE"
+if [ "${VM_FAKE_LOCKUP:-}" = 1 ]; then
+    # Proves Tests/vm/run's lockup handling: the console line a frozen kernel prints, then nothing.
+    echo "vm-guest: VM_FAKE_LOCKUP=1: watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [VM_FAKE_LOCKUP]"
+    sleep 100000
+fi
 if [ "${VM_DIAG:-0}" = 1 ]; then   # where the emulated CPUs go: a process snapshot every 5 s
     ( while :; do { date +%T; top -b -n1 -w 160 | sed -n '1,5p;7,22p'; } >>"$OUT/top.log" 2>&1; sleep 5; done & )
 fi
@@ -495,5 +500,6 @@ done
 fails=$(grep -c '"ok":false' "$RESULTS")
 passes=$(grep -c '"ok":true' "$RESULTS")
 echo "vm-guest: $passes passed, $fails failed (uptime $(cut -d' ' -f1 /proc/uptime) s)"
+touch "$OUT/finished"   # Tests/vm/run: the guest got to its end (a kernel lockup stops it before)
 if [ "$fails" -eq 0 ] && [ "$passes" -gt 0 ]; then echo 0 >"$OUT/rc"; exit 0; fi
 echo 1 >"$OUT/rc"; exit 1
