@@ -113,7 +113,7 @@ private func checkFrame(_ f: [UInt8]) {
 
 /// A decoded message: the same from a slice that does not start at index 0; a byte more or less
 /// than the header's length is refused; what it carries is readable.
-private func exercise(_ m: BMPMessage, _ f: [UInt8], _ widths: [BMPPeerKey: Bool]) {
+private func exercise(_ m: BMPMessage, _ f: [UInt8], _ widths: HashMap<BMPPeerKey, Bool>) {
     let shifted = ([0xA5] + f + [0x5A])[1..<(f.count + 1)]
     precondition((try? BMPMessage.decode(shifted, fourOctetAS: widths)) == m)
     do throws(BMPError) { _ = try BMPMessage.decode(f + [0], fourOctetAS: widths); preconditionFailure("1 octet too many") } catch {
@@ -194,7 +194,7 @@ private func check(_ t: BMPNeighborTracker, after m: BMPMessage) {
 }
 
 /// Every 2-octet-AS session a Peer Up in the stream could name (for the whole-stream decode).
-private func allWidths(_ stream: [UInt8], _ wide: Bool) -> [BMPPeerKey: Bool] {
+private func allWidths(_ stream: [UInt8], _ wide: Bool) -> HashMap<BMPPeerKey, Bool> {
     guard stream.count >= 48 else { return [:] }
     var r = BMPReader(stream[6...])
     guard let p = try? BMPPeerHeader.decode(&r) else { return [:] }
