@@ -5,14 +5,18 @@
 /// the agent had some sixty pairs (~100 KB of a 1 MB binary). Here the hashing is written once,
 /// in HashIndex; what is left per pair is a few array operations.
 ///
+/// The keys are a HashSet, so the hashing code is specialised per key type; per key/value pair
+/// there is only the values array.
+///
 /// Iteration follows insertion order until a removal, which moves the last entry into the hole.
 /// Code that needs a stable order sorts, as it did with `Dictionary`.
 public struct HashMap<Key: Hashable, Value> {
-    @usableFromInline var index: HashIndex
-    public private(set) var keys: [Key]
+    @usableFromInline var table: HashSet<Key>
     public private(set) var values: [Value]
 
-    public init() { index = HashIndex(); keys = []; values = [] }
+    public init() { table = HashSet(); values = [] }
+
+    public var keys: [Key] { table.elements }
 
     public init<S: Sequence>(uniqueKeysWithValues pairs: S) where S.Element == (Key, Value) {
         self.init()
@@ -22,8 +26,8 @@ public struct HashMap<Key: Hashable, Value> {
         }
     }
 
-    public var count: Int { keys.count }
-    public var isEmpty: Bool { keys.isEmpty }
+    public var count: Int { values.count }
+    public var isEmpty: Bool { values.isEmpty }
 
     public subscript(key: Key) -> Value? {
         @inline(never) get {
@@ -40,7 +44,7 @@ public struct HashMap<Key: Hashable, Value> {
         get { self[key] ?? value() }
         _modify {
             let i: Int
-            if let at = position(of: key) { i = at } else { i = keys.count; append(key, value()) }
+            if let at = position(of: key) { i = at } else { i = values.count; append(key, value()) }
             yield &values[i]
         }
     }
@@ -59,26 +63,20 @@ public struct HashMap<Key: Hashable, Value> {
     @discardableResult @inline(never)
     public mutating func removeValue(forKey key: Key) -> Value? {
         guard let i = position(of: key) else { return nil }
-        index.remove(at: i)
-        let last = keys.count - 1
-        if i != last {
-            keys.swapAt(i, last)
-            values.swapAt(i, last)
-        }
-        keys.removeLast()
+        table.remove(at: i)
+        let last = values.count - 1
+        if i != last { values.swapAt(i, last) }
         return values.removeLast()
     }
 
     public mutating func removeAll(keepingCapacity keep: Bool = false) {
-        index.removeAll(keepingCapacity: keep)
-        keys.removeAll(keepingCapacity: keep)
+        table.removeAll(keepingCapacity: keep)
         values.removeAll(keepingCapacity: keep)
     }
 
     public func mapValues<T, E: Error>(_ transform: (Value) throws(E) -> T) throws(E) -> HashMap<Key, T> {
         var out = HashMap<Key, T>()
-        out.index = index
-        out.keys = keys
+        out.table = table
         out.values.reserveCapacity(values.count)
         for v in values { out.values.append(try transform(v)) }
         return out
@@ -87,17 +85,15 @@ public struct HashMap<Key: Hashable, Value> {
     /// A map, as `Dictionary.filter` returns.
     public func filter(_ isIncluded: ((key: Key, value: Value)) -> Bool) -> HashMap {
         var out = HashMap()
+        let keys = table.elements
         for i in keys.indices where isIncluded((keys[i], values[i])) { out.append(keys[i], values[i]) }
         return out
     }
 
-    @inline(never) @usableFromInline func position(of key: Key) -> Int? {
-        index.find(key.hashValue) { keys[$0] == key }
-    }
+    @usableFromInline func position(of key: Key) -> Int? { table.position(of: key) }
 
-    @inline(never) @usableFromInline mutating func append(_ key: Key, _ value: Value) {
-        index.append(key.hashValue)
-        keys.append(key)
+    @usableFromInline mutating func append(_ key: Key, _ value: Value) {
+        table.append(key)
         values.append(value)
     }
 }
@@ -119,8 +115,8 @@ extension HashMap: Sequence {
             return (keys[i], values[i])
         }
     }
-    public func makeIterator() -> Iterator { Iterator(keys: keys, values: values) }
-    public var underestimatedCount: Int { keys.count }
+    public func makeIterator() -> Iterator { Iterator(keys: table.elements, values: values) }
+    public var underestimatedCount: Int { values.count }
 }
 
 /// Order does not matter, as for Dictionary.

@@ -20,21 +20,34 @@ public struct HashSet<Element: Hashable> {
         index.find(e.hashValue) { elements[$0] == e }
     }
 
-    @discardableResult @inline(never)
+    @discardableResult
     public mutating func insert(_ e: Element) -> (inserted: Bool, memberAfterInsert: Element) {
         if let i = position(of: e) { return (false, elements[i]) }
-        index.append(e.hashValue)
-        elements.append(e)
+        append(e)
         return (true, e)
     }
 
-    @discardableResult @inline(never)
+    @discardableResult
     public mutating func remove(_ e: Element) -> Element? {
         guard let i = position(of: e) else { return nil }
+        let member = elements[i]
+        remove(at: i)
+        return member
+    }
+
+    /// Adds an element known to be absent. HashMap keeps its keys in a HashSet through this and
+    /// `remove(at:)`, so the hashing code is specialised once per key type, not per key/value pair.
+    @inline(never) @usableFromInline mutating func append(_ e: Element) {
+        index.append(e.hashValue)
+        elements.append(e)
+    }
+
+    /// Removes the element at `i`; the last element takes its place, as HashIndex expects.
+    @inline(never) @usableFromInline mutating func remove(at i: Int) {
         index.remove(at: i)
         let last = elements.count - 1
         if i != last { elements.swapAt(i, last) }
-        return elements.removeLast()
+        elements.removeLast()
     }
 
     public mutating func removeAll(keepingCapacity keep: Bool = false) {
