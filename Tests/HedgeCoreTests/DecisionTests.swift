@@ -340,7 +340,7 @@ final class DecisionTests: XCTestCase {
     // MARK: config
 
     func testInitFromConfig() {
-        let loc = SourceLocation(file: "t", line: 1, column: 1)
+        let loc = SourceLocation(line: 1, column: 1)
         var cfg = HedgeConfig()
         cfg.paths = [
             PathConfig(name: "vpn", priority: 20, device: "xfrm0", carrier: false,

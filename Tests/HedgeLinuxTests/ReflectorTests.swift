@@ -99,7 +99,7 @@ final class ReflectLab {
 
     func config(_ target: IPAddress, key: String, intervalMs: Millis = 5) -> ProbeConfig {
         ProbeConfig(kind: .reflect, target: target, port: ReflectLab.port, keyFile: key, intervalMs: intervalMs,
-                    threshold: 3, recover: 3, location: SourceLocation(file: "test", line: 1, column: 1))
+                    threshold: 3, recover: 3, location: SourceLocation(line: 1, column: 1))
     }
 
     /// A runner made inside hx-a (its socket lives there), as the agent makes it.

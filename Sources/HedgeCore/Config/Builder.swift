@@ -12,14 +12,14 @@ struct Builder {
 
     // MARK: - Diagnostics
 
-    func loc(_ t: Token) -> SourceLocation { SourceLocation(file: file, line: t.line, column: t.column) }
-    func loc(after t: Token) -> SourceLocation { SourceLocation(file: file, line: t.line, column: t.column + t.width) }
+    func loc(_ t: Token) -> SourceLocation { SourceLocation(line: t.line, column: t.column) }
+    func loc(after t: Token) -> SourceLocation { SourceLocation(line: t.line, column: t.column + t.width) }
 
     mutating func error(_ at: SourceLocation, _ message: String) {
-        diagnostics.append(Diagnostic(.error, at, message))
+        diagnostics.append(Diagnostic(.error, file, at, message))
     }
     mutating func warning(_ at: SourceLocation, _ message: String) {
-        diagnostics.append(Diagnostic(.warning, at, message))
+        diagnostics.append(Diagnostic(.warning, file, at, message))
     }
 
     // MARK: - Statements against the keyword table

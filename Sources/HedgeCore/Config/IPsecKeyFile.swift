@@ -57,7 +57,7 @@ public enum IPsecKeyFile {
         init(cipher: IPsecCipher, file: String) { self.cipher = cipher; self.file = file }
 
         mutating func error(_ line: Int, _ column: Int, _ message: String) {
-            diagnostics.append(Diagnostic(.error, SourceLocation(file: file, line: line, column: column), message))
+            diagnostics.append(Diagnostic(.error, file, SourceLocation(line: line, column: column), message))
         }
 
         mutating func run(_ text: [UInt8]) {
@@ -145,7 +145,7 @@ public enum IPsecKeyFile {
                 ok = false
             }
             // Placed even when unreadable, so that a broken line is not reported again as missing.
-            keys[dir] = Located(ok ? parts : [], SourceLocation(file: file, line: line, column: f.count > 1 ? f[1].column : head.column))
+            keys[dir] = Located(ok ? parts : [], SourceLocation(line: line, column: f.count > 1 ? f[1].column : head.column))
         }
 
         /// `bytes` bytes written as 2 × bytes hex digits, after an optional 0x.

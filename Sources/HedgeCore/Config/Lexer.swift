@@ -62,7 +62,7 @@ enum Lexer {
                 continue
             }
             if isControl(c) {
-                diagnostics.append(Diagnostic(.error, SourceLocation(file: file, line: line, column: col),
+                diagnostics.append(Diagnostic(.error, file, SourceLocation(line: line, column: col),
                                               "invalid control character (byte \(c))"))
                 i += 1; col += 1
                 continue
@@ -93,7 +93,7 @@ enum Lexer {
                     if !isContinuation(d) { col += 1 }
                 }
                 if !closed {
-                    diagnostics.append(Diagnostic(.error, SourceLocation(file: file, line: line, column: startCol),
+                    diagnostics.append(Diagnostic(.error, file, SourceLocation(line: line, column: startCol),
                                                   "unterminated string (missing closing '\"' on this line)"))
                 }
                 tokens.append(Token(kind: .string, text: String(decoding: bytes, as: UTF8.self), line: line,

@@ -1,30 +1,32 @@
 /// The validated configuration: what `hedge check` accepts and `hedge run` acts on.
-/// Every value keeps the location it came from so that later checks can still point at the file.
+/// Every value keeps the line and column it came from so that later checks can still point at it.
 
 /// Monotonic or wall time in milliseconds; Core never reads a clock, callers pass it in.
 public typealias Millis = Int64
 
+/// A place in a configuration file: line and column. The file is named by the Diagnostic that points
+/// here (each parser knows its file). Without a String, a location is plain data: every value of the
+/// draft and the model carries one, and a String in each cost ~30 KB of aarch64 code in
+/// reference-counted copies.
 public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
-    public var file: String
     public var line: Int
     public var column: Int
-    public init(file: String, line: Int, column: Int) {
-        self.file = file; self.line = line; self.column = column
-    }
-    public var description: String { "\(file):\(line):\(column)" }
+    public init(line: Int, column: Int) { self.line = line; self.column = column }
+    public var description: String { "\(line):\(column)" }
 }
 
 public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
     public enum Severity: Hashable, Sendable { case error, warning }
     public var severity: Severity
+    public var file: String
     public var location: SourceLocation
     public var message: String
-    public init(_ severity: Severity, _ location: SourceLocation, _ message: String) {
-        self.severity = severity; self.location = location; self.message = message
+    public init(_ severity: Severity, _ file: String, _ location: SourceLocation, _ message: String) {
+        self.severity = severity; self.file = file; self.location = location; self.message = message
     }
     /// `file:line:column: error: message`, the form compilers and editors understand.
     public var description: String {
-        "\(location): \(severity == .error ? "error" : "warning"): \(message)"
+        "\(file):\(location): \(severity == .error ? "error" : "warning"): \(message)"
     }
 }
 

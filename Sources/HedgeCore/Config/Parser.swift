@@ -44,15 +44,15 @@ struct SyntaxParser {
         parseBlock(open: nil, depth: 0).nodes
     }
 
-    func location(_ t: Token) -> SourceLocation { SourceLocation(file: file, line: t.line, column: t.column) }
+    func location(_ t: Token) -> SourceLocation { SourceLocation(line: t.line, column: t.column) }
 
     /// Just past the end of `t`: where a missing `;` should have been.
     func location(after t: Token) -> SourceLocation {
-        SourceLocation(file: file, line: t.line, column: t.column + t.width)
+        SourceLocation(line: t.line, column: t.column + t.width)
     }
 
     mutating func error(_ at: SourceLocation, _ message: String) {
-        diagnostics.append(Diagnostic(.error, at, message))
+        diagnostics.append(Diagnostic(.error, file, at, message))
     }
 
     var peek: Token { tokens[pos] }

@@ -55,7 +55,7 @@ public struct ReloadPlan: Sendable {
         return x == y
     }
 
-    static let nowhere = SourceLocation(file: "", line: 0, column: 0)
+    static let nowhere = SourceLocation(line: 0, column: 0)
 
     /// The same settings without the places they were written: moving a block in the file is not a change.
     static func normalized(_ p: PathConfig) -> PathConfig {

@@ -10,10 +10,10 @@ struct Validator {
     init(file: String) { self.file = file }
 
     mutating func error(_ at: SourceLocation, _ message: String) {
-        diagnostics.append(Diagnostic(.error, at, message))
+        diagnostics.append(Diagnostic(.error, file, at, message))
     }
     mutating func warning(_ at: SourceLocation, _ message: String) {
-        diagnostics.append(Diagnostic(.warning, at, message))
+        diagnostics.append(Diagnostic(.warning, file, at, message))
     }
 
     /// An error unless `lo <= v.value <= hi`.
@@ -46,7 +46,7 @@ struct Validator {
         validateControl(d, into: &config)
         validateReporting(d, into: &config)
         validateBMP(d, into: &config)
-        let start = SourceLocation(file: file, line: 1, column: 1)
+        let start = SourceLocation(line: 1, column: 1)
         if d.paths.isEmpty { error(start, "no 'path' defined: at least one path is required") }
         if d.groups.isEmpty { error(start, "no 'group' defined: at least one failover group is required") }
         return config
