@@ -35,7 +35,11 @@ public struct HashMap<Key: Hashable, Value> {
             return values[i]
         }
         @inline(never) set {
-            if let v = newValue { updateValue(v, forKey: key) } else { removeValue(forKey: key) }
+            guard let v = newValue else {
+                if let i = position(of: key) { remove(at: i) }
+                return
+            }
+            if let i = position(of: key) { values[i] = v } else { append(key, v) }
         }
     }
 
@@ -60,13 +64,20 @@ public struct HashMap<Key: Hashable, Value> {
         return nil
     }
 
-    @discardableResult @inline(never)
+    @discardableResult
     public mutating func removeValue(forKey key: Key) -> Value? {
         guard let i = position(of: key) else { return nil }
+        let old = values[i]
+        remove(at: i)
+        return old
+    }
+
+    /// The last entry takes the place of the removed one (HashIndex's rule).
+    @inline(never) @usableFromInline mutating func remove(at i: Int) {
         table.remove(at: i)
         let last = values.count - 1
         if i != last { values.swapAt(i, last) }
-        return values.removeLast()
+        values.removeLast()
     }
 
     public mutating func removeAll(keepingCapacity keep: Bool = false) {
