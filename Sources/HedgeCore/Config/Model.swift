@@ -6,7 +6,7 @@ public typealias Millis = Int64
 
 /// A place in a configuration file: line and column. The file is named by the Diagnostic that points
 /// here (each parser knows its file). Without a String, a location is plain data: every value of the
-/// draft and the model carries one, and a String in each cost ~30 KB of aarch64 code in
+/// draft and the model carries one, and a String in each cost ~21 KB of aarch64 code in
 /// reference-counted copies.
 public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
     public var line: Int
