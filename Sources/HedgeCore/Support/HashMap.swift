@@ -34,6 +34,8 @@ public struct HashMap<Key: Hashable, Value> {
             guard let i = position(of: key) else { return nil }
             return values[i]
         }
+        // Not through updateValue/removeValue: they copy out the old value, which nearly every
+        // `map[k] = v` throws away (~5 KB of aarch64 over the agent's ~40 pairs).
         @inline(never) set {
             guard let v = newValue else {
                 if let i = position(of: key) { remove(at: i) }
