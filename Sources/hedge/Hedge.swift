@@ -95,7 +95,7 @@ struct Hedge {
         }
     }
 
-    static func load(_ path: String) -> ConfigResult? {
+    @inline(never) static func load(_ path: String) -> ConfigResult? {
         let text: String
         do { text = try FileIO.readText(path) } catch {
             writeErr("hedge: \(error)")
@@ -148,7 +148,7 @@ struct Hedge {
         }
     }
 
-    static func controlPath(socketPath: String?, configPath: String?) -> String {
+    @inline(never) static func controlPath(socketPath: String?, configPath: String?) -> String {
         var path = socketPath ?? ControlConfig().socketPath
         if socketPath == nil, let cp = configPath, let r = load(cp), let c = r.config { path = c.control.socketPath }
         return path

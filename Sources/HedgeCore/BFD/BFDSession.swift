@@ -235,7 +235,7 @@ public struct BFDSession: Sendable {
         }
     }
 
-    private mutating func change(to new: BFDState, diagnostic: BFDDiagnostic, reason: String, now: Int64,
+    @inline(never) private mutating func change(to new: BFDState, diagnostic: BFDDiagnostic, reason: String, now: Int64,
                                  random: UInt32, sendNow: Bool, _ out: inout [BFDAction]) {
         let old = state
         state = new

@@ -295,7 +295,7 @@ public struct Session: Sendable {
         change(to: .openConfirm, .openReceived)
     }
 
-    private mutating func fsmError(_ s: FSMErrorSubcode, _ now: Millis) {
+    @inline(never) private mutating func fsmError(_ s: FSMErrorSubcode, _ now: Millis) {
         let n = NotificationMessage.fsm(s)
         goIdle(now, .notificationSent(n), notify: n)
     }
@@ -322,7 +322,7 @@ public struct Session: Sendable {
         framer.reset()
     }
 
-    private mutating func change(to new: SessionState, _ reason: SessionReason) {
+    @inline(never) private mutating func change(to new: SessionState, _ reason: SessionReason) {
         guard new != state else { return }
         emit(.stateChanged(from: state, to: new, reason: reason))
         state = new

@@ -15,10 +15,10 @@ struct Builder {
     func loc(_ t: Token) -> SourceLocation { SourceLocation(line: t.line, column: t.column) }
     func loc(after t: Token) -> SourceLocation { SourceLocation(line: t.line, column: t.column + t.width) }
 
-    mutating func error(_ at: SourceLocation, _ message: String) {
+    @inline(never) mutating func error(_ at: SourceLocation, _ message: String) {
         diagnostics.append(Diagnostic(.error, file, at, message))
     }
-    mutating func warning(_ at: SourceLocation, _ message: String) {
+    @inline(never) mutating func warning(_ at: SourceLocation, _ message: String) {
         diagnostics.append(Diagnostic(.warning, file, at, message))
     }
 
@@ -122,7 +122,7 @@ struct Builder {
 
     // MARK: - Values
 
-    mutating func address(_ t: Token, _ what: String) -> Located<IPAddress>? {
+    @inline(never) mutating func address(_ t: Token, _ what: String) -> Located<IPAddress>? {
         if let a = IPAddress(t.text) { return Located(a, loc(t)) }
         if IPPrefix.parse(t.text) != nil {
             error(loc(t), "\(what) must be an address, not a prefix: \(t.quoted)")
@@ -132,7 +132,7 @@ struct Builder {
         return nil
     }
 
-    mutating func prefix(_ t: Token) -> Located<IPPrefix>? {
+    @inline(never) mutating func prefix(_ t: Token) -> Located<IPPrefix>? {
         if let r = IPPrefix.parse(t.text) {
             if r.hadHostBits {
                 warning(loc(t), "prefix \(t.text) has host bits set; it is read as \(r.prefix)")
@@ -155,7 +155,7 @@ struct Builder {
         return nil
     }
 
-    mutating func number(_ t: Token, _ what: String) -> Located<UInt64>? {
+    @inline(never) mutating func number(_ t: Token, _ what: String) -> Located<UInt64>? {
         if let v = Values.integer(t.text) { return Located(v, loc(t)) }
         if Values.isOverlongInteger(t.text) {
             error(loc(t), "\(what) \(t.text) is too large")
@@ -165,7 +165,7 @@ struct Builder {
         return nil
     }
 
-    mutating func duration(_ t: Token, _ what: String) -> Located<Millis>? {
+    @inline(never) mutating func duration(_ t: Token, _ what: String) -> Located<Millis>? {
         switch Values.duration(t.text) {
         case .ok(let ms): return Located(ms, loc(t))
         case .missingUnit:
@@ -182,13 +182,13 @@ struct Builder {
         return nil
     }
 
-    mutating func onOff(_ t: Token, _ what: String) -> Bool? {
+    @inline(never) mutating func onOff(_ t: Token, _ what: String) -> Bool? {
         if let b = Values.bool(t.text) { return b }
         error(loc(t), "invalid value \(t.quoted) for '\(what)' (expected on or off)")
         return nil
     }
 
-    mutating func name(_ t: Token, _ what: String) -> Located<String> {
+    @inline(never) mutating func name(_ t: Token, _ what: String) -> Located<String> {
         if !Values.isName(t.text) {
             error(loc(t), "invalid \(what) name \(t.quoted) (letters, digits, '_', '-', '.'; starting with a letter)")
         }

@@ -67,7 +67,7 @@ struct Keyword: Sendable {
     /// The kind of block its body is, when it has one.
     var body: BlockKind?
 
-    init(_ name: String, _ minArgs: Int, _ maxArgs: Int, _ block: BlockUse = .none, repeatable: Bool = false,
+    @inline(never) init(_ name: String, _ minArgs: Int, _ maxArgs: Int, _ block: BlockUse = .none, repeatable: Bool = false,
          body: BlockKind? = nil, usage: String) {
         self.name = name; self.minArgs = minArgs; self.maxArgs = maxArgs; self.block = block
         self.repeatable = repeatable; self.body = body; self.usage = usage

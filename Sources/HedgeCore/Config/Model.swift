@@ -25,7 +25,7 @@ public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
         self.severity = severity; self.file = file; self.location = location; self.message = message
     }
     /// `file:line:column: error: message`, the form compilers and editors understand.
-    public var description: String {
+    @inline(never) public var description: String {
         "\(file):\(location): \(severity == .error ? "error" : "warning"): \(message)"
     }
 }
@@ -49,7 +49,7 @@ public struct HedgeConfig: Sendable {
         self.paths = paths; self.groups = groups; self.kernel = kernel; self.control = control
     }
 
-    public func pathIndex(named name: String) -> Int? { paths.firstIndex { $0.name == name } }
+    @inline(never) public func pathIndex(named name: String) -> Int? { paths.firstIndex { $0.name == name } }
 
     /// The group that the prefixes path `path` learns over BGP join: the first one listing it.
     public func learningGroup(path: Int) -> Int? {

@@ -51,13 +51,13 @@ struct SyntaxParser {
         SourceLocation(line: t.line, column: t.column + t.width)
     }
 
-    mutating func error(_ at: SourceLocation, _ message: String) {
+    @inline(never) mutating func error(_ at: SourceLocation, _ message: String) {
         diagnostics.append(Diagnostic(.error, file, at, message))
     }
 
     var peek: Token { tokens[pos] }
 
-    mutating func advance() -> Token {
+    @inline(never) mutating func advance() -> Token {
         let t = tokens[pos]
         if t.kind != .end { pos += 1 }
         return t

@@ -9,21 +9,21 @@ struct Validator {
 
     init(file: String) { self.file = file }
 
-    mutating func error(_ at: SourceLocation, _ message: String) {
+    @inline(never) mutating func error(_ at: SourceLocation, _ message: String) {
         diagnostics.append(Diagnostic(.error, file, at, message))
     }
-    mutating func warning(_ at: SourceLocation, _ message: String) {
+    @inline(never) mutating func warning(_ at: SourceLocation, _ message: String) {
         diagnostics.append(Diagnostic(.warning, file, at, message))
     }
 
     /// An error unless `lo <= v.value <= hi`.
-    mutating func range(_ v: Located<UInt64>?, _ lo: UInt64, _ hi: UInt64, _ message: String) -> Bool {
+    @inline(never) mutating func range(_ v: Located<UInt64>?, _ lo: UInt64, _ hi: UInt64, _ message: String) -> Bool {
         guard let v else { return true }
         if v.value < lo || v.value > hi { error(v.at, message); return false }
         return true
     }
 
-    mutating func range(_ v: Located<Millis>?, _ lo: Millis, _ hi: Millis, _ message: String) -> Bool {
+    @inline(never) mutating func range(_ v: Located<Millis>?, _ lo: Millis, _ hi: Millis, _ message: String) -> Bool {
         guard let v else { return true }
         if v.value < lo || v.value > hi { error(v.at, message); return false }
         return true

@@ -22,7 +22,7 @@ public struct SHA256: Sendable {
 
     public init() { buffer.reserveCapacity(SHA256.blockSize) }
 
-    public mutating func update<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+    @inline(never) public mutating func update<C: Collection>(_ bytes: C) where C.Element == UInt8 {
         length &+= UInt64(bytes.count)
         for b in bytes {
             buffer.append(b)

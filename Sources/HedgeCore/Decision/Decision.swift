@@ -56,7 +56,7 @@ public struct Decision: Sendable {
     /// Feeds one signal of one path. Returns the path's new health if it changed.
     /// Unknown path indices and signals the path does not declare are ignored.
     @discardableResult
-    public mutating func signal(path: Int, _ kind: SignalKind, _ health: Health, reason: String,
+    @inline(never) public mutating func signal(path: Int, _ kind: SignalKind, _ health: Health, reason: String,
                                 now: Millis) -> Health? {
         guard path >= 0 && path < paths.count else { return nil }
         see(now)
@@ -114,7 +114,7 @@ public struct Decision: Sendable {
     }
 
     /// Index of the path named `name`.
-    public func pathIndex(named name: String) -> Int? { paths.firstIndex { $0.name == name } }
+    @inline(never) public func pathIndex(named name: String) -> Int? { paths.firstIndex { $0.name == name } }
 
     /// Index of the group named `name`.
     public func groupIndex(named name: String) -> Int? { engines.firstIndex { $0.spec.name == name } }

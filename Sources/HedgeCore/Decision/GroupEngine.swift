@@ -188,7 +188,7 @@ struct GroupEngine: Sendable {
         return nil
     }
 
-    private mutating func take(_ to: Int, from: Int?, _ kind: Switch.Kind, _ reason: String, _ now: Millis) -> Switch {
+    @inline(never) private mutating func take(_ to: Int, from: Int?, _ kind: Switch.Kind, _ reason: String, _ now: Millis) -> Switch {
         let sw = Switch(group: index, from: from, to: to, reason: reason, at: now, kind: kind)
         active = to; adopted = false; activeSince = now; lastSwitch = sw
         stranded = nil; strandedSince = nil

@@ -270,7 +270,7 @@ struct XfrmReader {
         return UInt16(b[i]) << 8 | UInt16(b[i + 1])
     }
 
-    func u32(at off: Int) throws(XfrmError) -> UInt32 {
+    @inline(never) func u32(at off: Int) throws(XfrmError) -> UInt32 {
         let i = try check(off, 4)
         var v: UInt32 = 0
         for k in (0..<4).reversed() { v = v << 8 | UInt32(b[i + k]) }

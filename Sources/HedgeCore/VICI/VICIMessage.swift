@@ -12,7 +12,7 @@ public struct VICIMessage: Hashable, Sendable {
     // MARK: reading
 
     /// The first key/value named `key`, as text (invalid UTF-8 is replaced, not refused).
-    public subscript(key: String) -> String? {
+    @inline(never) public subscript(key: String) -> String? {
         guard let v = value(key) else { return nil }
         return String(decoding: v, as: UTF8.self)
     }
@@ -22,7 +22,7 @@ public struct VICIMessage: Hashable, Sendable {
         return nil
     }
 
-    public func section(_ name: String) -> VICIMessage? {
+    @inline(never) public func section(_ name: String) -> VICIMessage? {
         for e in elements { if case .section(let k, let m) = e, k == name { return m } }
         return nil
     }
@@ -140,7 +140,7 @@ public struct VICIMessage: Hashable, Sendable {
         return VICIMessage(stack[0].elements)
     }
 
-    static func name(_ b: ArraySlice<UInt8>, _ i: inout Int) throws(VICIError) -> String {
+    @inline(never) static func name(_ b: ArraySlice<UInt8>, _ i: inout Int) throws(VICIError) -> String {
         guard i < b.endIndex else { throw .truncated("name length") }
         let n = Int(b[i])
         guard b.endIndex - (i + 1) >= n else { throw .truncated("name") }

@@ -5,7 +5,7 @@ import HedgeCore
 /// both read stderr). Structured events go to syslog in a later layer.
 public enum Log {
     nonisolated(unsafe) public static var verbose = false  // one thread: the event loop
-    public static func info(_ s: String) { line("info", s) }
+    @inline(never) public static func info(_ s: String) { line("info", s) }
     public static func warn(_ s: String) { line("warning", s) }
     public static func error(_ s: String) { line("error", s) }
     public static func debug(_ s: String) { if verbose { line("debug", s) } }

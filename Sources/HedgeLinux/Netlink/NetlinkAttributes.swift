@@ -39,7 +39,7 @@ public struct NetlinkAttributes {
     public func u8(_ type: UInt16) -> UInt8? { payload(type, atLeast: 1)?.loadUnaligned(as: UInt8.self) }
     public func u32(_ type: UInt16) -> UInt32? { payload(type, atLeast: 4)?.loadUnaligned(as: UInt32.self) }
     public func i32(_ type: UInt16) -> Int32? { payload(type, atLeast: 4)?.loadUnaligned(as: Int32.self) }
-    public func string(_ type: UInt16) -> String? {
+    @inline(never) public func string(_ type: UInt16) -> String? {
         guard let a = table[type], let p = payload(type, atLeast: 1) else { return nil }
         let n = Int(mnl_attr_get_payload_len(a))
         let bytes = UnsafeRawBufferPointer(start: p, count: n)

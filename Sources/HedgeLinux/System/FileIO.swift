@@ -25,7 +25,7 @@ public enum FileIO {
     /// descriptor would block instead of waiting.
     /// Returns whether all of it was written.
     @discardableResult
-    public static func writeAll(_ fd: Int32, _ s: String, nonBlocking: Bool = false) -> Bool {
+    @inline(never) public static func writeAll(_ fd: Int32, _ s: String, nonBlocking: Bool = false) -> Bool {
         var s = s
         return s.withUTF8 { buf -> Bool in
             var off = 0
