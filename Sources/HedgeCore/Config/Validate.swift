@@ -9,6 +9,7 @@ struct Validator {
 
     init(file: String) { self.file = file }
 
+    // @inline(never), as Builder's: the optimiser copied the message building into every caller.
     @inline(never) mutating func error(_ at: SourceLocation, _ message: String) {
         diagnostics.append(Diagnostic(.error, file, at, message))
     }
