@@ -1,1 +1,2 @@
-// Empty in the Embedded build, which compiles these sources into the hedge module (Package.swift).
+// The Embedded build's HedgeLinux: there its sources compile into the hedge module (Package.swift), and
+// this empty module keeps their `import HedgeLinux` resolving.
