@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -43,6 +44,9 @@ func result(ok bool, step, format string, a ...interface{}) bool {
 }
 
 func main() {
+	if path.Base(os.Args[0]) == "modprobe" {
+		os.Exit(modprobeMain(os.Args[1:]))
+	}
 	mountAll()
 	say("init up at %s s (kernel uptime); kernel %s", uptime(), kernelRelease())
 	ok := run()
@@ -55,9 +59,14 @@ func main() {
 }
 
 func run() bool {
+	if err := serveModuleRequests(); err != nil {
+		say("kernel module requests will not be served: %v", err)
+	}
 	t := time.Now()
 	n, err := loadModules()
-	if !result(err == nil, "modules", "%d loaded in %d ms %v", n, time.Since(t).Milliseconds(), errText(err)) {
+	asked := modprobeRequests()
+	if !result(err == nil, "modules", "%d loaded in %d ms; on the kernel's request (/sbin/modprobe): %d %v %v",
+		n, time.Since(t).Milliseconds(), len(asked), asked, errText(err)) {
 		return false
 	}
 	out, _ := exec.Command(hedgeBin, "version").CombinedOutput()
