@@ -111,6 +111,10 @@ _anchors_frr_bgp_conf() {
         printf ' address-family ipv4 unicast\n'
         if [ -n "$net" ]; then
             printf '  network %s\n' "$net"
+            # LAB_PREFIXES (lab/netns.sh): the MSEE also announces the scale range, one /24 each.
+            if [ "${LAB_PREFIXES:-0}" -gt 0 ]; then
+                lab_scale_prefixes '  network %s\n'
+            fi
         else
             printf '  neighbor %s route-map ANCHORS-NOTHING out\n' "$nb"   # on-prem: announce nothing
         fi
@@ -171,8 +175,12 @@ anchors_frr_start() {
         daemons+=(bfdd)
     fi
     _anchors_frr_bgp_conf "$dir" "$ns" 65010 192.168.10.1 192.168.10.2 12076 "$bfd" "$hold" "$ka" "$md5" ""
-    printf 'hostname %s\nlog timestamp precision 3\nlog file %s/staticd.log informational\n!\nip route 10.200.0.0/16 192.168.20.2 250\n!\n' \
-        "$ns" "$dir" >"$dir/staticd.conf"
+    {
+        printf 'hostname %s\nlog timestamp precision 3\nlog file %s/staticd.log informational\n!\nip route 10.200.0.0/16 192.168.20.2 250\n' "$ns" "$dir"
+        # the scale range's VPN fallback: its aggregates (the learned /24s are more specific)
+        if [ "${LAB_PREFIXES:-0}" -gt 0 ]; then local p; for p in "${LAB_SCALE_AGGREGATES[@]}"; do printf 'ip route %s 192.168.20.2 250\n' "$p"; done; fi
+        printf '!\n'
+    } >"$dir/staticd.conf"
     daemons+=(staticd bgpd)
     echo frr >"$dir/impl"
     _anchors_frr_launch "$ns" "$dir" "${daemons[@]}" || { anchors_frr_stop; return 1; }
@@ -204,7 +212,9 @@ anchors_bird_start() {
                 "$rx" "$tx" "$mult"
         fi
         printf '# VPN: the floating route (BGP routes have preference 100).\n'
-        printf 'protocol static static_vpn { ipv4 { preference 50; }; route 10.200.0.0/16 via 192.168.20.2; }\n'
+        printf 'protocol static static_vpn { ipv4 { preference 50; }; route 10.200.0.0/16 via 192.168.20.2;'
+        if [ "${LAB_PREFIXES:-0}" -gt 0 ]; then local p; for p in "${LAB_SCALE_AGGREGATES[@]}"; do printf ' route %s via 192.168.20.2;' "$p"; done; fi
+        printf ' }\n'
         printf 'protocol bgp msee {\n    debug { states, events };\n    local 192.168.10.1 as 65010;\n    neighbor 192.168.10.2 as 12076;\n'
         printf '    connect retry time 1;\n    error wait time 1, 2;\n'
         if _anchors_is_on "$hold"; then printf '    hold time %s;\n    keepalive time %s;\n' "$hold" "$ka"; fi
@@ -229,7 +239,7 @@ anchors_bird_stop() {
 
 # ------------------------------------------------------------------------------------------ checks
 _anchors_er_now() {
-    case "$(ip -n "$(lab_ns onprem)" route get 10.200.0.4 from 172.16.0.1 2>/dev/null)" in
+    case "$(ip -n "$(lab_ns onprem)" route get "$(lab_target)" from 172.16.0.1 2>/dev/null)" in
         *" dev er0 "*) return 0 ;;
         *) return 1 ;;
     esac

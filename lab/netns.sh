@@ -19,6 +19,23 @@
 : "${LAB:=hl}"
 : "${LAB_RUN:=/run/hedge-lab/${LAB}}"         # scratch files of this lab (removed by lab_down)
 : "${LABSTREAM_BIN:=}"                          # set by the caller, or found below
+# Scale: LAB_PREFIXES=N makes the VNet N /24s from 10.100.0.0/24 upward (what the MSEE stand-in of
+# lab/anchors.sh then announces); the stream and lab_path_of aim at a host in the last of them, and
+# the edge and VPN namespaces route the range (10.64.0.0/10, 10.128.0.0/12) on to azure.
+: "${LAB_PREFIXES:=0}"
+LAB_SCALE_AGGREGATES=(10.64.0.0/10 10.128.0.0/12)
+
+# lab_scale_prefix I: the I-th (0-based) /24 of the scale range.
+lab_scale_prefix() { local a=$(( (10 << 24) + (100 << 16) + $1 * 256 )); printf '%d.%d.%d.0/24\n' $((a >> 24)) $(((a >> 16) & 255)) $(((a >> 8) & 255)); }
+# lab_scale_prefixes FORMAT: every scale prefix through printf's FORMAT (one %s), in one process.
+lab_scale_prefixes() {
+    awk -v n="$LAB_PREFIXES" -v f="$1" 'BEGIN { for (i = 0; i < n; i++) { a = 100 * 256 + i; printf f, sprintf("10.%d.%d.0/24", int(a / 256), a % 256) } }'
+}
+# lab_target: the stream's destination, the VNet host (in the last scale prefix when LAB_PREFIXES > 0).
+lab_target() {
+    if [ "$LAB_PREFIXES" -gt 0 ]; then local p; p=$(lab_scale_prefix $((LAB_PREFIXES - 1))); echo "${p%.0/24}.4"
+    else echo 10.200.0.4; fi
+}
 
 LAB_NAMESPACES=(onprem edge vpn azure)
 
@@ -108,6 +125,15 @@ _lab_up_body() {
     ip -n "$az" route add 172.16.0.0/16 via 10.255.1.1 dev edge0 metric 10
     ip -n "$az" route add 172.16.0.0/16 via 10.255.2.1 dev vpn0 metric 20
 
+    if [ "$LAB_PREFIXES" -gt 0 ]; then
+        [ "$LAB_PREFIXES" -le 11264 ] || { echo "LAB_PREFIXES: at most 11264 /24s fit 10.100.0.0-10.143.255.0" >&2; return 1; }
+        ip -n "$az" addr add "$(lab_target)/24" dev vnet0
+        for p in "${LAB_SCALE_AGGREGATES[@]}"; do
+            ip -n "$ed" route add "$p" via 10.255.1.2 dev azure0
+            ip -n "$vp" route add "$p" via 10.255.2.2 dev azure0
+        done
+    fi
+
     mkdir -p "$LAB_RUN"
     # Resolve neighbours now so the first packet after a swap does not wait for ARP.
     ip netns exec "$on" ping -c1 -W1 -q 192.168.10.2 >/dev/null
@@ -178,7 +204,7 @@ lab_restore_far() {
 # Which path onprem's kernel uses for the stream right now: "expressroute", "vpn" or "none".
 lab_path_of() {
     local r
-    r=$(ip -n "$(lab_ns onprem)" route get 10.200.0.4 from 172.16.0.1 2>/dev/null || true)
+    r=$(ip -n "$(lab_ns onprem)" route get "$(lab_target)" from 172.16.0.1 2>/dev/null || true)
     case "$r" in
         *" dev er0 "*) echo expressroute ;;
         *" dev vpn0 "*) echo vpn ;;
@@ -205,7 +231,7 @@ lab_stream_recv_start() {
     _lab_labstream || return 1
     mkdir -p "$LAB_RUN"
     rm -f "$LAB_RUN/$name.ready" "$LAB_RUN/$name.json"
-    ip netns exec "$(lab_ns azure)" "$LABSTREAM_BIN" recv --bind 10.200.0.4:9000 \
+    ip netns exec "$(lab_ns azure)" "$LABSTREAM_BIN" recv --bind "$(lab_target):9000" \
         --ready-file "$LAB_RUN/$name.ready" --json-out "$LAB_RUN/$name.json" "$@" \
         2>>"$LAB_RUN/$name.err" &
     echo $! >"$LAB_RUN/$name.pid"
@@ -224,11 +250,11 @@ lab_stream_recv_wait() {
     cat "$LAB_RUN/$name.json"
 }
 
-# lab_stream_send [send options...]: onprem (source 172.16.0.1) → 10.200.0.4:9000, in the foreground;
+# lab_stream_send [send options...]: onprem (source 172.16.0.1) → lab_target port 9000, in the foreground;
 # prints the sender's JSON summary line.
 lab_stream_send() {
     _lab_labstream || return 1
-    ip netns exec "$(lab_ns onprem)" "$LABSTREAM_BIN" send --to 10.200.0.4:9000 --from 172.16.0.1 "$@"
+    ip netns exec "$(lab_ns onprem)" "$LABSTREAM_BIN" send --to "$(lab_target):9000" --from 172.16.0.1 "$@"
 }
 
 # ------------------------------------------------------------------------------------------ processes

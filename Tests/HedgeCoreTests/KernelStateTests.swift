@@ -106,6 +106,29 @@ final class KernelStateTests: XCTestCase {
 
     // MARK: mirroring the kernel's implicit deletions
 
+    func testApplyingAReconcileInPartsReachesTheDesiredState() {
+        let desired = state([nexthop(4800, "192.0.2.2")],
+                            (0..<1200).map { route("10.\(100 + $0 / 256).\($0 % 256).0/24", .nexthop(4800)) }, [rule(9, prio: 1000)])
+        let before = state([nexthop(4801, "192.0.2.6")], [route("10.9.0.0/16", .nexthop(4801))])
+        let ops = reconcile(desired: desired, actual: before)
+        XCTAssertEqual(ops.first, .replaceNexthop(nexthop(4800, "192.0.2.2")), "the nexthop never waits behind routes")
+        var mirror = before
+        var at = 0
+        while at < ops.count {   // as the agent does: a part per loop turn, the mirror following each
+            let end = min(ops.count, at + 500)
+            for op in ops[at..<end] { mirror.apply(op) }
+            at = end
+        }
+        XCTAssertEqual(mirror, desired)
+        XCTAssertEqual(reconcile(desired: desired, actual: mirror), [])
+    }
+
+    func testRoutesAreOrderedByAddressNotByText() {
+        let ops = reconcile(desired: state([], [route("10.100.10.0/24", .nexthop(1)), route("10.100.9.0/24", .nexthop(1))]),
+                            actual: KernelState())
+        XCTAssertEqual(ops, [.replaceRoute(route("10.100.9.0/24", .nexthop(1))), .replaceRoute(route("10.100.10.0/24", .nexthop(1)))])
+    }
+
     func testRemoveNexthopDropsTheRoutesThatUseIt() {
         var s = state([nexthop(1, "192.168.10.2"), nexthop(2, "192.168.20.2")],
                       [route("10.1.0.0/16", .nexthop(1)), route("10.2.0.0/16", .nexthop(1)),

@@ -15,9 +15,8 @@ public func desiredKernelState(config: HedgeConfig, active: [Int?], ifindex: (St
         guard let pi = active[gi], let dev = ifindex(config.paths[pi].device) else {
             // Nothing to point at (no path chosen yet, or its device is gone): leave what is there.
             for (id, n) in actual.nexthops where id == g.nexthopID || id == v6ID { s.insert(n) }
-            for (key, r) in actual.routes where key.table == k.table && g.prefixes.contains(key.prefix) {
-                s.insert(r)
-            }
+            let mine = HashSet(g.prefixes)
+            for (key, r) in actual.routes where key.table == k.table && mine.contains(key.prefix) { s.insert(r) }
             continue
         }
         let p = config.paths[pi]

@@ -117,6 +117,19 @@ public struct KernelState: Sendable, Equatable {
         }
     }
 
+    /// What the kernel holds once it has taken `op`: a reconcile applied over several loop turns keeps
+    /// the mirror true after each part.
+    public mutating func apply(_ op: KernelOp) {
+        switch op {
+        case .replaceNexthop(let n): insert(n)
+        case .deleteNexthop(let n): removeNexthop(n.id)
+        case .replaceRoute(let r): insert(r)
+        case .deleteRoute(let r): routes[r.key] = nil
+        case .addRule(let r): insert(r)
+        case .deleteRule(let r): rules.remove(r)
+        }
+    }
+
     /// A device going away takes its routes and nexthops with it.
     public mutating func removeDevice(_ ifindex: Int32) {
         for (id, n) in nexthops where n.ifindex == ifindex { removeNexthop(id) }
@@ -170,9 +183,11 @@ public func reconcile(desired: KernelState, actual: KernelState) -> [KernelOp] {
     return ops
 }
 
+/// By table, prefix (numerically: a text order would format two strings per comparison, which a
+/// table of thousands of routes cannot afford on every reconcile), then metric.
 private func keyOrder(_ a: RouteKey, _ b: RouteKey) -> Bool {
     if a.table != b.table { return a.table < b.table }
-    if a.prefix.description != b.prefix.description { return a.prefix.description < b.prefix.description }
+    if a.prefix != b.prefix { return a.prefix < b.prefix }
     return a.metric < b.metric
 }
 

@@ -246,6 +246,10 @@ public final class Agent {
         step(now: now)
     }
     var ruleDumpNeeded = false
+    /// Kernel operations decided but not yet sent (a large table goes in over several loop turns),
+    /// and the next one to send.
+    var pendingOps: [KernelOp] = []
+    var pendingAt = 0
     var lastErrorEventAt: Millis = -1_000_000
     /// Per path: its health and each signal's, as last reported in an event.
     var reportedHealth: [Health] = []
@@ -264,7 +268,8 @@ public final class Agent {
     func step(now: Millis) {
         let sw = decision.evaluate(now: now)
         // The kernel first: logging, events and their fsync come after traffic has moved.
-        if !sw.isEmpty || needsReconcile { reconcileKernel() }
+        if !sw.isEmpty { needsReconcile = true }
+        if kernelWorkPending { reconcileKernel() }
         let ackAt = sw.isEmpty ? now : Clock.monotonicMs()
         for s in sw { record(s, ackAt: ackAt) }
         reportChanges(now: now)
@@ -331,27 +336,51 @@ public final class Agent {
         return last ?? decision.paths[path].since ?? fallback
     }
 
+    /// Brings the kernel toward the desired state, at most `opsPerTurn` operations per loop turn: a
+    /// table of thousands of learned routes goes in over several turns, and BFD, probes and the
+    /// control socket are served between them. `reconcile` puts nexthops first, so a failover's one
+    /// nexthop replace never waits behind routes. The mirror follows every part the kernel took.
     func reconcileKernel() {
-        var active: [Int?] = []
-        for gi in config.groups.indices { active.append(decision.active(group: gi)) }
-        let desired = desiredKernelState(config: effectiveConfig(), active: active, ifindex: { self.indexByName[$0] },
-                                         nexthopObjects: useNexthops, actual: mirror)
-        let ops = reconcile(desired: desired, actual: mirror)
-        needsReconcile = false
-        if ops.isEmpty { return }
-        for op in ops { Log.debug("kernel: \(op)") }
+        if needsReconcile {
+            var active: [Int?] = []
+            for gi in config.groups.indices { active.append(decision.active(group: gi)) }
+            let desired = desiredKernelState(config: effectiveConfig(), active: active, ifindex: { self.indexByName[$0] },
+                                             nexthopObjects: useNexthops, actual: mirror)
+            pendingOps = reconcile(desired: desired, actual: mirror)
+            pendingAt = 0
+            needsReconcile = false
+        }
+        guard pendingAt < pendingOps.count else { pendingOps = []; pendingAt = 0; return }
+        let end = min(pendingOps.count, pendingAt + Self.opsPerTurn)
+        let part = Array(pendingOps[pendingAt..<end])
+        for op in part { Log.debug("kernel: \(op)") }
         let refused: [NetlinkError]
-        do { refused = try kernel.apply(ops) } catch {
-            recordNetlinkError("netlink: \(error)")
+        do { refused = try kernel.apply(part) } catch {
+            // Replies lost or late: what the kernel took is unknown until it is read back.
+            recordNetlinkError("netlink: \(error); re-reading hedge's routes")
+            redumpMirror(retry: true)
             return
         }
         for e in refused { recordNetlinkError(e.description) }
         if refused.isEmpty {
-            mirror = desired
+            for op in part { mirror.apply(op) }
+            pendingAt = end
+            if pendingAt == pendingOps.count { pendingOps = []; pendingAt = 0 }
         } else {
-            // Some of it did not take: learn what the kernel really holds.
-            do { mirror = try kernel.ownedState() } catch { recordNetlinkError("re-dump: \(error)") }
+            // Some of it did not take: learn what the kernel really holds. What was not sent yet is
+            // decided again from there; what the kernel refused is tried once more at most.
+            redumpMirror(retry: end < pendingOps.count)
         }
+    }
+
+    /// Kernel work left for the next loop turn (the loop then does not sleep).
+    var kernelWorkPending: Bool { pendingAt < pendingOps.count || needsReconcile }
+    static let opsPerTurn = 500
+
+    func redumpMirror(retry: Bool) {
+        pendingOps = []; pendingAt = 0
+        do { mirror = try kernel.ownedState() } catch { recordNetlinkError("re-dump: \(error)") }
+        needsReconcile = retry
     }
 
     /// A refusal or failure of netlink itself (what `hedge_netlink_errors_total` counts).
@@ -464,6 +493,7 @@ public final class Agent {
         if let d = nextWatchdog { next = min(next, d) }
         if let d = nextReportingDeadline() { next = min(next, d) }
         for r in probes { next = min(next, r.tracker.nextDeadline()) }
+        if kernelWorkPending { next = now }
         let nowUs = Clock.monotonicUs()
         var nextUs = max(next, now) * 1000
         for r in bfds { if let d = r.session.nextDeadline(now: nowUs) { nextUs = min(nextUs, d) } }

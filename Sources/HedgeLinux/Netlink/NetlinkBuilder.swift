@@ -91,4 +91,22 @@ public final class NetlinkBuilder {
         finish()
         return (UnsafeRawPointer(buffer), used)
     }
+
+    /// Makes the messages from byte `offset` on, at most `limit` of them, one window acked on error
+    /// only: NLM_F_ACK stays on the last (its ack synchronises the window) and leaves the others.
+    /// The kernel acks a refused message whatever its flags, so no refusal goes unreported.
+    func ackOnError(from offset: Int, limit: Int) -> (end: Int, count: Int, sync: UInt32) {
+        finish()
+        var end = offset, count = 0
+        var last: UnsafeMutablePointer<nlmsghdr>?
+        while end < used && count < limit {
+            let nlh = (buffer + end).assumingMemoryBound(to: nlmsghdr.self)
+            last?.pointee.nlmsg_flags &= ~UInt16(NLM_F_ACK)
+            nlh.pointee.nlmsg_flags |= UInt16(NLM_F_ACK)
+            last = nlh
+            end += Int(nlh.pointee.nlmsg_len)
+            count += 1
+        }
+        return (end, count, last?.pointee.nlmsg_seq ?? 0)
+    }
 }

@@ -4,17 +4,48 @@ import HedgeCore   // its out-of-line string interpolation (Support/Interpolatio
 /// One netlink socket on libmnl (NETLINK_ROUTE, or NETLINK_XFRM for the tunnel's policies and SAs).
 /// A command socket sends requests and reads their acks or dumps; an event socket joins multicast
 /// groups and is drained from the event loop.
+///
+/// No exchange waits without a deadline. A request batch goes out in windows, each acked on error
+/// only plus one synchronising ack on its last message, so that a window's worst case (every message
+/// refused) still fits the socket's receive buffer. A reply the kernel dropped all the same (ENOBUFS),
+/// or one that does not come within `replyDeadlineMs`, ends the exchange with `lostReplies`: the
+/// caller learns the outcome by re-dumping its own objects, never by waiting longer.
 public final class NetlinkSocket {
-    let nl: OpaquePointer
-    public let portID: UInt32
+    private(set) var nl: OpaquePointer
+    public private(set) var portID: UInt32
     private var seq: UInt32
     private var rx = [UInt8].receiveBuffer(count: 1 << 16)
+    private let proto: Int32
+    private let groups: [UInt32]
+    private let receiveBuffer: Int
+    /// How long one window's replies (or a dump's next part) may take before the exchange is given up.
+    /// rtnetlink and XFRM answer inside the sendto (a dump, inside each recv), so a reply that is not
+    /// queued at once was dropped; the deadline only bounds the wait for one that never comes.
+    public var replyDeadlineMs: Int64 = 250
+    /// Messages per window: the receive buffer over what one error reply can cost it. (A test sets
+    /// it beyond that to make the kernel drop replies.)
+    public var window = 1
+    /// The kernel charges a reply's whole skb (headers, shared info, slab rounding) to the receive
+    /// buffer, not its bytes: an extended-ack error takes well under this much.
+    static let replyCost = 2048
+    /// Exchanges given up (a lost reply or a deadline): what the agent reports and the tests read.
+    public private(set) var exchangesLost = 0
+
+    /// The errno of a `SystemError` that says replies were lost: the outcome is unknown.
+    public static let lostReplies = ENOBUFS
 
     public init(protocol proto: Int32 = NETLINK_ROUTE, groups: [UInt32] = [], receiveBuffer: Int = 0) throws(SystemError) {
-        guard let s = mnl_socket_open2(proto, Int32(SOCK_CLOEXEC.rawValue | SOCK_NONBLOCK.rawValue)) else {
+        self.proto = proto; self.groups = groups; self.receiveBuffer = receiveBuffer
+        nl = try Self.open(proto, groups: groups, receiveBuffer: receiveBuffer)
+        portID = mnl_socket_get_portid(nl)
+        seq = UInt32(truncatingIfNeeded: Clock.realtimeMs())
+        window = measuredWindow()
+    }
+
+    private static func open(_ proto: Int32, groups: [UInt32], receiveBuffer: Int) throws(SystemError) -> OpaquePointer {
+        guard let nl = mnl_socket_open2(proto, Int32(SOCK_CLOEXEC.rawValue | SOCK_NONBLOCK.rawValue)) else {
             throw SystemError(proto == NETLINK_XFRM ? "mnl_socket_open(NETLINK_XFRM)" : "mnl_socket_open(NETLINK_ROUTE)")
         }
-        nl = s
         var one: Int32 = 1
         // Extended acks carry the kernel's reason in text; capped acks don't echo our request back.
         _ = mnl_socket_setsockopt(nl, NETLINK_EXT_ACK, &one, 4)
@@ -37,8 +68,34 @@ public final class NetlinkSocket {
                 throw SystemError("setsockopt(NETLINK_ADD_MEMBERSHIP)", object: "group \(g)")
             }
         }
+        return nl
+    }
+
+    /// The window the socket's real receive buffer allows (the kernel doubles what was asked, and
+    /// caps what SO_RCVBUF may ask).
+    private func measuredWindow() -> Int {
+        var size: Int32 = 0
+        var len = socklen_t(4)
+        _ = getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, &len)
+        return max(1, Int(size) / Self.replyCost)
+    }
+
+    /// A fresh socket in place of one whose exchange was given up: replies still queued for it, or a
+    /// dump the kernel is still producing (it would refuse the next dump with EBUSY), go with the old.
+    private func reopen() {
+        exchangesLost += 1
+        guard let fresh = try? Self.open(proto, groups: groups, receiveBuffer: receiveBuffer) else {
+            // Keep the old one: its stale replies carry old sequence numbers and are ignored.
+            drainStale()
+            return
+        }
+        mnl_socket_close(nl)
+        nl = fresh
         portID = mnl_socket_get_portid(nl)
-        seq = UInt32(truncatingIfNeeded: Clock.realtimeMs())
+    }
+
+    private func drainStale() {
+        while (try? receive(deadline: nil)) != nil {}
     }
 
     deinit { mnl_socket_close(nl) }
@@ -47,32 +104,47 @@ public final class NetlinkSocket {
 
     public func nextSeq() -> UInt32 { seq &+= 1; return seq }
 
-    /// Sends every message in `b` (each built with NLM_F_ACK) and waits for all acks. Returns one
-    /// error per refused message (empty: all applied); `describe` names a message's object by seq.
+    /// Sends every message in `b` (built with NLM_F_ACK) in windows, each acked on error only and
+    /// synchronised by its last message's ack. Returns one error per refused message (empty: all
+    /// applied); `describe` names a message's object by seq. Throws `lostReplies` when a reply was
+    /// dropped or late: the outcome of the window in flight is then unknown.
     public func transact(_ b: NetlinkBuilder, expecting seqs: [UInt32],
                          describe: (UInt32) -> (String, String)) throws(SystemError) -> [NetlinkError] {
-        let (p, n) = b.bytes()
-        if n == 0 { return [] }
-        if mnl_socket_sendto(nl, p, n) < 0 { throw SystemError("sendto(netlink)") }
-        var pending = HashSet(seqs)
+        let (base, total) = b.bytes()
+        if total == 0 { return [] }
+        let ours = HashSet(seqs)
         var errors: [NetlinkError] = []
-        while !pending.isEmpty {
-            let got = try receive(blocking: true)
-            walk(got) { nlh in
-                let s = nlh.pointee.nlmsg_seq
-                guard nlh.pointee.nlmsg_type == UInt16(NLMSG_ERROR), pending.contains(s) else { return }
-                pending.remove(s)
-                let (code, text) = Self.ackError(nlh)
-                if code != 0 {
-                    let (req, obj) = describe(s)
-                    errors.append(NetlinkError(request: req, object: obj, errno: -code, kernelMessage: text))
+        var offset = 0
+        while offset < total {
+            let (end, count, sync) = b.ackOnError(from: offset, limit: window)
+            if mnl_socket_sendto(nl, base + offset, end - offset) < 0 { throw SystemError("sendto(netlink)") }
+            var synced = false
+            let deadline = Clock.monotonicMs() + replyDeadlineMs
+            while !synced {
+                let got: Int
+                do { got = try receive(deadline: deadline) } catch {
+                    reopen()
+                    throw SystemError("netlink replies to \(count) requests", errno: error.errno == ETIMEDOUT ? ETIMEDOUT : Self.lostReplies)
+                }
+                walk(got) { nlh in
+                    let s = nlh.pointee.nlmsg_seq
+                    guard nlh.pointee.nlmsg_type == UInt16(NLMSG_ERROR), ours.contains(s) else { return }
+                    let (code, text) = Self.ackError(nlh)
+                    if code != 0 {
+                        let (req, obj) = describe(s)
+                        errors.append(NetlinkError(request: req, object: obj, errno: -code, kernelMessage: text))
+                    }
+                    if s == sync { synced = true }
                 }
             }
+            offset = end
         }
         return errors
     }
 
-    /// Sends a dump request and hands every reply message to `each` until NLMSG_DONE.
+    /// Sends a dump request and hands every reply message to `each` until NLMSG_DONE. Each part must
+    /// come within `replyDeadlineMs` of the one before; otherwise, or when a part was dropped
+    /// (ENOBUFS), the dump is abandoned on a fresh socket and thrown as `lostReplies`/ETIMEDOUT.
     public func dump(_ b: NetlinkBuilder, seq: UInt32, request: String,
                      _ each: (UnsafePointer<nlmsghdr>) -> Void) throws(NetlinkError) {
         let (p, n) = b.bytes()
@@ -83,7 +155,8 @@ public final class NetlinkSocket {
         var failure: NetlinkError?
         while !done {
             let got: Int
-            do { got = try receive(blocking: true) } catch {
+            do { got = try receive(deadline: Clock.monotonicMs() + replyDeadlineMs) } catch {
+                reopen()
                 throw NetlinkError(request: request, object: "dump", errno: error.errno)
             }
             walk(got) { nlh in
@@ -108,7 +181,7 @@ public final class NetlinkSocket {
     public func drainEvents(_ each: (UnsafePointer<nlmsghdr>) -> Void) -> Drain {
         while true {
             let got: Int
-            do { got = try receive(blocking: false) } catch {
+            do { got = try receive(deadline: nil) } catch {
                 if error.errno == EAGAIN || error.errno == EWOULDBLOCK { return .drained }
                 if error.errno == ENOBUFS { return .overrun }
                 return .drained
@@ -117,20 +190,19 @@ public final class NetlinkSocket {
         }
     }
 
-    private func receive(blocking: Bool) throws(SystemError) -> Int {
+    /// One datagram. `deadline` nil: only what is queued now (EAGAIN otherwise); else wait for one
+    /// until then at the latest (ETIMEDOUT).
+    private func receive(deadline: Millis?) throws(SystemError) -> Int {
         while true {
-            let n = rx.withUnsafeMutableBytes { b in
-                recv(fd, b.baseAddress, b.count, blocking ? 0 : Int32(MSG_DONTWAIT))
-            }
+            let n = rx.withUnsafeMutableBytes { b in recv(fd, b.baseAddress, b.count, Int32(MSG_DONTWAIT)) }
             if n >= 0 { return n }
             let e = hedge_errno()
             if e == EINTR { continue }
-            if blocking && (e == EAGAIN || e == EWOULDBLOCK) {
-                var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                _ = poll(&pfd, 1, 5000)
-                continue
-            }
-            throw SystemError("recv(netlink)", errno: e)
+            guard e == EAGAIN || e == EWOULDBLOCK, let d = deadline else { throw SystemError("recv(netlink)", errno: e) }
+            let left = d - Clock.monotonicMs()
+            if left <= 0 { throw SystemError("recv(netlink)", errno: ETIMEDOUT) }
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            _ = poll(&pfd, 1, Int32(left))
         }
     }
 

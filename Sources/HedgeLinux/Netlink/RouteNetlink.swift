@@ -12,8 +12,10 @@ public final class RouteNetlink {
     /// Messages sent to change the kernel (not dumps): tests and status count these.
     public private(set) var changesSent = 0
 
-    public init(protocolID: UInt8) throws(SystemError) {
-        sock = try NetlinkSocket()
+    /// `receiveBuffer`: the request socket's SO_RCVBUF (0: the system default), which sets how many
+    /// messages go out per window.
+    public init(protocolID: UInt8, receiveBuffer: Int = 0) throws(SystemError) {
+        sock = try NetlinkSocket(receiveBuffer: receiveBuffer)
         self.protocolID = protocolID
         hasNexthopObjects = probeNexthopSupport()
     }
