@@ -100,6 +100,7 @@ _anchors_frr_bgp_conf() {
         printf 'frr defaults traditional\nhostname %s\nlog timestamp precision 3\n' "$ns"
         printf 'log file %s/bgpd.log informational\ndebug bgp neighbor-events\ndebug bgp bfd\n!\n' "$dir"
         printf 'router bgp %s\n bgp router-id %s\n no bgp ebgp-requires-policy\n no bgp network import-check\n' "$asn" "$rid"
+        printf ' bgp log-neighbor-changes\n'   # "%%ADJCHANGE ... Up": bench/failover's scale scenario times learning from it
         # No graceful-restart capability: with it, a BGP speaker that loses the session by hold-timer
         # expiry may keep the peer's routes as stale for the restart time (BIRD does, 120 s), so
         # bgp-hold would measure GR, not the hold timer.

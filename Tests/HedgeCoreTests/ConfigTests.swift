@@ -78,7 +78,7 @@ final class ConfigTests: XCTestCase, ConfigChecking {
         XCTAssertEqual(c.kernel.metric, 0)
         XCTAssertFalse(c.kernel.withdrawOnExit)
         XCTAssertTrue(c.kernel.nexthopObjects)
-        XCTAssertEqual(c.kernel.netlinkReceiveBuffer, 4_194_304)
+        XCTAssertEqual(c.kernel.netlinkReceiveBuffer, 16 << 20)
         XCTAssertEqual(c.control.socketPath, "/run/hedge/hedge.sock")
         XCTAssertEqual(er.location.description, "\(lineOf("path expressroute", in: text)):1")
     }

@@ -177,6 +177,24 @@ final class KernelStateTests: XCTestCase {
                                 [rule(10, prio: 1000)]))
     }
 
+    // MARK: nexthopSwitches
+
+    func testASwitchIsTheGroupsNexthopsRePointedAndNothingElse() {
+        let c = config(Self.dualStack)
+        let onER = desired(c, active: [0])
+        let switches = nexthopSwitches(config: c, active: [1], ifindex: { self.devices[$0] }, actual: onER)
+        XCTAssertEqual(switches, [.replaceNexthop(NexthopSpec(id: 100, family: .v4, gateway: nil, ifindex: 4)),
+                                  .replaceNexthop(NexthopSpec(id: 101, family: .v6, gateway: nil, ifindex: 4))])
+        var after = onER
+        for op in switches { after.apply(op) }
+        XCTAssertEqual(after, desired(c, active: [1]), "with nexthop objects the replace is the whole switch")
+        XCTAssertEqual(nexthopSwitches(config: c, active: [0], ifindex: { self.devices[$0] }, actual: onER), [],
+                       "already on the active path")
+        XCTAssertEqual(nexthopSwitches(config: c, active: [1], ifindex: { self.devices[$0] }, actual: KernelState()), [],
+                       "no object yet: the full reconcile makes it")
+        XCTAssertEqual(nexthopSwitches(config: c, active: [nil], ifindex: { self.devices[$0] }, actual: onER), [])
+    }
+
     // MARK: desiredKernelState
 
     func testNexthopModeMakesOneNexthopPerFamilyWithIDAndIDPlusOne() {

@@ -274,7 +274,7 @@ public struct KernelConfig: Sendable, Equatable {
     /// First routing table / fwmark used to pin each path's probes to that path.
     public var probeTableBase: UInt32
     public init(routeProtocol: UInt8 = 88, table: UInt32 = 254, metric: UInt32 = 0, withdrawOnExit: Bool = false,
-                netlinkReceiveBuffer: Int = 4 << 20, nexthopObjects: Bool = true, probeTableBase: UInt32 = 0x4865_0000) {
+                netlinkReceiveBuffer: Int = 16 << 20, nexthopObjects: Bool = true, probeTableBase: UInt32 = 0x4865_0000) {
         self.routeProtocol = routeProtocol; self.table = table; self.metric = metric
         self.withdrawOnExit = withdrawOnExit; self.netlinkReceiveBuffer = netlinkReceiveBuffer
         self.nexthopObjects = nexthopObjects; self.probeTableBase = probeTableBase

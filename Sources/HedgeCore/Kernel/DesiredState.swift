@@ -26,9 +26,9 @@ public func desiredKernelState(config: HedgeConfig, active: [Int?], ifindex: (St
             let v4 = prefix.family == .v4
             let target: RouteTarget
             if nexthopObjects {
-                let id = v4 ? g.nexthopID : v6ID
-                s.insert(NexthopSpec(id: id, family: prefix.family, gateway: v4 ? gw4 : gw6, ifindex: dev))
-                target = .nexthop(id)
+                let n = groupNexthop(g, family: prefix.family, path: p, ifindex: dev)
+                s.insert(n)
+                target = .nexthop(n.id)
             } else {
                 target = .via(gateway: v4 ? gw4 : gw6, ifindex: dev)
             }
@@ -48,6 +48,29 @@ public func desiredKernelState(config: HedgeConfig, active: [Int?], ifindex: (St
                            protocolID: k.routeProtocol))
     }
     return s
+}
+
+/// A group's nexthop object for one family, pointing at path `p` (through device `ifindex`).
+func groupNexthop(_ g: GroupConfig, family: AddressFamily, path p: PathConfig, ifindex: Int32) -> NexthopSpec {
+    let v4 = family == .v4
+    let gw = v4 ? p.gateway.flatMap { $0.isV4 ? $0 : nil } : (p.gateway6 ?? p.gateway.flatMap { $0.isV4 ? nil : $0 })
+    return NexthopSpec(id: v4 ? g.nexthopID : g.nexthopID + 1, family: family, gateway: gw, ifindex: ifindex)
+}
+
+/// A failover's kernel change on its own: the groups' nexthop objects that exist and now point at
+/// the wrong path, re-pointed. With nexthop objects this is the whole of a switch (every route
+/// follows its group's object), so it goes out before the full reconcile of a large table.
+public func nexthopSwitches(config: HedgeConfig, active: [Int?], ifindex: (String) -> Int32?,
+                            actual: KernelState) -> [KernelOp] {
+    var ops: [KernelOp] = []
+    for (gi, g) in config.groups.enumerated() {
+        guard let pi = active[gi], let dev = ifindex(config.paths[pi].device) else { continue }
+        for family in [AddressFamily.v4, .v6] {
+            let want = groupNexthop(g, family: family, path: config.paths[pi], ifindex: dev)
+            if let have = actual.nexthops[want.id], have != want { ops.append(.replaceNexthop(want)) }
+        }
+    }
+    return ops
 }
 
 /// The metric the kernel will report for a route: IPv6 turns 0 into 1024 (IP6_RT_PRIO_USER), and a

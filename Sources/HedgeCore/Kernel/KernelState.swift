@@ -163,23 +163,23 @@ public enum KernelOp: Hashable, Sendable, CustomStringConvertible {
 /// nexthops before the routes that use them, routes before the nexthops they leave.
 /// Equal objects produce nothing: a restart with the same config changes nothing.
 public func reconcile(desired: KernelState, actual: KernelState) -> [KernelOp] {
+    // Only what differs is sorted (for a stable order): an unchanged table of thousands of routes
+    // costs one lookup per route, not a sort.
     var ops: [KernelOp] = []
-    for id in desired.nexthops.keys.stableSorted() {
-        let n = desired.nexthops[id]!
-        if actual.nexthops[id] != n { ops.append(.replaceNexthop(n)) }
-    }
+    var nexthops: [NexthopSpec] = []
+    for (id, n) in desired.nexthops where actual.nexthops[id] != n { nexthops.append(n) }
+    for n in nexthops.stableSorted(by: { $0.id < $1.id }) { ops.append(.replaceNexthop(n)) }
     for r in desired.rules.stableSorted(by: ruleOrder) where !actual.rules.contains(r) { ops.append(.addRule(r)) }
-    for k in desired.routes.keys.stableSorted(by: keyOrder) {
-        let r = desired.routes[k]!
-        if actual.routes[k] != r { ops.append(.replaceRoute(r)) }
-    }
-    for k in actual.routes.keys.stableSorted(by: keyOrder) where desired.routes[k] == nil {
-        ops.append(.deleteRoute(actual.routes[k]!))
-    }
+    var replace: [RouteSpec] = []
+    for (k, r) in desired.routes where actual.routes[k] != r { replace.append(r) }
+    for r in replace.stableSorted(by: { keyOrder($0.key, $1.key) }) { ops.append(.replaceRoute(r)) }
+    var delete: [RouteSpec] = []
+    for (k, r) in actual.routes where desired.routes[k] == nil { delete.append(r) }
+    for r in delete.stableSorted(by: { keyOrder($0.key, $1.key) }) { ops.append(.deleteRoute(r)) }
     for r in actual.rules.stableSorted(by: ruleOrder) where !desired.rules.contains(r) { ops.append(.deleteRule(r)) }
-    for id in actual.nexthops.keys.stableSorted() where desired.nexthops[id] == nil {
-        ops.append(.deleteNexthop(actual.nexthops[id]!))
-    }
+    var gone: [NexthopSpec] = []
+    for (id, n) in actual.nexthops where desired.nexthops[id] == nil { gone.append(n) }
+    for n in gone.stableSorted(by: { $0.id < $1.id }) { ops.append(.deleteNexthop(n)) }
     return ops
 }
 

@@ -268,8 +268,14 @@ public final class Agent {
     func step(now: Millis) {
         let sw = decision.evaluate(now: now)
         // The kernel first: logging, events and their fsync come after traffic has moved.
-        if !sw.isEmpty { needsReconcile = true }
-        if kernelWorkPending { reconcileKernel() }
+        if !sw.isEmpty {
+            needsReconcile = true
+            // With nexthop objects a switch is one replace per group and family: it goes out now,
+            // and the full reconcile (which finds those objects done) on the loop's next turn.
+            if !useNexthops || !switchNexthops() { reconcileKernel() }
+        } else if kernelWorkPending {
+            reconcileKernel()
+        }
         let ackAt = sw.isEmpty ? now : Clock.monotonicMs()
         for s in sw { record(s, ackAt: ackAt) }
         reportChanges(now: now)
@@ -373,6 +379,26 @@ public final class Agent {
         }
     }
 
+    /// Re-points the groups' nexthop objects at their active paths. False if that was not all the
+    /// switch needs (an object not there yet) or the kernel refused: then the full reconcile runs.
+    func switchNexthops() -> Bool {
+        var active: [Int?] = []
+        for gi in config.groups.indices { active.append(decision.active(group: gi)) }
+        let ops = nexthopSwitches(config: config, active: active, ifindex: { self.indexByName[$0] }, actual: mirror)
+        if ops.isEmpty { return false }
+        do {
+            let refused = try kernel.apply(ops)
+            for e in refused { recordNetlinkError(e.description) }
+            if !refused.isEmpty { return false }
+        } catch {
+            recordNetlinkError("netlink: \(error)")
+            return false
+        }
+        for op in ops { mirror.apply(op) }
+        for op in ops { Log.debug("kernel: \(op)") }
+        return true
+    }
+
     /// Kernel work left for the next loop turn (the loop then does not sleep).
     var kernelWorkPending: Bool { pendingAt < pendingOps.count || needsReconcile }
     static let opsPerTurn = 500
@@ -449,6 +475,9 @@ public final class Agent {
 
     func bfdSignal(_ path: Int, _ h: Health, _ why: String, now: Millis) {
         decision.signal(path: path, .bfd, h, reason: why, now: now)
+        // Traffic first: the failover goes to the kernel before the BGP session is torn down and its
+        // table marked stale, work that grows with the table.
+        if h == .down { step(now: now) }
         bfdChanged(path: path, h, now: now)
     }
 

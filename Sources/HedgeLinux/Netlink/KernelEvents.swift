@@ -31,10 +31,15 @@ public final class KernelEvents {
 
     public var fd: Int32 { sock.fd }
 
-    /// Decodes everything queued. Returns false after an overrun (ENOBUFS): events were lost.
+    /// Events decoded per call: a nexthop replace makes the kernel announce every route that uses
+    /// the object, thousands at once; the loop serves BFD and probes between these slices (epoll
+    /// reports the socket again while events remain).
+    public static let perTurn = 1000
+
+    /// Decodes up to `perTurn` queued events. Returns false after an overrun (ENOBUFS): events were lost.
     public func drain(_ each: (KernelEvent) -> Void) -> Bool {
         let proto = protocolID
-        let r = sock.drainEvents { nlh in
+        let r = sock.drainEvents(limit: Self.perTurn) { nlh in
             switch Int32(nlh.pointee.nlmsg_type) {
             case Int32(RTM_NEWLINK): if let l = LinkMessages.parse(nlh) { each(.link(l)) }
             case Int32(RTM_DELLINK): each(.linkGone(LinkMessages.parseIndex(nlh)))

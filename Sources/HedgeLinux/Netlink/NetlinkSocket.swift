@@ -174,12 +174,14 @@ public final class NetlinkSocket {
         if let f = failure { throw f }
     }
 
-    public enum Drain { case drained, overrun }
+    public enum Drain { case drained, more, overrun }
 
-    /// Reads every queued event without blocking. `.overrun` means the kernel dropped events
-    /// (ENOBUFS): the caller must re-dump, since its picture of the kernel is now wrong.
-    public func drainEvents(_ each: (UnsafePointer<nlmsghdr>) -> Void) -> Drain {
-        while true {
+    /// Reads queued events without blocking, at most `limit` datagrams (the loop's other work runs
+    /// before the rest: `.more`). `.overrun` means the kernel dropped events (ENOBUFS): the caller
+    /// must re-dump, since its picture of the kernel is now wrong.
+    public func drainEvents(limit: Int = Int.max, _ each: (UnsafePointer<nlmsghdr>) -> Void) -> Drain {
+        var n = 0
+        while n < limit {
             let got: Int
             do { got = try receive(deadline: nil) } catch {
                 if error.errno == EAGAIN || error.errno == EWOULDBLOCK { return .drained }
@@ -187,7 +189,9 @@ public final class NetlinkSocket {
                 return .drained
             }
             walk(got, each)
+            n += 1
         }
+        return .more
     }
 
     /// One datagram. `deadline` nil: only what is queued now (EAGAIN otherwise); else wait for one
