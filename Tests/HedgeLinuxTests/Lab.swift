@@ -11,6 +11,8 @@ final class Lab {
     var hedge: Process?
     /// More `hedge run` arguments (`--user NAME`) and environment (NOTIFY_SOCKET) for the next start.
     var extraArguments: [String] = []
+    /// The hedge executable for `startHedge` and `status` (default: `Lab.hedgeBin`).
+    var binary: String?
     var environment: [String: String] = [:]
     var configPath: String { dir + "/hedge.conf" }
     var socketPath: String { dir + "/hedge.sock" }
@@ -23,8 +25,13 @@ final class Lab {
         ProcessInfo.processInfo.environment["HEDGE_BIN"] ?? binDir + "/hedge"
     }
 
-    init(_ prefix: String) {
+    /// LAB_PREFIXES of lab/netns.sh: the VNet as that many /24s from 10.100.0.0, announced by the
+    /// MSEE stand-in; the stream and `kernelPath` then aim at the last of them.
+    let scalePrefixes: Int
+
+    init(_ prefix: String, prefixes: Int = 0) {
         self.prefix = prefix
+        scalePrefixes = prefixes
         dir = "/tmp/hedge-test-\(prefix)"
         sh("rm -rf \(dir) && mkdir -p \(dir)")
         bash("lab_up")
@@ -37,7 +44,7 @@ final class Lab {
 
     @discardableResult
     func bash(_ script: String, check: Bool = true, file: StaticString = #filePath, line: UInt = #line) -> (Int32, String) {
-        sh("cd \(packageRoot) && export LAB=\(prefix) LABSTREAM_BIN=\(Lab.binDir)/labstream && source lab/netns.sh && source lab/edge-bfd.sh && source lab/anchors.sh && source lab/msee.sh && \(script)",
+        sh("cd \(packageRoot) && export LAB=\(prefix) LAB_PREFIXES=\(scalePrefixes) LABSTREAM_BIN=\(Lab.binDir)/labstream && source lab/netns.sh && source lab/edge-bfd.sh && source lab/anchors.sh && source lab/msee.sh && \(script)",
            check: check, file: file, line: line)
     }
 
@@ -64,7 +71,7 @@ final class Lab {
         unlink(socketPath)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        p.arguments = ["netns", "exec", "\(prefix)-onprem", Lab.hedgeBin, "run", "-v", "-c", configPath] + extraArguments
+        p.arguments = ["netns", "exec", "\(prefix)-onprem", binary ?? Lab.hedgeBin, "run", "-v", "-c", configPath] + extraArguments
         if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = FileHandle(forWritingAtPath: logPath)!
@@ -89,7 +96,7 @@ final class Lab {
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     func status() -> [String: Any] {
-        let out = onprem("\(Lab.hedgeBin) status --json -s \(socketPath)")
+        let out = onprem("\(binary ?? Lab.hedgeBin) status --json -s \(socketPath)")
         return (try? JSONSerialization.jsonObject(with: Data(out.utf8))) as? [String: Any] ?? [:]
     }
 
@@ -103,7 +110,7 @@ final class Lab {
 
     var kernelChanges: Int { (status()["kernel"] as? [String: Any])?["changes"] as? Int ?? -1 }
 
-    /// Which path the kernel uses for 10.200.0.4 from the on-prem LAN.
+    /// Which path the kernel uses for the VNet host (lab_target) from the on-prem LAN.
     var kernelPath: String { bash("lab_path_of").1.trimmingCharacters(in: .whitespacesAndNewlines) }
 
     /// Waits until both paths are up and the group sits on `active`.

@@ -227,7 +227,7 @@ public enum PrometheusRender {
                 "1 while traffic flows on a healthy path and no other member could take over, else 0.",
                 l, V.value(g.noRedundancy != nil))
         w.gauge("hedge_group_stranded", "1 while no member of the group is usable, else 0.", l, V.value(g.stranded != nil))
-        w.gauge("hedge_group_prefixes", "Prefixes the group routes (configured and learned).", l, V.value(g.prefixes.count))
+        w.gauge("hedge_group_prefixes", "Prefixes the group routes (configured and learned).", l, V.value(g.prefixCount))
         for m in g.members {
             w.gauge("hedge_group_member_suppressed", "1 while route-flap damping suppresses the member, else 0.",
                     l + [("path", m.path)], V.value(m.suppressed))

@@ -59,7 +59,7 @@ public enum StatusRender {
             }
             if let st = g.stranded { last += " [\(st)]" }
             if let a = g.noRedundancy { last += " [ALARM \(a)]" }
-            let prefixes = g.prefixes.count == 1 ? g.prefixes[0] : "\(g.prefixes.count)"
+            let prefixes = g.prefixCount == 1 && g.prefixes.count == 1 ? g.prefixes[0] : "\(g.prefixCount)"
             rows.append([g.name, g.active ?? "none", prefixes, "\(g.nexthopID)", last])
         }
         out += "\n" + columns(rows)
@@ -188,6 +188,7 @@ public enum StatusRender {
             w.beginObject()
             w.string("name", g.name); w.string("active", g.active)
             w.beginArray("prefixes"); for p in g.prefixes { w.string(nil, p) }; w.endArray()
+            w.int("prefix_count", g.prefixCount)
             w.int("nexthop_id", Int64(g.nexthopID)); w.int("hold_down_ms", g.holdDownMs)
             w.int("switches", g.switches); w.string("stranded", g.stranded)
             w.bool("redundant", g.noRedundancy == nil); w.string("no_redundancy", g.noRedundancy)

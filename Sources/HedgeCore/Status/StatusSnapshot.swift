@@ -154,7 +154,11 @@ public struct MemberStatus: Sendable {
 public struct GroupStatus: Sendable {
     public var name: String
     public var active: String?
+    /// The first `listed` of the group's prefixes (a status over a table of thousands would cost the
+    /// loop more than a failover), and how many there are in all.
     public var prefixes: [String]
+    public var prefixCount: Int
+    public static let listed = 64
     public var nexthopID: UInt32
     public var holdDownMs: Int64
     public var switches: Int
@@ -172,7 +176,8 @@ public struct GroupStatus: Sendable {
     public var lossWindowMs: Int64?
     public init(name: String, active: String?, prefixes: [String], nexthopID: UInt32, holdDownMs: Int64,
                 switches: Int, lastSwitch: SwitchEvent?, stranded: String?) {
-        self.name = name; self.active = active; self.prefixes = prefixes; self.nexthopID = nexthopID
+        self.name = name; self.active = active; self.prefixes = prefixes; self.prefixCount = prefixes.count
+        self.nexthopID = nexthopID
         self.holdDownMs = holdDownMs; self.switches = switches; self.lastSwitch = lastSwitch; self.stranded = stranded
     }
 }

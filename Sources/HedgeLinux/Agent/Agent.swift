@@ -92,6 +92,7 @@ public final class Agent {
 
     /// Runs until SIGTERM/SIGINT. Returns the exit status.
     public func run() -> Int32 {
+        Log.neverBlock()
         do {
             try start()
         } catch {
@@ -240,12 +241,14 @@ public final class Agent {
             for (i, p) in config.paths.enumerated() where touched.contains(p.device) { feedCarrier(path: i, now: now) }
             if ruleDumpNeeded {
                 ruleDumpNeeded = false
-                if let s = try? kernel.ownedState() { mirror.rules = s.rules }
+                if let r = try? kernel.ownedRules() { mirror.rules = r }
             }
         }
         step(now: now)
     }
     var ruleDumpNeeded = false
+    /// `effectiveConfig()` as last merged, with the generation of the inputs it was merged from.
+    var effective: ([Int], HedgeConfig)?
     /// Kernel operations decided but not yet sent (a large table goes in over several loop turns),
     /// and the next one to send.
     var pendingOps: [KernelOp] = []

@@ -13,7 +13,12 @@ final class AgentBGPPeer {
     let runner: BGPRunner
     let binding: BGPLoopBinding
     /// Prefix → stale (not confirmed by the current session).
-    var learned = HashMap<IPPrefix, Bool>()
+    var learned = HashMap<IPPrefix, Bool>() { didSet { generation = Self.nextGeneration() } }
+    /// A new value, unique across every peer, at each change to `learned`: the agent's effective
+    /// configuration is cached on these.
+    private(set) var generation = AgentBGPPeer.nextGeneration()
+    nonisolated(unsafe) private static var generations = 0   // one thread: the event loop
+    private static func nextGeneration() -> Int { generations += 1; return generations }
     var staleDeadline: Millis?
     var upSince: Millis?
     var lastDown: String?
@@ -53,6 +58,10 @@ extension Agent {
     /// kernel should have them.
     func effectiveConfig() -> HedgeConfig {
         guard !bgpPeers.isEmpty else { return config }
+        // Cached: a table of thousands is merged once per change, not on every reconcile and status.
+        var key = [configGeneration]
+        for peer in bgpPeers { key.append(peer.generation) }
+        if let (k, c) = effective, k == key { return c }
         var c = config
         var taken = HashSet<IPPrefix>()
         for g in config.groups { for p in g.prefixes { taken.insert(p) } }
@@ -65,6 +74,7 @@ extension Agent {
                 c.groups[gi].prefixes.append(p)
             }
         }
+        effective = (key, c)
         return c
     }
 

@@ -88,6 +88,7 @@ extension Agent {
         let oldPeers = bgpPeers
         bgpPeers = []
         config = c
+        effective = nil
         decision = Decision(config: c)
         decision.inherit(from: oldDecision, plan: plan)
         carryGroupCounters(from: old)

@@ -84,9 +84,10 @@ extension Agent {
         for (gi, g) in effectiveConfig().groups.enumerated() {
             let st = gs[gi]
             var row = GroupStatus(name: g.name, active: st.active.map { config.paths[$0].name },
-                                  prefixes: g.prefixes.map { $0.description }, nexthopID: g.nexthopID,
+                                  prefixes: g.prefixes.prefix(GroupStatus.listed).map { $0.description }, nexthopID: g.nexthopID,
                                   holdDownMs: g.holdDownMs, switches: switches[gi], lastSwitch: lastSwitch[gi],
                                   stranded: st.stranded)
+            row.prefixCount = g.prefixes.count
             row.noRedundancy = st.noRedundancy
             // The counters are sized at start; a reload that adds groups must not trap here.
             if gi < failovers.count { row.failovers = failovers[gi] }

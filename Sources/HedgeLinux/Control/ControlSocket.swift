@@ -114,10 +114,12 @@ public enum ControlClient {
             var p = path
             p.withUTF8 { raw.copyBytes(from: $0.prefix(raw.count - 1)) }
         }
+        // Before the connect: a unix connect waits while a wedged agent's backlog is full, bounded
+        // only by SO_SNDTIMEO.
+        _ = hedge_set_blocking_timeout(fd, 5000)
         if hedge_connect(fd, &addr, socklen_t(MemoryLayout<sockaddr_un>.size)) != 0 {
             throw SystemError("connect", object: path)
         }
-        _ = hedge_set_blocking_timeout(fd, 5000)
         FileIO.writeAll(fd, line + "\n")
         var out: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 4096)

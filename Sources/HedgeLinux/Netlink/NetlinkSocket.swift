@@ -18,6 +18,7 @@ public final class NetlinkSocket {
     private let proto: Int32
     private let groups: [UInt32]
     private let receiveBuffer: Int
+    private let strictDumps: Bool
     /// How long one window's replies (or a dump's next part) may take before the exchange is given up.
     /// rtnetlink and XFRM answer inside the sendto (a dump, inside each recv), so a reply that is not
     /// queued at once was dropped; the deadline only bounds the wait for one that never comes.
@@ -34,15 +35,19 @@ public final class NetlinkSocket {
     /// The errno of a `SystemError` that says replies were lost: the outcome is unknown.
     public static let lostReplies = ENOBUFS
 
-    public init(protocol proto: Int32 = NETLINK_ROUTE, groups: [UInt32] = [], receiveBuffer: Int = 0) throws(SystemError) {
-        self.proto = proto; self.groups = groups; self.receiveBuffer = receiveBuffer
-        nl = try Self.open(proto, groups: groups, receiveBuffer: receiveBuffer)
+    /// `strictDumps`: NETLINK_GET_STRICT_CHK (4.20+), so that a dump request's header and attributes
+    /// filter in the kernel (a route dump by protocol and table); older kernels refuse the option and
+    /// dump everything, which the readers filter anyway.
+    public init(protocol proto: Int32 = NETLINK_ROUTE, groups: [UInt32] = [], receiveBuffer: Int = 0,
+                strictDumps: Bool = false) throws(SystemError) {
+        self.proto = proto; self.groups = groups; self.receiveBuffer = receiveBuffer; self.strictDumps = strictDumps
+        nl = try Self.open(proto, groups: groups, receiveBuffer: receiveBuffer, strictDumps: strictDumps)
         portID = mnl_socket_get_portid(nl)
         seq = UInt32(truncatingIfNeeded: Clock.realtimeMs())
         window = measuredWindow()
     }
 
-    private static func open(_ proto: Int32, groups: [UInt32], receiveBuffer: Int) throws(SystemError) -> OpaquePointer {
+    private static func open(_ proto: Int32, groups: [UInt32], receiveBuffer: Int, strictDumps: Bool) throws(SystemError) -> OpaquePointer {
         guard let nl = mnl_socket_open2(proto, Int32(SOCK_CLOEXEC.rawValue | SOCK_NONBLOCK.rawValue)) else {
             throw SystemError(proto == NETLINK_XFRM ? "mnl_socket_open(NETLINK_XFRM)" : "mnl_socket_open(NETLINK_ROUTE)")
         }
@@ -50,6 +55,7 @@ public final class NetlinkSocket {
         // Extended acks carry the kernel's reason in text; capped acks don't echo our request back.
         _ = mnl_socket_setsockopt(nl, NETLINK_EXT_ACK, &one, 4)
         _ = mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &one, 4)
+        if strictDumps { _ = mnl_socket_setsockopt(nl, NETLINK_GET_STRICT_CHK, &one, 4) }
         if receiveBuffer > 0 {
             var size = Int32(receiveBuffer)
             // SO_RCVBUFFORCE passes rmem_max as root; fall back to the capped SO_RCVBUF.
@@ -84,7 +90,7 @@ public final class NetlinkSocket {
     /// dump the kernel is still producing (it would refuse the next dump with EBUSY), go with the old.
     private func reopen() {
         exchangesLost += 1
-        guard let fresh = try? Self.open(proto, groups: groups, receiveBuffer: receiveBuffer) else {
+        guard let fresh = try? Self.open(proto, groups: groups, receiveBuffer: receiveBuffer, strictDumps: strictDumps) else {
             // Keep the old one: its stale replies carry old sequence numbers and are ignored.
             drainStale()
             return

@@ -15,7 +15,7 @@ public final class RouteNetlink {
     /// `receiveBuffer`: the request socket's SO_RCVBUF (0: the system default), which sets how many
     /// messages go out per window.
     public init(protocolID: UInt8, receiveBuffer: Int = 0) throws(SystemError) {
-        sock = try NetlinkSocket(receiveBuffer: receiveBuffer)
+        sock = try NetlinkSocket(receiveBuffer: receiveBuffer, strictDumps: true)
         self.protocolID = protocolID
         hasNexthopObjects = probeNexthopSupport()
     }
@@ -75,14 +75,25 @@ public final class RouteNetlink {
             }
         }
         for fam in [AddressFamily.v4, .v6] {
-            try dump("RTM_GETROUTE", { RouteMessages.buildDump(builder, family: fam, seq: $0) }) { nlh in
+            // Filtered by protocol in the kernel: a router with a full table dumps only hedge's.
+            try dump("RTM_GETROUTE", { RouteMessages.buildDump(builder, family: fam, seq: $0, protocolID: proto) }) { nlh in
                 if let r = RouteMessages.parse(nlh, protocolID: proto) { s.insert(r) }
             }
+        }
+        s.rules = try ownedRules()
+        return s
+    }
+
+    /// hedge's policy rules alone (a rule event does not need the routes read again).
+    public func ownedRules() throws(NetlinkError) -> HashSet<RuleSpec> {
+        var out: HashSet<RuleSpec> = []
+        let proto = protocolID
+        for fam in [AddressFamily.v4, .v6] {
             try dump("RTM_GETRULE", { RuleMessages.buildDump(builder, family: fam, seq: $0) }) { nlh in
-                if let r = RuleMessages.parse(nlh, protocolID: proto) { s.insert(r) }
+                if let r = RuleMessages.parse(nlh, protocolID: proto) { out.insert(r) }
             }
         }
-        return s
+        return out
     }
 
     /// Applies `ops` in order as batched sends (one sendto for up to ~64 KiB of messages) and checks

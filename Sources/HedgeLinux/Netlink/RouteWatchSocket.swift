@@ -37,11 +37,7 @@ public final class RouteWatchSocket {
                                             UInt32(RTNLGRP_LINK.rawValue), UInt32(RTNLGRP_IPV4_IFADDR.rawValue),
                                             UInt32(RTNLGRP_IPV6_IFADDR.rawValue), UInt32(RTNLGRP_NEXTHOP.rawValue)],
                                    receiveBuffer: receiveBuffer)
-        command = try NetlinkSocket()
-        // Lets the kernel filter dumps by protocol and table (4.20+); older kernels refuse the
-        // option and dump everything, which the reader filters anyway.
-        var one: Int32 = 1
-        _ = setsockopt(command.fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one, 4)
+        command = try NetlinkSocket(strictDumps: true)
     }
 
     /// Readable when events are queued: register it with the event loop.

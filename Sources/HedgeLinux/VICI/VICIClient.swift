@@ -70,13 +70,13 @@ public final class VICIClient {
             var q = p
             q.withUTF8 { raw.copyBytes(from: $0) }
         }
-        let s = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
+        // Non-blocking from the start: a unix connect waits while the listener's backlog is full
+        // (charon's is 3), with no deadline. Non-blocking, it fails with EAGAIN instead, and the
+        // caller tries again at its next connect time.
+        let s = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue | SOCK_NONBLOCK.rawValue), 0)
         if s < 0 { throw SystemError("socket(AF_UNIX)", object: p) }
-        // A unix connect completes at once (or fails): blocking here is fine, and only then is
-        // the socket made non-blocking for the loop.
         let r = retryingEINTR { Int(hedge_connect(s, &addr, socklen_t(MemoryLayout<sockaddr_un>.size))) }
         if r != 0 { let e = SystemError("connect", object: p); CHedge.close(s); throw e }
-        if hedge_fcntl_nonblock(s) != 0 { let e = SystemError("fcntl(O_NONBLOCK)", object: p); CHedge.close(s); throw e }
         fd = s
     }
 
