@@ -46,6 +46,17 @@ extern int unshare(int flags);
 #endif
 struct hedge_ucred { pid_t pid; uid_t uid; gid_t gid; };   // struct ucred of <sys/socket.h>
 
+// glibc's malloc raises its mmap threshold each time it frees a large block, so the tables of a
+// learned BGP table (hundreds of KB each, regrown as routes arrive) end up in the heap, where their
+// freed predecessors stay resident. A fixed threshold keeps every large block in its own mapping,
+// returned to the kernel when freed. musl's allocator returns large blocks anyway.
+#ifdef __GLIBC__
+#include <malloc.h>
+static inline void hedge_malloc_fixed_mmap_threshold(void) { mallopt(M_MMAP_THRESHOLD, 64 * 1024); }
+#else
+static inline void hedge_malloc_fixed_mmap_threshold(void) {}
+#endif
+
 // Macros and thread-locals Swift cannot import, as tiny inlines.
 static inline int hedge_open(const char *p, int flags, unsigned mode) { return open(p, flags, mode); }
 // _GNU_SOURCE turns sockaddr arguments into transparent unions Swift cannot pass: plain wrappers.

@@ -103,11 +103,11 @@ final class MSEEInteropTests: XCTestCase {
         // Hold time: the smaller of the two offers (FRR 180, BIRD 240, GoBGP 90 against our 30).
         XCTAssertTrue(d.events.contains { if case .up(12076, 0xC0A8_0A02, 30_000) = $0 { return true }; return false },
                       "\(d.events)")
-        XCTAssertTrue(d.pump(until: 5_000) { d.runner.received[MSEEInteropTests.vnet] != nil }, "received \(d.runner.received)")
-        XCTAssertEqual(d.runner.received[MSEEInteropTests.vnet], MSEEInteropTests.msee)
+        XCTAssertTrue(d.pump(until: 5_000) { d.received[MSEEInteropTests.vnet] != nil }, "received \(d.received)")
+        XCTAssertEqual(d.received[MSEEInteropTests.vnet], MSEEInteropTests.msee)
         // FRR sends hedge's own prefix back (AS_PATH 12076 65010): AS-loop detection (RFC 4271
         // §9.1.2) must keep it out, so the VNet is all hedge holds.
-        XCTAssertEqual(Set(d.runner.received.keys), [MSEEInteropTests.vnet], "\(d.runner.received)")
+        XCTAssertEqual(Set(d.received.keys), [MSEEInteropTests.vnet], "\(d.received)")
         XCTAssertTrue(d.pump(until: 5_000) { self.mseeHolds("msee_established && msee_received \(MSEEInteropTests.lan)") },
                       msee("msee_status", check: false).1)
         XCTAssertFalse(mseeHolds("msee_received 172.16.9.0/24"), "msee_received must not match any prefix")
@@ -123,7 +123,7 @@ final class MSEEInteropTests: XCTestCase {
         XCTAssertEqual(cause, .peerNotification, "\(reason)")
         guard case .notificationReceived(let n) = reason else { return XCTFail("\(reason)") }
         XCTAssertEqual(n.errorCode, .cease, "\(n)")
-        XCTAssertTrue(d.runner.received.isEmpty)
+        XCTAssertTrue(d.received.isEmpty)
     }
 
     /// Different keys: the kernels drop each other's segments, no OPEN is ever seen.

@@ -53,6 +53,14 @@ public struct Session: Sendable {
     /// Prefixes currently received for a family.
     public func prefixCount(_ family: AFISAFI) -> Int { ribIn[family]?.count ?? 0 }
 
+    /// The prefixes currently received for a family (Adj-RIB-In). The agent's learned table reads
+    /// them here rather than keeping a second copy of a table that may hold ten thousand.
+    public func received(_ family: AFISAFI) -> HashSet<IPPrefix>? { ribIn[family] }
+
+    /// A new value (unique across sessions, see `Generation`) whenever the Adj-RIB-In gains or
+    /// loses a prefix: what is derived from it can be cached on this.
+    public private(set) var ribInGeneration = Generation.next()
+
     public mutating func handle(_ event: SessionEvent, now: Millis) -> [SessionAction] {
         out = []
         dispatch(event, now)
@@ -367,22 +375,28 @@ public struct Session: Sendable {
                                           linkLocalNextHop: r.linkLocalNextHop, attributes: attrs))
         }
         // Count before accepting anything: the UPDATE that crosses the limit is not delivered.
-        var after = ribIn
-        for b in batches { for p in b.prefixes { after[b.family, default: []].insert(p) } }
+        // Counted without copying the table: a copy per UPDATE would cost the whole table each time.
         for (family, limit) in config.maxPrefixes.stableSorted(by: { $0.key.afi < $1.key.afi }) {
-            if let n = after[family]?.count, n > limit {
+            var fresh = HashSet<IPPrefix>()
+            for b in batches where b.family == family {
+                for p in b.prefixes where ribIn[family]?.contains(p) != true { fresh.insert(p) }
+            }
+            if prefixCount(family) + fresh.count > limit {
                 goIdle(now, .maximumPrefixes(family, limit: limit),
                        notify: .maximumPrefixes(family, limit: UInt32(clamping: limit)))
                 return
             }
         }
-        ribIn = after
+        var grew = false
+        for b in batches { for p in b.prefixes where ribIn[b.family, default: []].insert(p).inserted { grew = true } }
+        if grew { ribInGeneration = Generation.next() }
         for b in batches { emit(.announce(b)) }
     }
 
     private mutating func remove(_ prefixes: [IPPrefix]) {
         var gone: [IPPrefix] = []
         for p in prefixes where ribIn[AFISAFI.unicast(v6: !p.isV4)]?.remove(p) != nil { gone.append(p) }
+        if !gone.isEmpty { ribInGeneration = Generation.next() }
         if !gone.isEmpty { emit(.withdraw(gone)) }
     }
 
@@ -390,6 +404,7 @@ public struct Session: Sendable {
         var all: [IPPrefix] = []
         for (_, set) in ribIn { all += set }
         ribIn.removeAll()
+        ribInGeneration = Generation.next()
         if !all.isEmpty { emit(.withdraw(all.stableSorted())) }
     }
 
@@ -447,4 +462,11 @@ public struct Session: Sendable {
 private func later(_ now: Millis, _ d: Millis) -> Millis {
     let (s, o) = now.addingReportingOverflow(d)
     return o ? .max : s
+}
+
+/// Version stamps for tables that derived values are cached on: each call returns a value never
+/// returned before, whichever table asks, so a stamp from a replaced table never matches.
+public enum Generation {
+    nonisolated(unsafe) static var last = 0   // one thread: the event loop
+    public static func next() -> Int { last += 1; return last }
 }

@@ -48,8 +48,10 @@ public struct RouteKey: Hashable, Sendable {
 
 public struct RouteSpec: Hashable, Sendable, CustomStringConvertible {
     public var key: RouteKey
-    public var target: RouteTarget
+    // Before `target`: it fills the key's padding, and a table of ten thousand routes is 8 bytes a
+    // route smaller (56 instead of 64).
     public var protocolID: UInt8
+    public var target: RouteTarget
     public init(prefix: IPPrefix, table: UInt32, metric: UInt32, target: RouteTarget, protocolID: UInt8) {
         self.key = RouteKey(prefix: prefix, table: table, metric: metric)
         self.target = target; self.protocolID = protocolID
@@ -92,7 +94,7 @@ func hex(_ v: UInt32) -> String {
 /// The owned objects, keyed the way the kernel identifies them.
 public struct KernelState: Sendable, Equatable {
     public var nexthops = HashMap<UInt32, NexthopSpec>()
-    public var routes = HashMap<RouteKey, RouteSpec>()
+    public var routes = RouteTable()
     public var rules: HashSet<RuleSpec> = []
     public init() {}
 

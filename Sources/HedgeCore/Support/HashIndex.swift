@@ -1,5 +1,7 @@
 /// The hashing behind HashMap and HashSet, written once for all of them: an open-addressing table
-/// (linear probing, at most half full) of positions into the owner's arrays, plus each entry's hash.
+/// (linear probing, at most three quarters full) of positions into the owner's arrays, plus the low
+/// 32 bits of each entry's hash (enough to place it and to skip most non-matches; the owner's
+/// `matches` decides).
 /// It never sees a key: the owner hashes, and answers "is the entry at this position the one I
 /// want?" through `matches`, so none of this is specialised per key type.
 ///
@@ -8,7 +10,7 @@
 public struct HashIndex: Sendable {
     /// Entry position + 1; 0 is an empty slot. Int32: the agent's tables hold thousands of entries.
     @usableFromInline var slots: [Int32] = []
-    @usableFromInline var hashes: [Int] = []
+    @usableFromInline var hashes: [UInt32] = []
 
     public init() {}
 
@@ -17,12 +19,13 @@ public struct HashIndex: Sendable {
     @inline(never)
     public func find(_ hash: Int, _ matches: (Int) -> Bool) -> Int? {
         if slots.isEmpty { return nil }
+        let h = UInt32(truncatingIfNeeded: hash)
         let mask = slots.count - 1
-        var s = hash & mask
+        var s = Int(h) & mask
         while true {
             let p = Int(slots[s]) - 1
             if p < 0 { return nil }
-            if hashes[p] == hash && matches(p) { return p }
+            if hashes[p] == h && matches(p) { return p }
             s = (s + 1) & mask
         }
     }
@@ -30,8 +33,9 @@ public struct HashIndex: Sendable {
     /// Registers a new entry at position `count` (the owner appends it to its arrays).
     @inline(never)
     public mutating func append(_ hash: Int) {
-        hashes.append(hash)
-        if hashes.count * 2 > slots.count {
+        growGently(&hashes)
+        hashes.append(UInt32(truncatingIfNeeded: hash))
+        if hashes.count * 4 > slots.count * 3 {
             rebuild(capacity: max(8, slots.count * 2))
         } else {
             place(hashes.count - 1)
@@ -63,7 +67,7 @@ public struct HashIndex: Sendable {
 
     private mutating func place(_ position: Int) {
         let mask = slots.count - 1
-        var s = hashes[position] & mask
+        var s = Int(hashes[position]) & mask
         while slots[s] != 0 { s = (s + 1) & mask }
         slots[s] = Int32(position + 1)
     }
@@ -75,7 +79,7 @@ public struct HashIndex: Sendable {
 
     private func slot(of position: Int) -> Int {
         let mask = slots.count - 1
-        var s = hashes[position] & mask
+        var s = Int(hashes[position]) & mask
         while Int(slots[s]) - 1 != position { s = (s + 1) & mask }
         return s
     }
@@ -90,7 +94,7 @@ public struct HashIndex: Sendable {
             j = (j + 1) & mask
             let p = Int(slots[j]) - 1
             if p < 0 { break }
-            let home = hashes[p] & mask
+            let home = Int(hashes[p]) & mask
             // Stays if its home lies cyclically in (hole, j]: moving it would put it before home.
             let stays = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j)
             if stays { continue }
@@ -99,4 +103,12 @@ public struct HashIndex: Sendable {
         }
         slots[hole] = 0
     }
+}
+
+/// Makes room for one more element in a large table by a quarter of its size, where `append` would
+/// double it: a table of 10,001 routes would otherwise hold room for 16,384, and the agent keeps
+/// several tables that size. Still amortised O(1) per element; small tables grow as usual.
+@inline(__always)
+func growGently<T>(_ a: inout [T]) {
+    if a.count == a.capacity && a.count >= 1024 { a.reserveCapacity(a.count + a.count / 4) }
 }

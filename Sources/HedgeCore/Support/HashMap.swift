@@ -107,6 +107,7 @@ public struct HashMap<Key: Hashable, Value> {
 
     @usableFromInline mutating func append(_ key: Key, _ value: Value) {
         table.append(key)
+        growGently(&values)
         values.append(value)
     }
 }

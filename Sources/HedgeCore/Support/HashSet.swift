@@ -39,6 +39,7 @@ public struct HashSet<Element: Hashable> {
     /// `remove(at:)`, so the hashing code is specialised once per key type, not per key/value pair.
     @inline(never) @usableFromInline mutating func append(_ e: Element) {
         index.append(e.hashValue)
+        growGently(&elements)
         elements.append(e)
     }
 

@@ -93,6 +93,7 @@ public final class Agent {
     /// Runs until SIGTERM/SIGINT. Returns the exit status.
     public func run() -> Int32 {
         Log.neverBlock()
+        hedge_malloc_fixed_mmap_threshold()
         do {
             try start()
         } catch {

@@ -12,13 +12,16 @@ final class AgentBGPPeer {
     let path: Int
     let runner: BGPRunner
     let binding: BGPLoopBinding
-    /// Prefix → stale (not confirmed by the current session).
-    var learned = HashMap<IPPrefix, Bool>() { didSet { generation = Self.nextGeneration() } }
-    /// A new value, unique across every peer, at each change to `learned`: the agent's effective
-    /// configuration is cached on these.
-    private(set) var generation = AgentBGPPeer.nextGeneration()
-    nonisolated(unsafe) private static var generations = 0   // one thread: the event loop
-    private static func nextGeneration() -> Int { generations += 1; return generations }
+    /// What the peer taught and the current session has not confirmed: the last session's table
+    /// after its end, or the kernel's at start-up. The confirmed prefixes are the session's own
+    /// Adj-RIB-In (`runner.session.received`); a prefix is in one or the other, never both, so a
+    /// table of ten thousand is kept once.
+    var stale = HashSet<IPPrefix>() { didSet { staleGeneration = Generation.next() } }
+    private(set) var staleGeneration = Generation.next()
+    /// The session's Adj-RIB-In generation when the agent last acted on it.
+    var ribInSeen = 0
+    /// The generations `effectiveConfig` is cached on.
+    var generations: (Int, Int) { (staleGeneration, runner.session.ribInGeneration) }
     var staleDeadline: Millis?
     var upSince: Millis?
     var lastDown: String?
@@ -37,19 +40,22 @@ final class AgentBGPPeer {
         self.path = path; self.runner = runner; self.binding = binding; self.signature = signature
     }
 
-    func markStale() {
-        for k in learned.keys { learned[k] = true }
+    /// Every learned prefix: the session's, then the stale.
+    func forEachLearned(_ body: (IPPrefix) -> Void) {
+        for f in [AFISAFI.ipv4Unicast, .ipv6Unicast] { runner.session.received(f)?.elements.forEach(body) }
+        stale.elements.forEach(body)
+    }
+
+    var learnedCount: Int {
+        stale.count + runner.session.prefixCount(.ipv4Unicast) + runner.session.prefixCount(.ipv6Unicast)
     }
 
     /// Removes stale prefixes (of one family, or all); true if any went.
     func purgeStale(family v6: Bool?) -> Bool {
-        var gone = false
-        for (p, stale) in learned where stale && (v6 == nil || p.isV4 != v6!) {
-            learned[p] = nil
-            gone = true
-        }
-        if !learned.values.contains(true) { staleDeadline = nil }
-        return gone
+        let before = stale.count
+        if v6 == nil { stale.removeAll() } else { stale = stale.filter { $0.isV4 == v6! } }
+        if stale.isEmpty { staleDeadline = nil }
+        return stale.count != before
     }
 }
 
@@ -60,15 +66,19 @@ extension Agent {
         guard !bgpPeers.isEmpty else { return config }
         // Cached: a table of thousands is merged once per change, not on every reconcile and status.
         var key = [configGeneration]
-        for peer in bgpPeers { key.append(peer.generation) }
+        for peer in bgpPeers { key.append(peer.generations.0); key.append(peer.generations.1) }
         if let (k, c) = effective, k == key { return c }
         var c = config
         var taken = HashSet<IPPrefix>()
         for g in config.groups { for p in g.prefixes { taken.insert(p) } }
         for peer in bgpPeers {
             guard let gi = config.learningGroup(path: peer.path) else { continue }
+            c.groups[gi].prefixes.reserveCapacity(c.groups[gi].prefixes.count + peer.learnedCount)   // kept: exact
             peer.ignored = 0
-            for p in peer.learned.keys.stableSorted() {
+            var learned: [IPPrefix] = []
+            learned.reserveCapacity(peer.learnedCount)
+            peer.forEachLearned { learned.append($0) }
+            for p in learned.stableSorted() {
                 if taken.contains(p) || !groupCarries(gi, v6: !p.isV4) { peer.ignored += 1; continue }
                 taken.insert(p)
                 c.groups[gi].prefixes.append(p)
@@ -100,7 +110,7 @@ extension Agent {
                 // Same session after a reload: keep it (and the peer's routes) instead of resetting it.
                 reused.insert(o)
                 let peer = AgentBGPPeer(path: i, runner: old[o].runner, binding: old[o].binding, signature: sig)
-                peer.learned = old[o].learned; peer.upSince = old[o].upSince; peer.lastDown = old[o].lastDown
+                peer.stale = old[o].stale; peer.upSince = old[o].upSince; peer.lastDown = old[o].lastDown
                 peer.staleDeadline = old[o].staleDeadline
                 peers.append(peer)
                 decision.signal(path: i, .bgp, peer.runner.state == .established ? .up : .unknown,
@@ -136,9 +146,9 @@ extension Agent {
             let id = config.groups[gi].nexthopID
             for (key, r) in mirror.routes where key.table == config.kernel.table && !statics.contains(key.prefix) {
                 if case .nexthop(let n) = r.target, n != id && n != id + 1 { continue }
-                peer.learned[key.prefix] = true
+                peer.stale.insert(key.prefix)
             }
-            if !peer.learned.isEmpty { Log.info("bgp \(config.paths[peer.path].name): keeping \(peer.learned.count) routes from the last run until the session confirms them") }
+            if !peer.stale.isEmpty { Log.info("bgp \(config.paths[peer.path].name): keeping \(peer.stale.count) routes from the last run until the session confirms them") }
         }
     }
 
@@ -192,23 +202,32 @@ extension Agent {
     /// Acts on what a runner reported; the caller runs `step` afterwards.
     func handleBGP(_ peer: AgentBGPPeer, _ events: [BGPRunnerEvent], now: Millis) {
         let established = peer.runner.state == .established
+        // The session changed its Adj-RIB-In before reporting it: compare with what was last seen.
+        let before = (peer.staleGeneration, peer.ribInSeen)
+        defer {
+            peer.ribInSeen = peer.runner.session.ribInGeneration
+            if (peer.staleGeneration, peer.ribInSeen) != before { needsReconcile = true }
+        }
         for e in events {
             switch e {
             case .routes(let r):
-                for p in r.prefixes where peer.learned[p] != false { peer.learned[p] = false; needsReconcile = true }
+                // In the session's Adj-RIB-In now: confirmed, no longer stale.
+                for p in r.prefixes where peer.stale.contains(p) { peer.stale.remove(p) }
             case .withdrawn(let ps):
                 // A session's end withdraws everything: those routes stay, stale, and fail over.
-                guard established else { continue }
-                for p in ps where peer.learned.removeValue(forKey: p) != nil { needsReconcile = true }
+                if established {
+                    for p in ps where peer.stale.contains(p) { peer.stale.remove(p) }
+                } else {
+                    peer.stale.formUnion(ps)
+                }
             case .endOfRIB(let f):
-                if peer.purgeStale(family: f == .ipv6Unicast) { needsReconcile = true }
+                _ = peer.purgeStale(family: f == .ipv6Unicast)
             case .up:
                 peer.upSince = now
-                if peer.learned.values.contains(true) { peer.staleDeadline = now + AgentBGPPeer.staleMs }
+                if !peer.stale.isEmpty { peer.staleDeadline = now + AgentBGPPeer.staleMs }
             case .down(let cause, let reason):
                 peer.upSince = nil
                 peer.lastDown = "\(cause.name): \(reason)"
-                peer.markStale()
                 peer.staleDeadline = nil
             default:
                 break

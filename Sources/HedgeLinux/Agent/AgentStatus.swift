@@ -60,7 +60,7 @@ extension Agent {
                 let r = peer.runner
                 ps.bgp = BGPStatus(neighbor: b.neighbor.description, remoteAS: b.remoteAS, state: r.state.name,
                                    upForMs: peer.upSince.map { now - $0 }, holdMs: r.session.negotiated?.holdMs,
-                                   learned: peer.learned.count, stale: peer.learned.values.filter { $0 }.count,
+                                   learned: peer.learnedCount, stale: peer.stale.count,
                                    ignored: peer.ignored, announced: peer.announcing, announceWanted: peer.wanted,
                                    lastDown: peer.lastDown)
                 ps.bgp?.establishedTransitions = r.session.establishedTransitions

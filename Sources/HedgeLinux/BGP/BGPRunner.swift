@@ -105,8 +105,6 @@ public final class BGPRunner {
     public let config: BGPPeerConfig
     public private(set) var session: Session
     public let transport: BGPTransport
-    /// Received routes by prefix, with their next hop (Adj-RIB-In).
-    public private(set) var received = HashMap<IPPrefix, IPAddress>()
     /// What we announce (Adj-RIB-Out), and what the peer has of it in this session.
     public private(set) var announced: HashSet<IPPrefix> = []
     private var sent: HashSet<IPPrefix> = []
@@ -219,12 +217,8 @@ public final class BGPRunner {
                 case .send(let bytes): later += transport.send(bytes)
                 case .disconnect: transport.disconnect()
                 case .armTimer, .disarmTimer: break   // `nextDeadline` reads the session's timers
-                case .announce(let r):
-                    for p in r.prefixes { received[p] = r.nextHop ?? r.linkLocalNextHop ?? .v4(0) }
-                    out.append(.routes(r))
-                case .withdraw(let ps):
-                    for p in ps { received[p] = nil }
-                    out.append(.withdrawn(ps))
+                case .announce(let r): out.append(.routes(r))
+                case .withdraw(let ps): out.append(.withdrawn(ps))
                 case .endOfRIB(let f): out.append(.endOfRIB(f))
                 case .routeRefreshRequested(let f):
                     sent = sent.filter { AFISAFI.unicast(v6: !$0.isV4) != f }
