@@ -465,7 +465,14 @@ public final class Agent {
 
     func addBFD(_ r: BFDRunner) throws(SystemError) {
         bfds.append(r)
-        decision.signal(path: r.path, .bfd, .unknown, reason: "BFD: waiting for \(r.config.neighbor)", now: Clock.monotonicMs())
+        // A BGP session to the same neighbour starts this one (see `waitingForBGP`), unless it is up.
+        if let b = config.paths[r.path].bgp, b.neighbor == r.config.neighbor,
+           bgpPeers.first(where: { $0.path == r.path })?.runner.state != .established {
+            r.waitingForBGP = true
+        }
+        decision.signal(path: r.path, .bfd, .unknown,
+                        reason: r.waitingForBGP ? "BFD: starts when BGP with \(r.config.neighbor) is Established"
+                                                : "BFD: waiting for \(r.config.neighbor)", now: Clock.monotonicMs())
         try loop.add(r.socket.rx) { _ in self.bfdPackets(r) }
     }
 
@@ -529,7 +536,7 @@ public final class Agent {
         if kernelWorkPending { next = now }
         let nowUs = Clock.monotonicUs()
         var nextUs = max(next, now) * 1000
-        for r in bfds { if let d = r.session.nextDeadline(now: nowUs) { nextUs = min(nextUs, d) } }
+        for r in bfds { if let d = r.nextDeadline(nowUs: nowUs) { nextUs = min(nextUs, d) } }
         loop.arm(atUs: max(nextUs, nowUs))
     }
 

@@ -127,6 +127,10 @@ extension Agent {
             _ = peer.runner.close(now: now)
         }
         bgpPeers = peers
+        // A BFD session added before its (kept, Established) BGP session was: nothing will start it.
+        for r in bfds where r.waitingForBGP && peers.contains(where: { $0.path == r.path && $0.runner.state == .established }) {
+            r.waitingForBGP = false
+        }
         if old.isEmpty { seedLearned() }
         for peer in peers {
             peer.binding.sync()
@@ -224,6 +228,10 @@ extension Agent {
                 _ = peer.purgeStale(family: f == .ipv6Unicast)
             case .up:
                 peer.upSince = now
+                for r in bfds where r.path == peer.path && r.waitingForBGP {
+                    r.waitingForBGP = false
+                    Log.info("bfd \(r.config.neighbor): starting: BGP Established")
+                }
                 if !peer.stale.isEmpty { peer.staleDeadline = now + AgentBGPPeer.staleMs }
             case .down(let cause, let reason):
                 peer.upSince = nil

@@ -37,15 +37,27 @@ final class BFDRunner {
         return change
     }
 
+    /// Silent until the path's BGP session first reaches Established: packets are read and dropped,
+    /// none is sent. BGP is this BFD session's client (RFC 5882), as in BIRD and FRR, which start BFD
+    /// from BGP: a peer whose BGP re-registers its BFD session at Established (FRR's bgpd moves it
+    /// from source 0.0.0.0 to the session's address) would otherwise tear down a BFD session that is
+    /// already Up, and the new BGP session with it.
+    var waitingForBGP = false
+
     func receive(nowUs: Int64, jitter: inout Jitter) -> (Health, String)? {
         var actions: [BFDAction] = []
+        let drop = waitingForBGP
         socket.receive { bytes, ttl in
+            if drop { return }
             actions += session.receive(bytes, ttl: ttl, now: nowUs, random: jitter.next())
         }
         return perform(actions)
     }
 
     func tick(nowUs: Int64, jitter: inout Jitter) -> (Health, String)? {
-        perform(session.tick(now: nowUs, random: jitter.next()))
+        if waitingForBGP { return nil }
+        return perform(session.tick(now: nowUs, random: jitter.next()))
     }
+
+    func nextDeadline(nowUs: Int64) -> Int64? { waitingForBGP ? nil : session.nextDeadline(now: nowUs) }
 }
