@@ -5,7 +5,7 @@
 #
 # The MSEE stand-in, in ${LAB}-edge (onprem0 192.168.10.2): FRR zebra + bgpd + bfdd, AS 12076,
 # announcing 10.200.0.0/16 to 192.168.10.1 (AS 65010). Neither side advertises BGP graceful restart
-# (`bgp graceful-restart-disable`), connect retry 1 s. ANCHORS_EDGE_PASSIVE=1 makes it accept only.
+# (`bgp graceful-restart-disable`), connect retry 1 s.
 #
 #   anchors_edge_start MODE TX_MS RX_MS MULT HOLD_S KEEPALIVE_S [MD5]
 #       MODE  bgp-bfd   BGP with BFD (profile "anchors": TX/RX/MULT) on the neighbour
@@ -106,10 +106,6 @@ _anchors_frr_bgp_conf() {
         # bgp-hold would measure GR, not the hold timer.
         printf ' bgp graceful-restart-disable\n'
         printf ' neighbor %s remote-as %s\n neighbor %s timers connect 1\n' "$nb" "$pas" "$nb"
-        # ANCHORS_EDGE_PASSIVE=1: the MSEE stand-in only accepts, so every on-prem agent opens the
-        # session. FRR sends its first UPDATE about 50 ms later on a session it accepted than on one it
-        # opened, and which side wins the race differs by agent (BIRD waits 5 s before connecting).
-        if [ "${ANCHORS_EDGE_PASSIVE:-0}" = 1 ] && [ "$asn" = 12076 ]; then printf ' neighbor %s passive\n' "$nb"; fi
         if _anchors_is_on "$hold"; then printf ' neighbor %s timers %s %s\n' "$nb" "$ka" "$hold"; fi
         if [ "$bfd" = 1 ]; then printf ' neighbor %s bfd\n neighbor %s bfd profile anchors\n' "$nb" "$nb"; fi
         if [ -n "$md5" ]; then printf ' neighbor %s password %s\n' "$nb" "$md5"; fi

@@ -15,12 +15,7 @@ import Glibc
 final class LabWatchTests: XCTestCase {
     override func setUpWithError() throws {
         try requireRoot("hedge with BMP and route-watch signals against FRR, BIRD and GoBGP in the namespace lab")
-        for tool in ["/usr/lib/frr/bgpd", "/usr/lib/frr/zebra", "/usr/sbin/bird", "/usr/bin/gobgpd"]
-        where !FileManager.default.fileExists(atPath: tool) {
-            let msg = "SKIPPED (\(tool) missing: apt-get install frr bird2 gobgpd)"
-            if ProcessInfo.processInfo.environment["CI"] == "true" { XCTFail("CI=true but " + msg); return }
-            throw XCTSkip(msg)
-        }
+        try requireTools(["/usr/lib/frr/bgpd", "/usr/lib/frr/zebra", "/usr/sbin/bird", "/usr/bin/gobgpd"], install: "frr bird2 gobgpd")
     }
 
     static let vpnPath = "path vpn { priority 20; device vpn0; gateway 192.168.20.2; probe icmp 10.200.0.4 { interval 10ms; } }"

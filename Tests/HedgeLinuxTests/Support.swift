@@ -16,6 +16,17 @@ func requireRoot(_ what: String) throws {
     }
 }
 
+/// The peers a test runs (FRR's daemons, BIRD, GoBGP): missing ones skip loudly outside CI, and
+/// fail the test under CI=true, where scripts/install-deps must have installed them.
+func requireTools(_ paths: [String], install packages: String) throws {
+    for tool in paths where !FileManager.default.fileExists(atPath: tool) {
+        let msg = "SKIPPED (\(tool) missing: apt-get install \(packages))"
+        FileHandle.standardError.write(("\n*** " + msg + " ***\n").data(using: .utf8)!)
+        if ProcessInfo.processInfo.environment["CI"] == "true" { XCTFail("CI=true but " + msg); return }
+        throw XCTSkip(msg)
+    }
+}
+
 @discardableResult
 func sh(_ command: String, check: Bool = true, file: StaticString = #filePath, line: UInt = #line) -> (Int32, String) {
     // The command runs from a script file through system(3), its output to a file: daemons it

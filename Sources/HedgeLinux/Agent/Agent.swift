@@ -254,6 +254,7 @@ public final class Agent {
     /// and the next one to send.
     var pendingOps: [KernelOp] = []
     var pendingAt = 0
+    var reconcileRetryAt: Millis?
     var lastErrorEventAt: Millis = -1_000_000
     /// Per path: its health and each signal's, as last reported in an event.
     var reportedHealth: [Health] = []
@@ -366,9 +367,12 @@ public final class Agent {
         for op in part { Log.debug("kernel: \(op)") }
         let refused: [NetlinkError]
         do { refused = try kernel.apply(part) } catch {
-            // Replies lost or late: what the kernel took is unknown until it is read back.
+            // Replies lost or late: what the kernel took is unknown until it is read back. The rest
+            // is decided again from there, a second on, so that a kernel that keeps losing replies
+            // costs a dump a second, not every loop turn.
             recordNetlinkError("netlink: \(error); re-reading hedge's routes")
-            redumpMirror(retry: true)
+            redumpMirror(retry: false)
+            reconcileRetryAt = Clock.monotonicMs() + 1_000
             return
         }
         for e in refused { recordNetlinkError(e.description) }
@@ -405,6 +409,13 @@ public final class Agent {
 
     /// Kernel work left for the next loop turn (the loop then does not sleep).
     var kernelWorkPending: Bool { pendingAt < pendingOps.count || needsReconcile }
+
+    /// After a lost exchange: the time to decide and send again (the loop's timer covers it).
+    func retryReconcile(now: Millis) {
+        guard let t = reconcileRetryAt, t <= now else { return }
+        reconcileRetryAt = nil
+        needsReconcile = true
+    }
     static let opsPerTurn = 500
 
     func redumpMirror(retry: Bool) {
@@ -504,6 +515,7 @@ public final class Agent {
             if let (h, why) = r.receive(nowUs: nowUs, jitter: &jitter) { bfdSignal(r.path, h, why, now: now) }
             if let (h, why) = r.tick(nowUs: nowUs, jitter: &jitter) { bfdSignal(r.path, h, why, now: now) }
         }
+        retryReconcile(now: now)
         tickBGP(now: now)
         tickBMP(now: now)
         tickIKE(now: now)
@@ -534,6 +546,7 @@ public final class Agent {
         if let d = nextReportingDeadline() { next = min(next, d) }
         for r in probes { next = min(next, r.tracker.nextDeadline()) }
         if kernelWorkPending { next = now }
+        if let t = reconcileRetryAt { next = min(next, t) }
         let nowUs = Clock.monotonicUs()
         var nextUs = max(next, now) * 1000
         for r in bfds { if let d = r.nextDeadline(nowUs: nowUs) { nextUs = min(nextUs, d) } }

@@ -29,7 +29,7 @@ public final class NetlinkSocket {
     /// The kernel charges a reply's whole skb (headers, shared info, slab rounding) to the receive
     /// buffer, not its bytes: an extended-ack error takes well under this much.
     static let replyCost = 2048
-    /// Exchanges given up (a lost reply or a deadline): what the agent reports and the tests read.
+    /// Exchanges given up (a lost reply or a deadline), each on a socket then replaced.
     public private(set) var exchangesLost = 0
 
     /// The errno of a `SystemError` that says replies were lost: the outcome is unknown.
