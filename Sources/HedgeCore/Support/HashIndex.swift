@@ -21,7 +21,7 @@ public struct HashIndex: Sendable {
         if slots.isEmpty { return nil }
         let h = UInt32(truncatingIfNeeded: hash)
         let mask = slots.count - 1
-        var s = Int(h) & mask
+        var s = Int(truncatingIfNeeded: h) & mask
         while true {
             let p = Int(slots[s]) - 1
             if p < 0 { return nil }
@@ -67,7 +67,7 @@ public struct HashIndex: Sendable {
 
     private mutating func place(_ position: Int) {
         let mask = slots.count - 1
-        var s = Int(hashes[position]) & mask
+        var s = Int(truncatingIfNeeded: hashes[position]) & mask
         while slots[s] != 0 { s = (s + 1) & mask }
         slots[s] = Int32(position + 1)
     }
@@ -79,7 +79,7 @@ public struct HashIndex: Sendable {
 
     private func slot(of position: Int) -> Int {
         let mask = slots.count - 1
-        var s = Int(hashes[position]) & mask
+        var s = Int(truncatingIfNeeded: hashes[position]) & mask
         while Int(slots[s]) - 1 != position { s = (s + 1) & mask }
         return s
     }
@@ -94,7 +94,7 @@ public struct HashIndex: Sendable {
             j = (j + 1) & mask
             let p = Int(slots[j]) - 1
             if p < 0 { break }
-            let home = Int(hashes[p]) & mask
+            let home = Int(truncatingIfNeeded: hashes[p]) & mask
             // Stays if its home lies cyclically in (hole, j]: moving it would put it before home.
             let stays = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j)
             if stays { continue }
