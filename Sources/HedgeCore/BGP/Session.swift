@@ -396,8 +396,10 @@ public struct Session: Sendable {
     private mutating func remove(_ prefixes: [IPPrefix]) {
         var gone: [IPPrefix] = []
         for p in prefixes where ribIn[AFISAFI.unicast(v6: !p.isV4)]?.remove(p) != nil { gone.append(p) }
-        if !gone.isEmpty { ribInGeneration = Generation.next() }
-        if !gone.isEmpty { emit(.withdraw(gone)) }
+        if !gone.isEmpty {
+            ribInGeneration = Generation.next()
+            emit(.withdraw(gone))
+        }
     }
 
     private mutating func withdrawAll() {
@@ -462,11 +464,4 @@ public struct Session: Sendable {
 private func later(_ now: Millis, _ d: Millis) -> Millis {
     let (s, o) = now.addingReportingOverflow(d)
     return o ? .max : s
-}
-
-/// Version stamps for tables that derived values are cached on: each call returns a value never
-/// returned before, whichever table asks, so a stamp from a replaced table never matches.
-public enum Generation {
-    nonisolated(unsafe) static var last = 0   // one thread: the event loop
-    public static func next() -> Int { last += 1; return last }
 }

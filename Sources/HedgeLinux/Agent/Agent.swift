@@ -353,9 +353,7 @@ public final class Agent {
     /// nexthop replace never waits behind routes. The mirror follows every part the kernel took.
     func reconcileKernel() {
         if needsReconcile {
-            var active: [Int?] = []
-            for gi in config.groups.indices { active.append(decision.active(group: gi)) }
-            let desired = desiredKernelState(config: effectiveConfig(), active: active, ifindex: { self.indexByName[$0] },
+            let desired = desiredKernelState(config: effectiveConfig(), active: activePaths(), ifindex: { self.indexByName[$0] },
                                              nexthopObjects: useNexthops, actual: mirror)
             pendingOps = reconcile(desired: desired, actual: mirror)
             pendingAt = 0
@@ -390,9 +388,7 @@ public final class Agent {
     /// Re-points the groups' nexthop objects at their active paths. False if that was not all the
     /// switch needs (an object not there yet) or the kernel refused: then the full reconcile runs.
     func switchNexthops() -> Bool {
-        var active: [Int?] = []
-        for gi in config.groups.indices { active.append(decision.active(group: gi)) }
-        let ops = nexthopSwitches(config: config, active: active, ifindex: { self.indexByName[$0] }, actual: mirror)
+        let ops = nexthopSwitches(config: config, active: activePaths(), ifindex: { self.indexByName[$0] }, actual: mirror)
         if ops.isEmpty { return false }
         do {
             let refused = try kernel.apply(ops)
@@ -406,6 +402,9 @@ public final class Agent {
         for op in ops { Log.debug("kernel: \(op)") }
         return true
     }
+
+    /// Each group's active path, as the kernel state is computed from it.
+    func activePaths() -> [Int?] { config.groups.indices.map { decision.active(group: $0) } }
 
     /// Kernel work left for the next loop turn (the loop then does not sleep).
     var kernelWorkPending: Bool { pendingAt < pendingOps.count || needsReconcile }
