@@ -4,8 +4,10 @@
 # Source it AFTER lab/netns.sh (uses lab_ns, lab_log, lab_wait_for, LAB_RUN).
 #
 # The MSEE stand-in, in ${LAB}-edge (onprem0 192.168.10.2): FRR zebra + bgpd + bfdd, AS 12076,
-# announcing 10.200.0.0/16 to 192.168.10.1 (AS 65010). Neither side advertises BGP graceful restart
-# (`bgp graceful-restart-disable`), connect retry 1 s.
+# announcing 10.200.0.0/16 to 192.168.10.1 (AS 65010) and passing what it learns from there on to the
+# VNet's gateways (lab/azure.sh). Neither side advertises BGP graceful restart
+# (`bgp graceful-restart-disable`), connect retry 1 s. The on-prem anchors announce the LAN
+# (ANCHORS_LAN, 172.16.0.0/24) to it, as hedge does, so Azure's return direction follows ExpressRoute.
 #
 #   anchors_edge_start MODE TX_MS RX_MS MULT HOLD_S KEEPALIVE_S [MD5]
 #       MODE  bgp-bfd   BGP with BFD (profile "anchors": TX/RX/MULT) on the neighbour
@@ -34,6 +36,8 @@
 # change the caller's shell options.
 
 : "${ANCHORS_FRR_LIBDIR:=/usr/lib/frr}"
+ANCHORS_LAN=172.16.0.0/24          # what the on-prem anchors announce to the MSEE (hedge's lab configs too)
+ANCHORS_AZURE_PEER=10.255.1.2      # the VNet's gateways (lab/azure.sh), seen from the MSEE
 
 _anchors_dir() { printf '%s/anchors-%s\n' "$LAB_RUN" "$1"; }   # FULL_NS
 
@@ -109,6 +113,12 @@ _anchors_frr_bgp_conf() {
         if _anchors_is_on "$hold"; then printf ' neighbor %s timers %s %s\n' "$nb" "$ka" "$hold"; fi
         if [ "$bfd" = 1 ]; then printf ' neighbor %s bfd\n neighbor %s bfd profile anchors\n' "$nb" "$nb"; fi
         if [ -n "$md5" ]; then printf ' neighbor %s password %s\n' "$nb" "$md5"; fi
+        if [ -n "$net" ]; then
+            # The MSEE passes what it learns from on-prem to the VNet's gateways (lab/azure.sh), at
+            # once (no advertisement interval), and withdraws it there when the on-prem session dies.
+            printf ' neighbor %s remote-as 65515\n neighbor %s timers connect 1\n neighbor %s advertisement-interval 0\n' \
+                "$ANCHORS_AZURE_PEER" "$ANCHORS_AZURE_PEER" "$ANCHORS_AZURE_PEER"
+        fi
         printf ' address-family ipv4 unicast\n'
         if [ -n "$net" ]; then
             printf '  network %s\n' "$net"
@@ -116,11 +126,19 @@ _anchors_frr_bgp_conf() {
             if [ "${LAB_PREFIXES:-0}" -gt 0 ]; then
                 lab_scale_prefixes '  network %s\n'
             fi
+            printf '  neighbor %s route-map MSEE-TO-VNET out\n' "$ANCHORS_AZURE_PEER"
         else
-            printf '  neighbor %s route-map ANCHORS-NOTHING out\n' "$nb"   # on-prem: announce nothing
+            # on-prem: its LAN, as an on-prem router announces it to the MSEE (Azure routes the
+            # return direction by it)
+            printf '  network %s\n  neighbor %s prefix-list ANCHORS-LAN out\n' "$ANCHORS_LAN" "$nb"
         fi
         printf ' exit-address-family\nexit\n!\n'
-        [ -n "$net" ] || printf 'route-map ANCHORS-NOTHING deny 10\nexit\n!\n'
+        if [ -n "$net" ]; then
+            printf 'bgp as-path access-list MSEE-OWN seq 5 permit ^$\n'
+            printf 'route-map MSEE-TO-VNET deny 10\n match as-path MSEE-OWN\nexit\nroute-map MSEE-TO-VNET permit 20\nexit\n!\n'
+        else
+            printf 'ip prefix-list ANCHORS-LAN seq 5 permit %s\n!\n' "$ANCHORS_LAN"
+        fi
     } >"$dir/bgpd.conf"
 }
 
@@ -221,8 +239,10 @@ anchors_bird_start() {
         if _anchors_is_on "$hold"; then printf '    hold time %s;\n    keepalive time %s;\n' "$hold" "$ka"; fi
         [ "$bfd" = 1 ] && printf '    bfd on;\n'
         [ -n "$md5" ] && printf '    password "%s";\n' "$md5"
-        printf '    ipv4 { import all; export none; };\n}\n'
-        printf 'protocol kernel { ipv4 { import none; export all; }; scan time 10; }\n'
+        printf '    ipv4 { import all; export where proto = "lan"; };\n}\n'
+        printf '# the LAN, announced to the MSEE (never into the kernel: it is connected on-prem)\n'
+        printf 'protocol static lan { ipv4; route %s unreachable; }\n' "$ANCHORS_LAN"
+        printf 'protocol kernel { ipv4 { import none; export where proto != "lan"; }; scan time 10; }\n'
     } >"$dir/bird.conf"
     chmod 644 "$dir/bird.conf"
     echo bird >"$dir/impl"

@@ -18,6 +18,8 @@
 #   msee_bfd_up                0 when the peer's BFD session with 192.168.10.1 is Up (FRR, BIRD)
 #   msee_status                the peer's view (session, routes, BFD), for logs
 #
+# Each passes what it learns from on-prem on to the VNet's gateways (lab/azure.sh, 10.255.1.2 AS 65515),
+# so Azure's return direction follows the session, as it does in the field.
 # IPv4 only (the lab's links have no IPv6 addresses). FRR also sends the on-prem side its own prefixes
 # back (AS_PATH 12076 65010); BIRD and GoBGP do not. Each sends a Cease when stopped.
 # Neither side needs graceful restart, and the stand-ins do not offer it (BIRD and FRR would keep a
@@ -89,6 +91,9 @@ _msee_bird_start() { # dir ns remote_as md5 tx rx mult hold ka passive
         [ "$passive" = 1 ] && printf '    passive on;\n'
         [ -n "$md5" ] && printf '    password "%s";\n' "$md5"
         printf '    ipv4 { import all; export where proto = "vnet"; };\n}\n'
+        # what on-prem announces, passed on to the VNet's gateways (lab/azure.sh)
+        printf 'protocol bgp azure_gw {\n    local 10.255.1.1 as %s;\n    neighbor %s as 65515;\n' "$MSEE_ASN" "$ANCHORS_AZURE_PEER"
+        printf '    connect retry time 1;\n    graceful restart off;\n    ipv4 { import none; export where proto = "onprem"; };\n}\n'
     } >"$dir/bird.conf"
     chmod 600 "$dir/bird.conf"
     ip netns exec "$ns" bird -c "$dir/bird.conf" -s "$dir/bird.ctl" -P "$dir/bird.pid" >>"$dir/start.err" 2>&1 \
@@ -109,6 +114,11 @@ _msee_gobgp_start() { # dir ns remote_as md5 tx rx mult hold ka passive
         printf '  [neighbors.timers.config]\n    connect-retry = 1\n'
         if _anchors_is_on "$hold"; then printf '    hold-time = %s\n    keepalive-interval = %s\n' "$hold" "$ka"; fi
         [ "$passive" = 1 ] && printf '  [neighbors.transport.config]\n    passive-mode = true\n'
+        printf '  [[neighbors.afi-safis]]\n    [neighbors.afi-safis.config]\n      afi-safi-name = "ipv4-unicast"\n'
+        # the VNet's gateways (lab/azure.sh): GoBGP passes on what on-prem announces (and its own
+        # VNet route, which Azure refuses as its own address space)
+        printf '[[neighbors]]\n  [neighbors.config]\n    neighbor-address = "%s"\n    peer-as = 65515\n' "$ANCHORS_AZURE_PEER"
+        printf '  [neighbors.timers.config]\n    connect-retry = 1\n'
         printf '  [[neighbors.afi-safis]]\n    [neighbors.afi-safis.config]\n      afi-safi-name = "ipv4-unicast"\n'
     } >"$dir/gobgpd.toml"
     chmod 600 "$dir/gobgpd.toml"

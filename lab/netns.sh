@@ -8,12 +8,17 @@
 #                  lan0 (dummy) 172.16.0.1/32: on-prem LAN address, the stream's source
 #   ${LAB}-edge    azure0 10.255.1.1/30 ── azure edge0 10.255.1.2/30
 #   ${LAB}-vpn     azure0 10.255.2.1/30 ── azure vpn0  10.255.2.2/30
-#   ${LAB}-azure   vnet0 (dummy) 10.200.0.4/24: the VNet host
+#   ${LAB}-azure   vnet0 (dummy) 10.200.0.4/24: the VNet host, and Azure's routing (lab/azure.sh: FRR
+#                  AS 65515 decides the way back to on-prem as Azure does: ExpressRoute's prefixes
+#                  from the MSEE first, the VPN's local network gateway prefixes otherwise)
 #
-# Onprem has NO route to 10.200.0.0/16 after lab_up: installing it is the agent's job.
+# Onprem has NO route to 10.200.0.0/16 after lab_up: installing it is the agent's job. Azure routes
+# on-prem's LAN by the VPN until an agent announces it to the MSEE stand-in over ExpressRoute.
 # Functions: lab_up, lab_down, lab_fail_carrier, lab_restore_carrier, lab_fail_far, lab_restore_far,
+#            lab_fail_gray, lab_restore_gray,
 #            lab_exec NS cmd..., lab_ns NS, lab_wait_for SECONDS cmd..., lab_now_ms, lab_path_of,
-#            lab_stream_recv_start / lab_stream_recv_wait, lab_stream_send.
+#            lab_stream_recv_start / lab_stream_recv_wait, lab_stream_send, and for the return
+#            direction lab_stream_return_recv_start / lab_stream_return_send.
 # Every function returns non-zero on failure; none of them changes the caller's shell options.
 
 : "${LAB:=hl}"
@@ -119,11 +124,10 @@ _lab_up_body() {
     ip -n "$ed" route add 172.16.0.0/16 via 192.168.10.1 dev onprem0
     ip -n "$vp" route add 10.200.0.0/16 via 10.255.2.2 dev azure0
     ip -n "$vp" route add 172.16.0.0/16 via 192.168.20.1 dev onprem0
-    # Azure: each path's /30 back the way it came (probe replies), the LAN preferring ExpressRoute.
+    # Azure: each path's /30 back the way it came (probe replies). The LAN's way back is decided by
+    # Azure's routing (lab/azure.sh), started by lab_up.
     ip -n "$az" route add 192.168.10.0/30 via 10.255.1.1 dev edge0
     ip -n "$az" route add 192.168.20.0/30 via 10.255.2.1 dev vpn0
-    ip -n "$az" route add 172.16.0.0/16 via 10.255.1.1 dev edge0 metric 10
-    ip -n "$az" route add 172.16.0.0/16 via 10.255.2.1 dev vpn0 metric 20
 
     if [ "$LAB_PREFIXES" -gt 0 ]; then
         [ "$LAB_PREFIXES" -le 11264 ] || { echo "LAB_PREFIXES: at most 11264 /24s fit 10.100.0.0-10.143.255.0" >&2; return 1; }
@@ -147,12 +151,24 @@ lab_up() {
     local rc=0
     ( _lab_up_body ) &
     wait $! || rc=$?
+    if [ "$rc" -eq 0 ]; then lab_azure_routing || rc=$?; fi
     if [ "$rc" -ne 0 ]; then
         lab_log "lab_up failed; tearing down"
         lab_down
         return 1
     fi
     lab_log "up: $(lab_ns onprem) $(lab_ns edge) $(lab_ns vpn) $(lab_ns azure)"
+}
+
+# lab_azure_routing: Azure's return path as Azure decides it (lab/azure.sh, FRR). Without FRR the lab
+# falls back to the old simplification and says so: static routes that always prefer ExpressRoute,
+# so the return direction never fails over.
+lab_azure_routing() {
+    if [ -x "$ANCHORS_FRR_LIBDIR/bgpd" ]; then azure_start; return; fi
+    [ "${CI:-}" != true ] || { lab_log "FRR is not installed: CI needs it for Azure's routing (lab/azure.sh)"; return 1; }
+    lab_log "WARNING: FRR is not installed, so Azure's routing is SIMPLIFIED: static return routes via ExpressRoute (metric 10) and the VPN (metric 20); the return direction never fails over"
+    ip -n "$(lab_ns azure)" route add 172.16.0.0/16 via 10.255.1.1 dev edge0 metric 10 &&
+        ip -n "$(lab_ns azure)" route add 172.16.0.0/16 via 10.255.2.1 dev vpn0 metric 20
 }
 
 # Idempotent: kills whatever still runs inside the lab's namespaces, deletes them (their links and
@@ -176,6 +192,7 @@ lab_down() {
             [ -z "$pids" ] || kill -9 $pids 2>/dev/null || true
         fi
         ip netns del "$ns" 2>/dev/null || true
+        rm -rf "/var/run/frr/${ns:?}"   # FRR's vty sockets of the namespace's daemons, gone with it
     done
     # /dev/shm/hedge-lab: the VM lab (lab/esp.sh), where charon's private /run would hide /run.
     case "$LAB_RUN" in /run/hedge-lab/*|/dev/shm/hedge-lab/*) rm -rf "$LAB_RUN" ;; esac
@@ -186,20 +203,33 @@ lab_down() {
 lab_fail_carrier()    { ip -n "$(lab_ns edge)" link set onprem0 down; }
 lab_restore_carrier() { ip -n "$(lab_ns edge)" link set onprem0 up; }
 
-# Far-end failure: the edge drops everything it would forward, receive or send; onprem's carrier
-# (and ARP) stay up, so only an end-to-end probe can see it.
+# Far-end failure: the edge drops everything on its on-prem link, forwarded, received or sent;
+# onprem's carrier (and ARP) stay up, so only an end-to-end probe or BFD can see it. The MSEE's own
+# session toward the VNet stays up: it withdraws on-prem's prefixes there once it notices.
 lab_fail_far() {
     ip netns exec "$(lab_ns edge)" nft -f - <<'EOF'
 table inet labfail {
-    chain drop_forward { type filter hook forward priority -300; policy drop; }
-    chain drop_input { type filter hook input priority -300; policy drop; }
-    chain drop_output { type filter hook output priority -300; policy drop; }
+    chain drop_forward { type filter hook forward priority -300; iifname "onprem0" drop; oifname "onprem0" drop; }
+    chain drop_input { type filter hook input priority -300; iifname "onprem0" drop; }
+    chain drop_output { type filter hook output priority -300; oifname "onprem0" drop; }
 }
 EOF
 }
 lab_restore_far() {
     ip netns exec "$(lab_ns edge)" nft delete table inet labfail 2>/dev/null || true
 }
+
+# Gray failure: the edge drops the traffic it forwards between on-prem and the VNet, both ways, but
+# keeps its BGP and BFD with on-prem (and its session with the VNet) up: a failure inside the
+# provider's or Microsoft's network, which BFD cannot see.
+lab_fail_gray() {
+    ip netns exec "$(lab_ns edge)" nft -f - <<'EOF'
+table inet labfail {
+    chain drop_forward { type filter hook forward priority -300; iifname "onprem0" oifname "azure0" drop; iifname "azure0" oifname "onprem0" drop; }
+}
+EOF
+}
+lab_restore_gray() { lab_restore_far; }
 
 # Which path onprem's kernel uses for the stream right now: "expressroute", "vpn" or "none".
 lab_path_of() {
@@ -257,6 +287,24 @@ lab_stream_send() {
     ip netns exec "$(lab_ns onprem)" "$LABSTREAM_BIN" send --to "$(lab_target):9000" --from 172.16.0.1 "$@"
 }
 
+# The return direction: a receiver on the on-prem LAN (172.16.0.1 port 9001), a sender on the VNet host.
+# lab_stream_return_recv_start NAME [recv options...] / lab_stream_return_send [send options...]
+lab_stream_return_recv_start() {
+    local name=$1; shift
+    _lab_labstream || return 1
+    mkdir -p "$LAB_RUN"
+    rm -f "$LAB_RUN/$name.ready" "$LAB_RUN/$name.json"
+    ip netns exec "$(lab_ns onprem)" "$LABSTREAM_BIN" recv --bind 172.16.0.1:9001 \
+        --ready-file "$LAB_RUN/$name.ready" --json-out "$LAB_RUN/$name.json" "$@" \
+        2>>"$LAB_RUN/$name.err" &
+    echo $! >"$LAB_RUN/$name.pid"
+    lab_wait_for "${LAB_READY_WAIT_S:-5}" test -e "$LAB_RUN/$name.ready" || { lab_log "receiver $name did not get ready"; return 1; }
+}
+lab_stream_return_send() {
+    _lab_labstream || return 1
+    ip netns exec "$(lab_ns azure)" "$LABSTREAM_BIN" send --to 172.16.0.1:9001 --from "$(lab_target)" "$@"
+}
+
 # ------------------------------------------------------------------------------------------ processes
 # lab_pid_alive PID: the process exists and is not a zombie (this machine's pid 1 reaps late).
 lab_pid_alive() {
@@ -280,3 +328,11 @@ lab_stop_pids() {
     for p in "$@"; do lab_pid_alive "$p" && kill -KILL "$p" 2>/dev/null; done
     return 0
 }
+
+# Azure's routing (lab_up starts it) uses the FRR launch helpers of lab/anchors.sh.
+if ! declare -F _anchors_frr_launch >/dev/null; then
+    # shellcheck source=lab/anchors.sh
+    source "$(dirname "${BASH_SOURCE[0]}")/anchors.sh" || return 1
+fi
+# shellcheck source=lab/azure.sh
+source "$(dirname "${BASH_SOURCE[0]}")/azure.sh" || return 1

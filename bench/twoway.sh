@@ -1,0 +1,167 @@
+# shellcheck shell=bash
+# bench/twoway.sh — the twoway scenario of bench/failover (sourced by it; uses its agents, helpers and
+# options). Both directions at once, in a lab whose Azure side routes as Azure does (lab/azure.sh):
+# a 1 kHz stream on-prem LAN (172.16.0.1) → VNet host and one VNet host → LAN, plus a TCP flow of
+# requests and replies at 100/s (bench/tcpflow.py) that runs across the failover and the failback.
+#
+#   failure far   the MSEE drops everything on its on-prem link (lab_fail_far): BFD sees it, the MSEE
+#                 withdraws on-prem's prefixes from the VNet when its own BFD does.
+#   failure gray  the MSEE keeps BGP and BFD with on-prem up but drops the traffic between on-prem and
+#                 the VNet (lab_fail_gray): only an end-to-end probe can see it.
+#
+# One JSON line per (agent, timer, failure):
+#   {"bench":"failover","scenario":"twoway","agent":..,"bfd_ms":..,"bfd_mult":..,"vpn":"static",
+#    "failure":"far","forward_loss_ms":..,"return_loss_ms":..,"failback_forward_lost":..,
+#    "failback_return_lost":..,"tcp_survived":..,"tcp_longest_stall_ms":..,...}
+# and with --repeat a summary line per (agent, timer, failure) with the medians.
+
+TWOWAY_TCP_RATE=100
+: "${twoway_vpn:=static}"
+
+# stream2 NAME DURATION_MS ACTION_AT_MS ACTION: the forward and the return stream together; ACTION runs
+# ACTION_AT_MS into them. Leaves $LAB_RUN/NAME-fwd.json and $LAB_RUN/NAME-ret.json.
+stream2() {
+    local name=$1 dur=$2 at=$3 action=$4 n=$(($2 * rate / 1000))
+    local recv=(--until-idle-ms $(( dur - at + 1500 )) --expect "$n" --max-wait-ms $(( dur + 20000 )))
+    lab_stream_recv_start "$name-fwd" "${recv[@]}" || return 1
+    lab_stream_return_recv_start "$name-ret" "${recv[@]}" || return 1
+    lab_stream_send --rate "$rate" --count "$n" >"$LAB_RUN/$name-fwd.send.json" 2>>"$LAB_RUN/$name-fwd.err" &
+    local p1=$!
+    lab_stream_return_send --rate "$rate" --count "$n" >"$LAB_RUN/$name-ret.send.json" 2>>"$LAB_RUN/$name-ret.err" &
+    local p2=$!
+    sleep "$(awk "BEGIN{print ($at + 20) / 1000}")"
+    "$action"
+    wait_pid "$p1" $((dur / 1000 + 10)) || { log "forward sender failed"; return 1; }
+    wait_pid "$p2" $((dur / 1000 + 10)) || { log "return sender failed"; return 1; }
+    lab_stream_recv_wait "$name-fwd" $((dur / 1000 + 25)) >/dev/null || return 1
+    lab_stream_recv_wait "$name-ret" $((dur / 1000 + 25)) >/dev/null
+}
+
+# tcpflow_start / tcpflow_stop: the TCP flow, LAN → VNet host port 9100, its JSON in $LAB_RUN/tcp.json.
+tcpflow_start() {
+    rm -f "$LAB_RUN/tcp.ready" "$LAB_RUN/tcp.stop" "$LAB_RUN/tcp.json"
+    ip netns exec "$(lab_ns azure)" python3 "$HERE/bench/tcpflow.py" serve --bind "$(lab_target):9100" \
+        --ready-file "$LAB_RUN/tcp.ready" 2>>"$LAB_RUN/tcp.err" &
+    bg_pids+=($!)
+    lab_wait_for 5 test -e "$LAB_RUN/tcp.ready" || { log "the TCP server did not start"; return 1; }
+    ip netns exec "$(ON)" python3 "$HERE/bench/tcpflow.py" client --to "$(lab_target):9100" --from 172.16.0.1 \
+        --rate "$TWOWAY_TCP_RATE" --stop-file "$LAB_RUN/tcp.stop" >"$LAB_RUN/tcp.json" 2>>"$LAB_RUN/tcp.err" &
+    TCPFLOW_PID=$!
+}
+tcpflow_stop() {
+    touch "$LAB_RUN/tcp.stop"
+    wait_pid "$TCPFLOW_PID" 20 || true
+    [ -s "$LAB_RUN/tcp.json" ] || echo '{"survived":false,"error":"no result"}' >"$LAB_RUN/tcp.json"
+}
+
+twoway_ready() { [ "$(lab_path_of)" = expressroute ] && [ "$(azure_route_of)" = expressroute ]; }
+
+# run_twoway AGENT TXxMULT far|gray: one lab, one agent, failure + failback; one JSON line.
+run_twoway() {
+    local agent=$1 timer=$2 failure=$3 err='' note=''
+    local fwd=null ret=null fb_fwd=null fb_ret=null path_fwd=null path_ret=null tcp_ok=null tcp_stall=null tcp_err=null
+    SCEN=twoway BFD_TX=${timer%x*} BFD_MULT=${timer#*x}
+    HEDGE_CONF=$HERE/lab/hedge-lab.conf HEDGE_SOCK=/run/hedge-lab.sock
+    local dur=$(( fail_at_ms + BFD_TX * BFD_MULT * 4 + 2000 )) fb_ms=12000
+    (( dur >= duration_ms )) || dur=$duration_ms
+    if [ "$agent" = hedge ]; then
+        HEDGE_CONF=$out_dir/data/hedge-twoway.conf HEDGE_SOCK=/run/hedge-lab-$LAB.sock
+        hedge_scenario_conf "$HEDGE_CONF" || err="hedge check rejects the twoway configuration"
+    fi
+    log "=== $agent / twoway $timer, $failure failure, VPN $twoway_vpn: lab up"
+    [ -n "$err" ] || AZURE_VPN=$twoway_vpn lab_up || err="the lab did not come up"
+    if [ -z "$err" ]; then
+        rm -f "$LAB_RUN"/*.json
+        if ! "agent_start_$agent"; then err="agent did not start"
+        elif ! lab_wait_for 25 twoway_ready; then
+            err="not on ExpressRoute both ways within 25 s (on-prem: $(lab_path_of), Azure: $(azure_route_of))"
+        fi
+    fi
+    if [ -z "$err" ]; then
+        sleep 1   # BFD / BGP settle (fast timers negotiated) before the failure
+        tcpflow_start || err="the TCP flow did not start"
+    fi
+    if [ -z "$err" ]; then
+        fail2() { log "failure ($failure) at $(date +%H:%M:%S.%3N)"; "lab_fail_$failure"; }
+        restore2() { log "restore at $(date +%H:%M:%S.%3N)"; "lab_restore_$failure"; }
+        if stream2 failover "$dur" "$fail_at_ms" fail2; then
+            fwd=$(jget "$LAB_RUN/failover-fwd.json" loss_ms) ret=$(jget "$LAB_RUN/failover-ret.json" loss_ms)
+            path_fwd="\"$(lab_path_of)\"" path_ret="\"$(azure_route_of)\""
+            log "after the failure: on-prem → $path_fwd, Azure → $path_ret; loss forward $fwd ms, return $ret ms"
+            agent_status "$agent"
+            azure_status | sed 's/^/  azure| /' >&2
+            if stream2 failback "$fb_ms" 500 restore2; then
+                fb_fwd=$(jget "$LAB_RUN/failback-fwd.json" lost) fb_ret=$(jget "$LAB_RUN/failback-ret.json" lost)
+                log "after the restore: on-prem → $(lab_path_of), Azure → $(azure_route_of); lost forward $fb_fwd, return $fb_ret"
+                twoway_ready || note+="not back on ExpressRoute both ways $((fb_ms - 500)) ms after the restore (on-prem: $(lab_path_of), Azure: $(azure_route_of)); "
+            else
+                err="failback streams failed"
+            fi
+        else
+            err="failover streams failed"
+        fi
+        tcpflow_stop
+        tcp_ok=$(jget "$LAB_RUN/tcp.json" survived) tcp_stall=$(jget "$LAB_RUN/tcp.json" longest_stall_ms)
+        tcp_err=$(jget "$LAB_RUN/tcp.json" error)
+        log "TCP: $(cat "$LAB_RUN/tcp.json")"
+    fi
+    local frrv; frrv=$(/usr/lib/frr/zebra --version 2>/dev/null | head -1 | awk '{print $3}')
+    case "$agent" in
+        hedge) note+="hedge: its own eBGP + BFD to the MSEE, probe reflect ${REFLECT_MS} ms x ${REFLECT_THRESHOLD} against hedge reflect on the VNet host; " ;;
+        frr) note+="FRR $frrv on-prem: bgpd + bfdd, VPN floating static; " ;;
+        bird) note+="$(bird --version 2>&1 | head -1) on-prem: bgp + bfd, VPN static preference 50; " ;;
+    esac
+    note+="MSEE stand-in FRR $frrv AS 12076 passing on-prem's prefixes to Azure's routing (lab/azure.sh: FRR AS 65515, ExpressRoute local-pref 200, VPN $twoway_vpn); BFD ${BFD_TX} ms x ${BFD_MULT} on both sides of the MSEE link; $failure failure at ${fail_at_ms} ms of ${dur} ms; TCP flow ${TWOWAY_TCP_RATE} requests/s from before the failure to after the failback"
+    local extra=()
+    [ -z "$err" ] || { log "ERROR $agent/twoway: $err"; failures=$((failures + 1)); extra=(error="$(jstr "$err")"); }
+    json_line bench='"failover"' scenario='"twoway"' agent="\"$agent\"" bfd_ms="$BFD_TX" bfd_mult="$BFD_MULT" \
+        vpn="\"$twoway_vpn\"" failure="\"$failure\"" forward_loss_ms="$fwd" return_loss_ms="$ret" \
+        failback_forward_lost="$fb_fwd" failback_return_lost="$fb_ret" \
+        forward_path_after_failure="$path_fwd" return_path_after_failure="$path_ret" \
+        tcp_survived="$tcp_ok" tcp_longest_stall_ms="$tcp_stall" tcp_error="$tcp_err" rate_pps="$rate" \
+        kernel="\"$KERNEL\"" note="$(jstr "$note")" "${extra[@]}"
+    if [ -d "$LAB_RUN" ]; then
+        [ -f "$LAB_RUN/hedge.log" ] && cp "$LAB_RUN/hedge.log" "$out_dir/data/twoway-$timer-$failure-$agent.hedge.log"
+        local d
+        for d in "$LAB_RUN"/anchors-* "$LAB_RUN"/azure-*; do
+            [ -d "$d" ] || continue
+            tar -C "$d" -czf "$out_dir/data/twoway-$timer-$failure-$agent-${d##*/}.logs.tgz" --exclude='*.ctl' . 2>/dev/null || true
+        done
+    fi
+    "agent_stop_$agent" || true
+    lab_down
+}
+
+# run_twoway_set: every timer × failure, --repeat rounds of every agent, then the summaries.
+run_twoway_set() {
+    local t f r a dir
+    for t in "${timer_list[@]}"; do
+        for f in far gray; do
+            dir=$(mktemp -d)
+            for ((r = 1; r <= repeat; r++)); do
+                for a in "${agent_list[@]}"; do
+                    [ "$a" != manual-floor ] || continue
+                    run_twoway "$a" "$t" "$f" | tee -a "$dir/$a"
+                done
+            done
+            if [ "$repeat" -gt 1 ]; then
+                for a in "${agent_list[@]}"; do
+                    [ -s "$dir/$a" ] || continue
+                    python3 - "$dir/$a" "$repeat" <<'PY'
+import json, statistics, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+d = {k: lines[0][k] for k in ("bench", "scenario", "agent", "bfd_ms", "bfd_mult", "vpn", "failure")}
+d.update({"summary": True, "runs": int(sys.argv[2])})
+for k in ("forward_loss_ms", "return_loss_ms", "failback_forward_lost", "failback_return_lost", "tcp_longest_stall_ms"):
+    v = [x[k] for x in lines if x.get(k) is not None]
+    d[k + "_median"] = statistics.median(v) if v else None
+    d[k + "_all"] = v
+d["tcp_survived_all"] = [x.get("tcp_survived") for x in lines]
+print(json.dumps(d))
+PY
+                done
+            fi
+            rm -rf "$dir"
+        done
+    done
+}
