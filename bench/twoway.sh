@@ -69,6 +69,7 @@ run_twoway() {
         hedge_scenario_conf "$HEDGE_CONF" || err="hedge check rejects the twoway configuration"
     fi
     log "=== $agent / twoway $timer, $failure failure, VPN $twoway_vpn: lab up"
+    ANCHORS_VPN=$twoway_vpn   # lab/anchors.sh: the on-prem anchors speak BGP over the tunnel too
     [ -n "$err" ] || AZURE_VPN=$twoway_vpn lab_up || err="the lab did not come up"
     if [ -z "$err" ]; then
         rm -f "$LAB_RUN"/*.json
@@ -92,6 +93,10 @@ run_twoway() {
             azure_status | sed 's/^/  azure| /' >&2
             if stream2 failback "$fb_ms" 500 restore2; then
                 fb_fwd=$(jget "$LAB_RUN/failback-fwd.json" lost) fb_ret=$(jget "$LAB_RUN/failback-ret.json" lost)
+                # A direction that never left ExpressRoute has no failback: its "loss" there is the
+                # failure still going on until the restore.
+                [ "$path_fwd" != '"expressroute"' ] || { fb_fwd=null; note+="forward never failed over (no failback to measure); "; }
+                [ "$path_ret" != '"expressroute"' ] || { fb_ret=null; note+="return never failed over (no failback to measure); "; }
                 log "after the restore: on-prem → $(lab_path_of), Azure → $(azure_route_of); lost forward $fb_fwd, return $fb_ret"
                 twoway_ready || note+="not back on ExpressRoute both ways $((fb_ms - 500)) ms after the restore (on-prem: $(lab_path_of), Azure: $(azure_route_of)); "
             else
@@ -130,6 +135,7 @@ run_twoway() {
     fi
     "agent_stop_$agent" || true
     lab_down
+    ANCHORS_VPN=static
 }
 
 # run_twoway_set: every timer × failure, --repeat rounds of every agent, then the summaries.

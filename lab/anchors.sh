@@ -26,6 +26,8 @@
 #   anchors_bird_start TX_MS RX_MS MULT HOLD_S KEEPALIVE_S [MD5]
 #       BIRD 2: protocol bgp (bfd on) + bfd (interface er0 timers) + kernel (export all) + static VPN
 #       route at preference 50 (BGP's default is 100).
+#   ANCHORS_VPN=bgp: both also speak BGP over the tunnel to Azure's VPN gateway (lab/azure.sh),
+#       announcing the LAN there, importing nothing.
 #   anchors_frr_stop / anchors_bird_stop
 #   anchors_wait_er SECONDS        waits until onprem's kernel routes 10.200.0.4 via er0
 #   anchors_status frr|bird|edge   daemon's own view (BGP/BFD state, route), for logs
@@ -194,6 +196,13 @@ anchors_frr_start() {
         daemons+=(bfdd)
     fi
     _anchors_frr_bgp_conf "$dir" "$ns" 65010 192.168.10.1 192.168.10.2 12076 "$bfd" "$hold" "$ka" "$md5" ""
+    if [ "${ANCHORS_VPN:-static}" = bgp ]; then
+        # BGP over the tunnel to Azure's VPN gateway (lab/azure.sh), as Azure configures it: the LAN
+        # announced there too, so the VNet's return falls back to the VPN; nothing imported (the VNet's
+        # route over the VPN stays the floating static).
+        printf 'router bgp 65010\n neighbor %s remote-as 65515\n neighbor %s update-source %s\n neighbor %s ebgp-multihop 2\n neighbor %s timers connect 1\n address-family ipv4 unicast\n  neighbor %s prefix-list ANCHORS-LAN out\n  neighbor %s route-map ANCHORS-NONE in\n exit-address-family\nexit\nroute-map ANCHORS-NONE deny 10\nexit\n!\n' \
+            "$AZURE_VPNGW_APIPA" "$AZURE_VPNGW_APIPA" "$AZURE_ONPREM_APIPA" "$AZURE_VPNGW_APIPA" "$AZURE_VPNGW_APIPA" "$AZURE_VPNGW_APIPA" "$AZURE_VPNGW_APIPA" >>"$dir/bgpd.conf"
+    fi
     {
         printf 'hostname %s\nlog timestamp precision 3\nlog file %s/staticd.log informational\n!\nip route 10.200.0.0/16 192.168.20.2 250\n' "$ns" "$dir"
         # the scale range's VPN fallback: its aggregates (the learned /24s are more specific)
@@ -243,6 +252,11 @@ anchors_bird_start() {
         printf '# the LAN, announced to the MSEE (never into the kernel: it is connected on-prem)\n'
         printf 'protocol static lan { ipv4; route %s unreachable; }\n' "$ANCHORS_LAN"
         printf 'protocol kernel { ipv4 { import none; export where proto != "lan"; }; scan time 10; }\n'
+        if [ "${ANCHORS_VPN:-static}" = bgp ]; then
+            printf '# BGP over the tunnel to the VPN gateway: the LAN announced there too, nothing imported\n'
+            printf 'protocol bgp vpngw {\n    local %s as 65010;\n    neighbor %s as 65515;\n    multihop 2;\n' "$AZURE_ONPREM_APIPA" "$AZURE_VPNGW_APIPA"
+            printf '    connect retry time 1;\n    graceful restart off;\n    ipv4 { import none; export where proto = "lan"; };\n}\n'
+        fi
     } >"$dir/bird.conf"
     chmod 644 "$dir/bird.conf"
     echo bird >"$dir/impl"

@@ -10,10 +10,14 @@
 #       VPN, static   the local network gateway's address prefixes (AZURE_LNG_PREFIXES, default the
 #                     on-prem LAN 172.16.0.0/16) via the VPN gateway stand-in (vpn azure0 10.255.2.1),
 #                     at distance 250: below any BGP route for the same prefix.
-#       VPN, bgp      iBGP with the VPN gateway stand-in (${LAB}-vpn, 10.255.2.1, AS 65515), which
-#                     peers with on-prem over the tunnel (lab_vpngw_start); local preference 100.
+#       VPN, bgp      the VPN gateway's own BGP session with on-prem, from its APIPA address
+#                     169.254.21.1 (in the VNet) to on-prem's 169.254.21.2 (AS 65010) through the
+#                     tunnel stand-in (azure_vpngw_start), multihop; it announces the VNet
+#                     10.200.0.0/16; what it learns gets local preference 100.
 #       The longest prefix wins first, as in every FIB. AZURE_VPN=static|bgp sets lab_up's mode.
 #   azure_stop
+#   azure_vpngw_start          the tunnel's APIPA ends (bgp mode; azure_start calls it)
+#   azure_vpngw_received PREFIX  0 when the VPN gateway holds PREFIX from on-prem
 #   azure_route_of [ADDR]      which way the VNet sends traffic to ADDR (default the LAN's 172.16.0.1):
 #                              expressroute, vpn or none
 #   azure_wait_route WAY SECONDS
@@ -25,6 +29,8 @@
 # once (no MRAI on the MSEE's side toward the VNet); Azure documents no propagation delay to model.
 
 AZURE_ASN=65515
+AZURE_VPNGW_APIPA=169.254.21.1      # the VPN gateway's BGP address (Azure's APIPA range 169.254.21.0–169.254.22.255)
+AZURE_ONPREM_APIPA=169.254.21.2     # on-prem's end of the BGP session over the tunnel
 AZURE_ER_PEER=10.255.1.1
 AZURE_VPN_PEER=10.255.2.1
 : "${AZURE_LNG_PREFIXES:=172.16.0.0/16}"
@@ -42,24 +48,30 @@ azure_start() {
     {
         printf 'frr defaults traditional\nhostname %s\nlog timestamp precision 3\n' "$ns"
         printf 'log file %s/bgpd.log informational\n!\n' "$dir"
-        printf 'router bgp %s\n bgp router-id 10.255.1.2\n no bgp ebgp-requires-policy\n' "$AZURE_ASN"
+        printf 'router bgp %s\n bgp router-id 10.255.1.2\n no bgp ebgp-requires-policy\n no bgp network import-check\n' "$AZURE_ASN"
         printf ' bgp graceful-restart-disable\n bgp log-neighbor-changes\n'
         printf ' neighbor %s remote-as 12076\n neighbor %s description ExpressRoute-MSEE\n neighbor %s timers connect 1\n' \
             "$AZURE_ER_PEER" "$AZURE_ER_PEER" "$AZURE_ER_PEER"
         if [ "$mode" = bgp ]; then
-            printf ' neighbor %s remote-as %s\n neighbor %s description VPN-gateway\n neighbor %s timers connect 1\n' \
-                "$AZURE_VPN_PEER" "$AZURE_ASN" "$AZURE_VPN_PEER" "$AZURE_VPN_PEER"
+            # the VPN gateway's session with on-prem, from its APIPA address through the tunnel
+            printf ' neighbor %s remote-as 65010\n neighbor %s description VPN-on-prem\n neighbor %s update-source %s\n' \
+                "$AZURE_ONPREM_APIPA" "$AZURE_ONPREM_APIPA" "$AZURE_ONPREM_APIPA" "$AZURE_VPNGW_APIPA"
+            printf ' neighbor %s ebgp-multihop 2\n neighbor %s timers connect 1\n neighbor %s advertisement-interval 0\n' \
+                "$AZURE_ONPREM_APIPA" "$AZURE_ONPREM_APIPA" "$AZURE_ONPREM_APIPA"
         fi
         printf ' address-family ipv4 unicast\n'
         printf '  neighbor %s route-map AZURE-FROM-ER in\n  neighbor %s route-map AZURE-NOTHING out\n' "$AZURE_ER_PEER" "$AZURE_ER_PEER"
         if [ "$mode" = bgp ]; then
-            printf '  neighbor %s route-map AZURE-FROM-VPN in\n  neighbor %s route-map AZURE-NOTHING out\n' "$AZURE_VPN_PEER" "$AZURE_VPN_PEER"
+            # the VNet's address space to on-prem over the VPN, as the gateway announces it
+            printf '  network 10.200.0.0/16\n'
+            printf '  neighbor %s route-map AZURE-FROM-VPN in\n  neighbor %s prefix-list AZURE-VNET-ONLY out\n' "$AZURE_ONPREM_APIPA" "$AZURE_ONPREM_APIPA"
         fi
         printf ' exit-address-family\nexit\n!\n'
         # The VNet's own address space (and the scale range) is never learned from outside.
         printf 'ip prefix-list AZURE-VNET seq 5 permit 10.200.0.0/16 le 32\n'
         local seq=10
         for p in "${LAB_SCALE_AGGREGATES[@]}"; do printf 'ip prefix-list AZURE-VNET seq %d permit %s le 32\n' "$seq" "$p"; seq=$((seq + 5)); done
+        printf 'ip prefix-list AZURE-VNET-ONLY seq 5 permit 10.200.0.0/16\n'
         printf 'route-map AZURE-FROM-ER deny 5\n match ip address prefix-list AZURE-VNET\nexit\n'
         printf 'route-map AZURE-FROM-ER permit 10\n set local-preference 200\nexit\n'
         printf 'route-map AZURE-FROM-VPN deny 5\n match ip address prefix-list AZURE-VNET\nexit\n'
@@ -75,15 +87,39 @@ azure_start() {
     } >"$dir/staticd.conf"
     echo "$mode" >"$dir/mode"
     _anchors_frr_launch "$ns" "$dir" zebra staticd bgpd || { azure_stop; return 1; }
+    if [ "$mode" = bgp ]; then azure_vpngw_start || { azure_stop; return 1; }; fi
+
     lab_log "azure: FRR AS $AZURE_ASN in $ns: ExpressRoute from the MSEE ($AZURE_ER_PEER, local-pref 200), VPN $mode$( [ "$mode" = static ] && printf ' (LNG %s, distance 250)' "$AZURE_LNG_PREFIXES")"
 }
 
 azure_stop() {
     local ns dir; ns=$(lab_ns azure); dir=$(_azure_dir)
+    azure_vpngw_stop
     [ -d "$dir" ] || return 0
     _anchors_kill_dir "$dir"
     rm -rf "/var/run/frr/${ns:?}" "${dir:?}"
     return 0
+}
+
+# azure_vpngw_start: the tunnel's APIPA ends, as on a route-based VPN: on-prem's 169.254.21.2/32 on
+# vpn0 with a host route to the gateway's 169.254.21.1 through it; the gateway's address lives in
+# the VNet (the azure namespace, where Azure's VPN gateway is), routed through the tunnel stand-in.
+azure_vpngw_start() {
+    local on vp az; on=$(lab_ns onprem); vp=$(lab_ns vpn); az=$(lab_ns azure)
+    ip -n "$az" addr replace "$AZURE_VPNGW_APIPA/32" dev vnet0 &&
+        ip -n "$az" route replace "$AZURE_ONPREM_APIPA/32" via 10.255.2.1 dev vpn0 src "$AZURE_VPNGW_APIPA" &&
+        ip -n "$vp" route replace "$AZURE_VPNGW_APIPA/32" via 10.255.2.2 dev azure0 &&
+        ip -n "$vp" route replace "$AZURE_ONPREM_APIPA/32" via 192.168.20.1 dev onprem0 &&
+        ip -n "$on" addr replace "$AZURE_ONPREM_APIPA/32" dev vpn0 &&
+        ip -n "$on" route replace "$AZURE_VPNGW_APIPA/32" via 192.168.20.2 dev vpn0 src "$AZURE_ONPREM_APIPA"
+}
+
+azure_vpngw_stop() { :; }   # the addresses and routes go with the namespaces
+
+# azure_vpngw_received PREFIX: 0 when the VPN gateway holds PREFIX from on-prem.
+azure_vpngw_received() {
+    vtysh -N "$(lab_ns azure)" -c "show bgp ipv4 unicast neighbors $AZURE_ONPREM_APIPA routes json" 2>/dev/null \
+        | jq -e --arg p "$1" '.routes | has($p)' >/dev/null
 }
 
 azure_route_of() {

@@ -256,6 +256,7 @@ struct Builder {
             case "connect-retry": b.connectRetry = duration(v, "connect-retry")
             case "passive": if let x = onOff(v, "passive") { b.passive = x }
             case "gtsm": if let x = onOff(v, "gtsm") { b.gtsm = x }
+            case "return-steering": if let x = onOff(v, "return-steering") { b.returnSteering = x }
             case "md5-key-file": b.md5KeyFile = Located(v.text, loc(v))
             case "max-prefix": b.maxPrefix = number(v, "max-prefix")
             case "prepend": b.prepend = number(v, "prepend")

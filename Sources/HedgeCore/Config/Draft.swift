@@ -100,6 +100,7 @@ struct DraftBGP {
     var connectRetry: Located<Millis>?
     var passive = false
     var gtsm = false
+    var returnSteering = true
     var md5KeyFile: Located<String>?
     var maxPrefix: Located<UInt64>?
     var prepend: Located<UInt64>?

@@ -149,6 +149,7 @@ struct Keyword: Sendable {
         Keyword("max-prefix", 1, 1, usage: "max-prefix NUMBER;"),
         Keyword("prepend", 1, 1, usage: "prepend NUMBER;"),
         Keyword("source", 1, 1, usage: "source ADDRESS;"),
+        Keyword("return-steering", 1, 1, usage: "return-steering on|off;"),
     ]
     static let bfd: [Keyword] = [
         Keyword("interval", 1, 1, usage: "interval DURATION;"),

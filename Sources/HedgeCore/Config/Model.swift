@@ -169,14 +169,18 @@ public struct BGPConfig: Sendable, Equatable {
     public var prepend: Int
     /// Source address of our connections.
     public var source: IPAddress?
+    /// While a group is failed over onto this path, announce more-specific halves of the path's
+    /// `announce` here, so that the far side's return traffic follows at once (ReturnSteering).
+    public var returnSteering: Bool
     public var location: SourceLocation
 
     public init(neighbor: IPAddress, remoteAS: UInt32, holdTime: UInt16 = 90, connectRetryMs: Millis = 5_000,
                 passive: Bool = false, gtsm: Bool = false, md5KeyFile: String? = nil, maxPrefix: Int? = nil,
-                prepend: Int = 0, source: IPAddress? = nil, location: SourceLocation) {
+                prepend: Int = 0, source: IPAddress? = nil, returnSteering: Bool = true, location: SourceLocation) {
         self.neighbor = neighbor; self.remoteAS = remoteAS; self.holdTime = holdTime
         self.connectRetryMs = connectRetryMs; self.passive = passive; self.gtsm = gtsm
         self.md5KeyFile = md5KeyFile; self.maxPrefix = maxPrefix; self.prepend = prepend
+        self.returnSteering = returnSteering
         self.source = source; self.location = location
     }
 }

@@ -283,7 +283,8 @@ struct Validator {
         return BGPConfig(neighbor: n.value, remoteAS: UInt32(ras.value), holdTime: UInt16(b.holdTime?.value ?? 90),
                          connectRetryMs: b.connectRetry?.value ?? 5_000, passive: b.passive, gtsm: b.gtsm,
                          md5KeyFile: b.md5KeyFile?.value, maxPrefix: b.maxPrefix.map { Int($0.value) },
-                         prepend: Int(b.prepend?.value ?? 0), source: b.source?.value, location: b.at)
+                         prepend: Int(b.prepend?.value ?? 0), source: b.source?.value,
+                         returnSteering: b.returnSteering, location: b.at)
     }
 
     /// Route-watch: an on-box FRR/BIRD owns the session; its routes in the kernel are the signal.

@@ -139,6 +139,11 @@ public enum PrometheusRender {
         w.gauge("hedge_bgp_prefixes_configured",
                 "Prefixes the configuration asks to announce (more than sent when the private-peering limit cut the list).",
                 l, V.value(b.announceWanted))
+        w.gauge("hedge_bgp_return_steering",
+                "1 while the session announces more-specific halves so that the far side's return traffic follows the failover.",
+                l, V.value(b.returnSteering == "active" ? 1 : 0))
+        w.gauge("hedge_bgp_prefixes_more_specific", "More-specific halves announced for return-path steering.",
+                l, V.value(b.moreSpecifics))
     }
 
     private static func probe(_ path: String, _ pr: ProbeStatus, _ w: inout PrometheusWriter) {

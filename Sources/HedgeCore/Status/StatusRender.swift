@@ -38,7 +38,11 @@ public enum StatusRender {
                     t += " rx \(b.learned)"
                     if b.stale > 0 { t += " (\(b.stale) stale)" }
                     t += " tx \(b.announced)"
-                    if b.announceWanted > b.announced { t += " of \(b.announceWanted) (limit)" }
+                    if b.announceWanted > b.announced - b.moreSpecifics { t += " of \(b.announceWanted) (limit)" }
+                    if b.returnSteering == "active" {
+                        t += " steering return (\(b.moreSpecifics) more-specifics"
+                        t += b.unsteered > 0 ? ", \(b.unsteered) prefixes not steered: limit)" : ")"
+                    }
                     if b.establishedTransitions > 1 { t += " flaps \(b.establishedTransitions - 1)" }
                 }
                 info.append(t)
@@ -178,6 +182,8 @@ public enum StatusRender {
                 w.int("prefixes_ignored", b.ignored); w.int("prefixes_announced", b.announced)
                 w.int("prefixes_announce_configured", b.announceWanted); w.string("last_down", b.lastDown)
                 w.int("established_transitions", b.establishedTransitions)
+                w.string("return_steering", b.returnSteering); w.int("prefixes_more_specific", b.moreSpecifics)
+                w.int("prefixes_unsteered", b.unsteered)
                 w.endObject()
             }
             w.endObject()

@@ -76,6 +76,12 @@ public struct BGPStatus: Sendable {
     /// Transitions into Established since the session was made (RFC 4273
     /// bgpPeerFsmEstablishedTransitions): its flaps are this minus one.
     public var establishedTransitions = 0
+    /// Return-path steering (ReturnSteering): "off" in the configuration, "ready", or "active" while
+    /// the session carries the more-specific halves; `moreSpecifics` of them, and `unsteered`
+    /// prefixes whose halves did not fit the peer's limit.
+    public var returnSteering = "off"
+    public var moreSpecifics = 0
+    public var unsteered = 0
     public init(neighbor: String, remoteAS: UInt32, state: String, upForMs: Int64?, holdMs: Int64?, learned: Int,
                 stale: Int, ignored: Int, announced: Int, announceWanted: Int, lastDown: String?) {
         self.neighbor = neighbor; self.remoteAS = remoteAS; self.state = state; self.upForMs = upForMs

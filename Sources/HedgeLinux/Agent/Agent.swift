@@ -278,6 +278,8 @@ public final class Agent {
             // With nexthop objects a switch is one replace per group and family: it goes out now,
             // and the full reconcile (which finds those objects done) on the loop's next turn.
             if !useNexthops || !switchNexthops() { reconcileKernel() }
+            // The far side's return path in the same step: UPDATEs go out right after the switch.
+            updateSteering(now: now)
         } else if kernelWorkPending {
             reconcileKernel()
         }

@@ -31,6 +31,11 @@ final class AgentBGPPeer {
     /// What the config asked to announce, and what went out after the private-peering guard.
     var wanted = 0
     var announcing = 0
+    /// Return-path steering: whether the more-specific halves go out now, how many, and how many
+    /// prefixes did not fit the peer's limit.
+    var steering = false
+    var moreSpecifics = 0
+    var unsteered = 0
     /// `signature` of the configuration the runner was made from, to keep it across a reload.
     let signature: String
 
@@ -189,18 +194,44 @@ extension Agent {
     }
 
     /// The path's `announce`, within what Azure accepts over private peering: past the limit Azure
-    /// drops the session, which would take ExpressRoute down for every prefix.
+    /// drops the session, which would take ExpressRoute down for every prefix. While a group is
+    /// failed over onto the path, also the more-specific halves (ReturnSteering), within what the
+    /// peer accepts (Azure's VPN gateway at AS 65515: its own limit).
     func applyAnnouncements(_ peer: AgentBGPPeer, now: Millis) {
-        let all = config.paths[peer.path].announce
+        let p = config.paths[peer.path]
+        let all = p.announce
         let limit = config.azure?.privatePeeringLimit ?? 4000
         var list = all
         if list.count > limit {
             list = Array(all.prefix(limit))
-            recordError("bgp \(config.paths[peer.path].name): \(all.count) prefixes to announce but Azure accepts \(limit) over private peering; announcing the first \(limit) only")
+            recordError("bgp \(p.name): \(all.count) prefixes to announce but Azure accepts \(limit) over private peering; announcing the first \(limit) only")
         }
+        let steering = p.bgp?.returnSteering == true && ReturnSteering.steers(path: peer.path, groups: groupPreferences())
+        let peerLimit = p.bgp?.remoteAS == 65515 ? ReturnSteering.vpnGatewayLimit : limit
+        let a = ReturnSteering.announcements(base: list, steering: steering, limit: peerLimit)
+        if steering != peer.steering {
+            Log.info(steering
+                ? "bgp \(p.name): steering the return path: announcing \(a.moreSpecifics) more-specific halves"
+                    + (a.unsteered > 0 ? " (\(a.unsteered) prefixes not steered: \(peerLimit) is the peer's limit)" : "")
+                : "bgp \(p.name): return path no longer steered: withdrawing \(peer.moreSpecifics) more-specific halves")
+        }
+        peer.steering = steering; peer.moreSpecifics = a.moreSpecifics; peer.unsteered = a.unsteered
         peer.wanted = all.count
-        peer.announcing = list.count
-        handleBGP(peer, peer.runner.announce(list, now: now), now: now)
+        peer.announcing = a.prefixes.count
+        handleBGP(peer, peer.runner.announce(a.prefixes, now: now), now: now)
+    }
+
+    /// Each group's members in order of preference and its active path, as ReturnSteering reads them.
+    func groupPreferences() -> [(preference: [Int], active: Int?)] {
+        decision.groupStates(now: decision.lastNow).map { g in (preference: g.members.map { $0.path }, active: g.active) }
+    }
+
+    /// After a switch: the sessions whose steering changed announce or withdraw their halves.
+    func updateSteering(now: Millis) {
+        for peer in bgpPeers where config.paths[peer.path].bgp?.returnSteering == true {
+            let want = ReturnSteering.steers(path: peer.path, groups: groupPreferences())
+            if want != peer.steering { applyAnnouncements(peer, now: now) }
+        }
     }
 
     /// Acts on what a runner reported; the caller runs `step` afterwards.

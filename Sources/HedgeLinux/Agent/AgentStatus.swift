@@ -64,6 +64,9 @@ extension Agent {
                                    ignored: peer.ignored, announced: peer.announcing, announceWanted: peer.wanted,
                                    lastDown: peer.lastDown)
                 ps.bgp?.establishedTransitions = r.session.establishedTransitions
+                ps.bgp?.returnSteering = !b.returnSteering ? "off" : peer.steering ? "active" : "ready"
+                ps.bgp?.moreSpecifics = peer.moreSpecifics
+                ps.bgp?.unsteered = peer.unsteered
             }
             if let t = tunnels.first(where: { $0.path == i }) {
                 var tu = TunnelStatus(ifID: t.config.ifID, local: t.config.local.description,
