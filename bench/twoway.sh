@@ -114,6 +114,7 @@ run_twoway() {
     case "$agent" in
         hedge) note+="hedge: its own eBGP + BFD to the MSEE, probe reflect ${REFLECT_MS} ms x ${REFLECT_THRESHOLD} against hedge reflect on the VNet host; " ;;
         frr) note+="FRR $frrv on-prem: bgpd + bfdd, VPN floating static; " ;;
+        frr-cond) note+="FRR $frrv on-prem as frr, plus BGP conditional advertisement of the LAN's halves over the VPN while the MSEE's VNet route is gone (scanner every 5 s, its minimum); " ;;
         bird) note+="$(bird --version 2>&1 | head -1) on-prem: bgp + bfd, VPN static preference 50; " ;;
     esac
     note+="MSEE stand-in FRR $frrv AS 12076 passing on-prem's prefixes to Azure's routing (lab/azure.sh: FRR AS 65515, ExpressRoute local-pref 200, VPN $twoway_vpn); BFD ${BFD_TX} ms x ${BFD_MULT} on both sides of the MSEE link; $failure failure at ${fail_at_ms} ms of ${dur} ms; TCP flow ${TWOWAY_TCP_RATE} requests/s from before the failure to after the failback"
@@ -147,6 +148,7 @@ run_twoway_set() {
             for ((r = 1; r <= repeat; r++)); do
                 for a in "${agent_list[@]}"; do
                     [ "$a" != manual-floor ] || continue
+                    [ "$a" != frr-cond ] || [ "$twoway_vpn" = bgp ] || continue   # steering needs BGP on the VPN
                     run_twoway "$a" "$t" "$f" | tee -a "$dir/$a"
                 done
             done

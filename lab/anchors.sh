@@ -27,7 +27,9 @@
 #       BIRD 2: protocol bgp (bfd on) + bfd (interface er0 timers) + kernel (export all) + static VPN
 #       route at preference 50 (BGP's default is 100).
 #   ANCHORS_VPN=bgp: both also speak BGP over the tunnel to Azure's VPN gateway (lab/azure.sh),
-#       announcing the LAN there, importing nothing.
+#       announcing the LAN there, importing nothing. With ANCHORS_STEER=cond, FRR also steers the
+#       return path with BGP conditional advertisement (the LAN's halves over the VPN while the VNet's
+#       route from the MSEE is gone; scanner every 5 s, its minimum).
 #   anchors_frr_stop / anchors_bird_stop
 #   anchors_wait_er SECONDS        waits until onprem's kernel routes 10.200.0.4 via er0
 #   anchors_status frr|bird|edge   daemon's own view (BGP/BFD state, route), for logs
@@ -202,6 +204,34 @@ anchors_frr_start() {
         # route over the VPN stays the floating static).
         printf 'router bgp 65010\n neighbor %s remote-as 65515\n neighbor %s update-source %s\n neighbor %s ebgp-multihop 2\n neighbor %s timers connect 1\n address-family ipv4 unicast\n  neighbor %s prefix-list ANCHORS-LAN out\n  neighbor %s route-map ANCHORS-NONE in\n exit-address-family\nexit\nroute-map ANCHORS-NONE deny 10\nexit\n!\n' \
             "$AZURE_VPNGW_APIPA" "$AZURE_VPNGW_APIPA" "$AZURE_ONPREM_APIPA" "$AZURE_VPNGW_APIPA" "$AZURE_VPNGW_APIPA" "$AZURE_VPNGW_APIPA" "$AZURE_VPNGW_APIPA" >>"$dir/bgpd.conf"
+        if [ "${ANCHORS_STEER:-}" = cond ]; then
+            # FRR's own return-path steering, at its best: BGP conditional advertisement announces the
+            # LAN's halves over the VPN while the VNet's route from the MSEE is missing, checked by
+            # the scanner at its shortest period (5 s; the default is 60).
+            cat >>"$dir/bgpd.conf" <<EOF
+router bgp 65010
+ bgp conditional-advertisement timer 5
+ address-family ipv4 unicast
+  network 172.16.0.0/25
+  network 172.16.0.128/25
+  neighbor $AZURE_VPNGW_APIPA prefix-list ANCHORS-LAN-HALVES out
+  neighbor $AZURE_VPNGW_APIPA advertise-map ANCHORS-HALVES non-exist-map ANCHORS-ER-UP
+ exit-address-family
+exit
+ip prefix-list ANCHORS-LAN-HALVES seq 5 permit $ANCHORS_LAN le 25
+ip prefix-list ANCHORS-HALVES-ONLY seq 5 permit $ANCHORS_LAN ge 25 le 25
+ip prefix-list ANCHORS-VNET seq 5 permit 10.200.0.0/16
+bgp as-path access-list ANCHORS-FROM-MSEE seq 5 permit ^12076_
+route-map ANCHORS-HALVES permit 10
+ match ip address prefix-list ANCHORS-HALVES-ONLY
+exit
+route-map ANCHORS-ER-UP permit 10
+ match ip address prefix-list ANCHORS-VNET
+ match as-path ANCHORS-FROM-MSEE
+exit
+!
+EOF
+        fi
     fi
     {
         printf 'hostname %s\nlog timestamp precision 3\nlog file %s/staticd.log informational\n!\nip route 10.200.0.0/16 192.168.20.2 250\n' "$ns" "$dir"

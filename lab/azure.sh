@@ -58,6 +58,10 @@ azure_start() {
                 "$AZURE_ONPREM_APIPA" "$AZURE_ONPREM_APIPA" "$AZURE_ONPREM_APIPA" "$AZURE_VPNGW_APIPA"
             printf ' neighbor %s ebgp-multihop 2\n neighbor %s timers connect 1\n neighbor %s advertisement-interval 0\n' \
                 "$AZURE_ONPREM_APIPA" "$AZURE_ONPREM_APIPA" "$AZURE_ONPREM_APIPA"
+            # On-prem opens the session. When both sides connect at once, FRR 8.4 against FRR on-prem
+            # sometimes kept the session whose first UPDATE was lost to the collision (seen: the
+            # on-prem side counted the LAN sent, the gateway never held it).
+            printf ' neighbor %s passive\n' "$AZURE_ONPREM_APIPA"
         fi
         printf ' address-family ipv4 unicast\n'
         printf '  neighbor %s route-map AZURE-FROM-ER in\n  neighbor %s route-map AZURE-NOTHING out\n' "$AZURE_ER_PEER" "$AZURE_ER_PEER"

@@ -41,6 +41,41 @@ final class ConfigBGPTests: XCTestCase {
         XCTAssertFalse(b.passive); XCTAssertFalse(b.gtsm); XCTAssertNil(b.maxPrefix); XCTAssertEqual(b.prepend, 0)
     }
 
+    func testReturnSteeringIsOnByDefaultAndCanBeSwitchedOff() throws {
+        let text = head + """
+            path er { priority 10; device er0; gateway 192.168.10.2; bgp 192.168.10.2 { remote-as 12076; } }
+            path vpn { priority 20; device vpn0; announce 172.16.0.0/24;
+              ipsec { if-id 42; local 198.51.100.1; remote 203.0.113.2; strongswan { connection a; } }
+              bgp 169.254.21.1 { remote-as 65515; source 169.254.21.2; STEER } }
+            group g { paths er vpn; }
+            """
+        let on = parse(text.replacingOccurrences(of: "STEER", with: ""))
+        XCTAssertEqual(on.diagnostics.filter { $0.severity == .error }.map { $0.description }, [])
+        XCTAssertFalse(on.diagnostics.contains { $0.message.contains("remote-as") }, "65515 through the tunnel: no remark")
+        XCTAssertEqual(try XCTUnwrap(on.config?.paths[1].bgp).returnSteering, true)
+        let off = parse(text.replacingOccurrences(of: "STEER", with: "return-steering off;"))
+        XCTAssertEqual(try XCTUnwrap(off.config?.paths[1].bgp).returnSteering, false)
+    }
+
+    func testAzureASNsBelongOnTheirOwnPaths() {
+        // the MSEE through an IPsec tunnel: refused
+        let mseeInTunnel = parse(head + """
+            path vpn { priority 20; device vpn0;
+              ipsec { if-id 42; local 198.51.100.1; remote 203.0.113.2; strongswan { connection a; } }
+              bgp 192.168.10.2 { remote-as 12076; } }
+            group g { prefix 10.0.0.0/8; paths vpn; }
+            """)
+        XCTAssertTrue(hasError(mseeInTunnel, line: 5, column: 32, "not through this path's IPsec tunnel"), "\(mseeInTunnel.diagnostics)")
+        // the VPN gateway on a path without a tunnel: a warning, the file still applies
+        let gatewayNoTunnel = parse(head + """
+            path vpn { priority 20; device vpn0; gateway 192.168.20.2; bgp 169.254.21.1 { remote-as 65515; } }
+            group g { prefix 10.0.0.0/8; paths vpn; }
+            """)
+        XCTAssertNotNil(gatewayNoTunnel.config)
+        XCTAssertTrue(gatewayNoTunnel.diagnostics.contains { $0.severity == .warning && $0.message.contains("Azure's VPN gateway") },
+                      "\(gatewayNoTunnel.diagnostics)")
+    }
+
     func testRemoteASRequired() {
         let r = parse(head + "path er { priority 10; device er0; bgp 192.168.10.2 { hold-time 30; } }\npath vpn { priority 20; device vpn0; }\ngroup g { prefix 10.0.0.0/8; paths er vpn; }\n")
         XCTAssertTrue(hasError(r, line: 3, column: 36, "needs 'remote-as NUMBER;'"), "\(r.diagnostics)")

@@ -29,9 +29,13 @@ final class Lab {
     /// MSEE stand-in; the stream and `kernelPath` then aim at the last of them.
     let scalePrefixes: Int
 
-    init(_ prefix: String, prefixes: Int = 0) {
+    /// AZURE_VPN of lab/azure.sh: how Azure's VPN gateway knows on-prem ("static" or "bgp").
+    let azureVPN: String
+
+    init(_ prefix: String, prefixes: Int = 0, azureVPN: String = "static") {
         self.prefix = prefix
         scalePrefixes = prefixes
+        self.azureVPN = azureVPN
         dir = "/tmp/hedge-test-\(prefix)"
         sh("rm -rf \(dir) && mkdir -p \(dir)")
         bash("lab_up")
@@ -44,7 +48,7 @@ final class Lab {
 
     @discardableResult
     func bash(_ script: String, check: Bool = true, file: StaticString = #filePath, line: UInt = #line) -> (Int32, String) {
-        sh("cd \(packageRoot) && export LAB=\(prefix) LAB_PREFIXES=\(scalePrefixes) LABSTREAM_BIN=\(Lab.binDir)/labstream && source lab/netns.sh && source lab/edge-bfd.sh && source lab/anchors.sh && source lab/msee.sh && \(script)",
+        sh("cd \(packageRoot) && export LAB=\(prefix) LAB_PREFIXES=\(scalePrefixes) AZURE_VPN=\(azureVPN) LABSTREAM_BIN=\(Lab.binDir)/labstream && source lab/netns.sh && source lab/edge-bfd.sh && source lab/anchors.sh && source lab/msee.sh && \(script)",
            check: check, file: file, line: line)
     }
 

@@ -263,8 +263,12 @@ struct Validator {
         }
         if ras.value == 0 || ras.value == 23456 || ras.value > UInt64(UInt32.max) {
             error(ras.at, "remote-as must be 1–4294967295 and not 23456 (AS_TRANS)"); ok = false
+        } else if ras.value == 12076 && p.ipsec != nil {
+            error(ras.at, "remote-as 12076 is the ExpressRoute edge (MSEE), reached over the circuit, not through this path's IPsec tunnel (Azure's VPN gateway is AS 65515)"); ok = false
+        } else if ras.value == 65515 && p.ipsec == nil {
+            warning(ras.at, "remote-as 65515 is Azure's VPN gateway: its BGP session runs through the IPsec tunnel, on a path with an 'ipsec' block")
         } else if ras.value != 12076 && ras.value != 65515 {
-            warning(ras.at, "remote-as \(ras.value): the ExpressRoute edge peers from AS 12076 (private peering)")
+            warning(ras.at, "remote-as \(ras.value): the ExpressRoute edge peers from AS 12076 (private peering), Azure's VPN gateway from 65515")
         }
         if let h = b.holdTime, h.value != 0 && (h.value < 3 || h.value > 65535) {
             error(h.at, "hold-time must be 0 or 3–65535 seconds (RFC 4271 §4.2)"); ok = false
