@@ -54,7 +54,11 @@ tcpflow_stop() {
     [ -s "$LAB_RUN/tcp.json" ] || echo '{"survived":false,"error":"no result"}' >"$LAB_RUN/tcp.json"
 }
 
-twoway_ready() { [ "$(lab_path_of)" = expressroute ] && [ "$(azure_route_of)" = expressroute ]; }
+# Ready: on ExpressRoute both ways, and (BGP on the VPN) the VPN gateway holds the LAN to fall back on.
+twoway_ready() {
+    [ "$(lab_path_of)" = expressroute ] && [ "$(azure_route_of)" = expressroute ] &&
+        { [ "$twoway_vpn" != bgp ] || azure_vpngw_received "$ANCHORS_LAN"; }
+}
 
 # run_twoway AGENT TXxMULT far|gray: one lab, one agent, failure + failback; one JSON line.
 run_twoway() {

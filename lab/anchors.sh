@@ -242,6 +242,15 @@ EOF
     daemons+=(staticd bgpd)
     echo frr >"$dir/impl"
     _anchors_frr_launch "$ns" "$dir" "${daemons[@]}" || { anchors_frr_stop; return 1; }
+    if [ "${ANCHORS_VPN:-static}" = bgp ]; then
+        # FRR 8.4 started with its daemons at once sometimes counts the LAN as sent to the VPN gateway
+        # while the gateway never receives it (seen in the lab; a bgpd restarted alone does not do
+        # it). A soft resend then delivers it: what an operator would do on seeing it.
+        if ! lab_wait_for 8 azure_vpngw_received "$ANCHORS_LAN"; then
+            lab_log "anchors: the VPN gateway has not got $ANCHORS_LAN from FRR: clear bgp $AZURE_VPNGW_APIPA soft out"
+            vtysh -N "$ns" -c "clear bgp $AZURE_VPNGW_APIPA soft out" >/dev/null 2>&1
+        fi
+    fi
     lab_log "anchors: onprem FRR (AS 65010) bgp$( [ "$bfd" = 1 ] && printf ' + BFD %s/%s ms × %s' "$tx" "$rx" "$mult")$(_anchors_is_on "$hold" && printf ', hold %s s keepalive %s s' "$hold" "$ka"), static VPN distance 250"
 }
 anchors_frr_stop() {
