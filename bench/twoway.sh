@@ -55,6 +55,29 @@ tcpflow_stop() {
 }
 
 # Ready: on ExpressRoute both ways, and (BGP on the VPN) the VPN gateway holds the LAN to fall back on.
+# steer_fib_ms: from hedge's log line saying it announces the more-specifics to the first of them in
+# Azure's FIB (the stand-in's own processing: FRR holds received routes 50 ms before it decides);
+# null where hedge did not steer.
+steer_fib_ms() {
+    python3 - "$LAB_RUN/hedge.log" "$LAB_RUN/azure.monitor" <<'PY' 2>/dev/null || echo null
+import datetime, re, sys
+steer = None
+for line in open(sys.argv[1], errors="replace"):
+    if "steering the return path" in line:
+        steer = datetime.datetime.strptime(line.split()[0], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc).timestamp()
+        break
+fib = None
+for line in open(sys.argv[2], errors="replace"):
+    m = re.match(r"\[(\S+)\] (172\.16\.\d+\.\d+/(\d+)) ", line)
+    if m and int(m.group(3)) > 24 and not line.startswith("[%s] Deleted" % m.group(1)):
+        t = datetime.datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S.%f").timestamp()
+        if steer is not None and t >= steer - 0.001:
+            fib = t
+            break
+print("null" if steer is None or fib is None else round((fib - steer) * 1000))
+PY
+}
+
 twoway_ready() {
     [ "$(lab_path_of)" = expressroute ] && [ "$(azure_route_of)" = expressroute ] &&
         { [ "$twoway_vpn" != bgp ] || azure_vpngw_received "$ANCHORS_LAN"; }
@@ -63,7 +86,7 @@ twoway_ready() {
 # run_twoway AGENT TXxMULT far|gray: one lab, one agent, failure + failback; one JSON line.
 run_twoway() {
     local agent=$1 timer=$2 failure=$3 err='' note=''
-    local fwd=null ret=null fb_fwd=null fb_ret=null path_fwd=null path_ret=null tcp_ok=null tcp_stall=null tcp_err=null
+    local steer_ms=null fwd=null ret=null fb_fwd=null fb_ret=null path_fwd=null path_ret=null tcp_ok=null tcp_stall=null tcp_err=null
     SCEN=twoway BFD_TX=${timer%x*} BFD_MULT=${timer#*x}
     HEDGE_CONF=$HERE/lab/hedge-lab.conf HEDGE_SOCK=/run/hedge-lab.sock
     local dur=$(( fail_at_ms + BFD_TX * BFD_MULT * 4 + 2000 )) fb_ms=12000
@@ -85,6 +108,9 @@ run_twoway() {
     if [ -z "$err" ]; then
         sleep 1   # BFD / BGP settle (fast timers negotiated) before the failure
         tcpflow_start || err="the TCP flow did not start"
+        # Azure's FIB, timestamped: when its return route moved (steer_fib_ms below)
+        ip -ts -n "$(lab_ns azure)" monitor route >"$LAB_RUN/azure.monitor" 2>&1 &
+        bg_pids+=($!)
     fi
     if [ -z "$err" ]; then
         fail2() { log "failure ($failure) at $(date +%H:%M:%S.%3N)"; "lab_fail_$failure"; }
@@ -110,6 +136,7 @@ run_twoway() {
             err="failover streams failed"
         fi
         tcpflow_stop
+        steer_ms=$(steer_fib_ms)
         tcp_ok=$(jget "$LAB_RUN/tcp.json" survived) tcp_stall=$(jget "$LAB_RUN/tcp.json" longest_stall_ms)
         tcp_err=$(jget "$LAB_RUN/tcp.json" error)
         log "TCP: $(cat "$LAB_RUN/tcp.json")"
@@ -128,7 +155,7 @@ run_twoway() {
         vpn="\"$twoway_vpn\"" failure="\"$failure\"" forward_loss_ms="$fwd" return_loss_ms="$ret" \
         failback_forward_lost="$fb_fwd" failback_return_lost="$fb_ret" \
         forward_path_after_failure="$path_fwd" return_path_after_failure="$path_ret" \
-        tcp_survived="$tcp_ok" tcp_longest_stall_ms="$tcp_stall" tcp_error="$tcp_err" rate_pps="$rate" \
+        steer_fib_ms="$steer_ms" tcp_survived="$tcp_ok" tcp_longest_stall_ms="$tcp_stall" tcp_error="$tcp_err" rate_pps="$rate" \
         kernel="\"$KERNEL\"" note="$(jstr "$note")" "${extra[@]}"
     if [ -d "$LAB_RUN" ]; then
         [ -f "$LAB_RUN/hedge.log" ] && cp "$LAB_RUN/hedge.log" "$out_dir/data/twoway-$timer-$failure-$agent.hedge.log"

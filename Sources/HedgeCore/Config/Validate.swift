@@ -276,6 +276,9 @@ struct Validator {
         if !range(b.connectRetry, 100, 3_600_000, "connect-retry must be 100ms–1h") { ok = false }
         if !range(b.maxPrefix, 1, 10_000_000, "max-prefix must be 1–10000000") { ok = false }
         if !range(b.prepend, 0, 16, "prepend must be 0–16") { ok = false }
+        if ras.value == 65515 && b.source == nil {
+            warning(b.at, "Azure's VPN gateway peers only with the BGP address its local network gateway names: set 'source ADDRESS;' to it (an APIPA address on the tunnel)")
+        }
         if let s = b.source, s.value.isV4 != n.value.isV4 {
             error(s.at, "BGP source \(s.value) and neighbor \(n.value) are of different address families"); ok = false
         }
