@@ -148,11 +148,11 @@ run_twoway() {
         frr-cond) note+="FRR $frrv on-prem as frr, plus BGP conditional advertisement of the LAN's halves over the VPN while the MSEE's VNet route is gone (scanner every 5 s, its minimum); " ;;
         bird) note+="$(bird --version 2>&1 | head -1) on-prem: bgp + bfd, VPN static preference 50; " ;;
     esac
-    note+="MSEE stand-in FRR $frrv AS 12076 passing on-prem's prefixes to Azure's routing (lab/azure.sh: FRR AS 65515, ExpressRoute local-pref 200, VPN $twoway_vpn); BFD ${BFD_TX} ms x ${BFD_MULT} on both sides of the MSEE link; $failure failure at ${fail_at_ms} ms of ${dur} ms; TCP flow ${TWOWAY_TCP_RATE} requests/s from before the failure to after the failback"
+    note+="MSEE stand-in FRR $frrv AS 12076 passing on-prem's prefixes to Azure's routing (lab/azure.sh: $AZURE_ROUTER AS 65515, ExpressRoute local-pref 200, VPN $twoway_vpn); BFD ${BFD_TX} ms x ${BFD_MULT} on both sides of the MSEE link; $failure failure at ${fail_at_ms} ms of ${dur} ms; TCP flow ${TWOWAY_TCP_RATE} requests/s from before the failure to after the failback"
     local extra=()
     [ -z "$err" ] || { log "ERROR $agent/twoway: $err"; failures=$((failures + 1)); extra=(error="$(jstr "$err")"); }
     json_line bench='"failover"' scenario='"twoway"' agent="\"$agent\"" bfd_ms="$BFD_TX" bfd_mult="$BFD_MULT" \
-        vpn="\"$twoway_vpn\"" failure="\"$failure\"" forward_loss_ms="$fwd" return_loss_ms="$ret" \
+        vpn="\"$twoway_vpn\"" azure_router="\"$AZURE_ROUTER\"" failure="\"$failure\"" forward_loss_ms="$fwd" return_loss_ms="$ret" \
         failback_forward_lost="$fb_fwd" failback_return_lost="$fb_ret" \
         forward_path_after_failure="$path_fwd" return_path_after_failure="$path_ret" \
         steer_fib_ms="$steer_ms" tcp_survived="$tcp_ok" tcp_longest_stall_ms="$tcp_stall" tcp_error="$tcp_err" rate_pps="$rate" \
@@ -189,9 +189,9 @@ run_twoway_set() {
                     python3 - "$dir/$a" "$repeat" <<'PY'
 import json, statistics, sys
 lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-d = {k: lines[0][k] for k in ("bench", "scenario", "agent", "bfd_ms", "bfd_mult", "vpn", "failure")}
+d = {k: lines[0].get(k) for k in ("bench", "scenario", "agent", "bfd_ms", "bfd_mult", "vpn", "azure_router", "failure")}
 d.update({"summary": True, "runs": int(sys.argv[2])})
-for k in ("forward_loss_ms", "return_loss_ms", "failback_forward_lost", "failback_return_lost", "tcp_longest_stall_ms"):
+for k in ("forward_loss_ms", "return_loss_ms", "failback_forward_lost", "failback_return_lost", "tcp_longest_stall_ms", "steer_fib_ms"):
     v = [x[k] for x in lines if x.get(k) is not None]
     d[k + "_median"] = statistics.median(v) if v else None
     d[k + "_all"] = v

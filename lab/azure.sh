@@ -15,6 +15,7 @@
 #                     tunnel stand-in (azure_vpngw_start), multihop; it announces the VNet
 #                     10.200.0.0/16; what it learns gets local preference 100.
 #       The longest prefix wins first, as in every FIB. AZURE_VPN=static|bgp sets lab_up's mode.
+#   AZURE_ROUTER=bird plays the same model in BIRD 2 (see below).
 #   azure_stop
 #   azure_vpngw_start          the tunnel's APIPA ends (bgp mode; azure_start calls it)
 #   azure_vpngw_received PREFIX  0 when the VPN gateway holds PREFIX from on-prem
@@ -35,6 +36,9 @@ AZURE_ER_PEER=10.255.1.1
 AZURE_VPN_PEER=10.255.2.1
 : "${AZURE_LNG_PREFIXES:=172.16.0.0/16}"
 : "${AZURE_VPN:=static}"
+# AZURE_ROUTER=bird: the same model played by BIRD 2, which acts on a route the moment it arrives
+# (FRR holds received routes 50 ms first): to tell the stand-in's delay from the agent's.
+: "${AZURE_ROUTER:=frr}"
 
 _azure_dir() { printf '%s/azure-%s\n' "$LAB_RUN" "$(lab_ns azure)"; }
 
@@ -44,6 +48,9 @@ azure_start() {
     ns=$(lab_ns azure); dir=$(_azure_dir)
     azure_stop
     mkdir -p "$dir" && chmod 755 "$LAB_RUN" "$dir" || return 1
+    echo "$mode" >"$dir/mode"
+    if [ "$mode" = bgp ]; then azure_vpngw_start || { azure_stop; return 1; }; fi
+    if [ "$AZURE_ROUTER" = bird ]; then _azure_bird_start "$mode" "$ns" "$dir" || { azure_stop; return 1; }; return; fi
     _anchors_frr_common "$dir" "$ns"
     {
         printf 'frr defaults traditional\nhostname %s\nlog timestamp precision 3\n' "$ns"
@@ -89,11 +96,38 @@ azure_start() {
         fi
         printf '!\n'
     } >"$dir/staticd.conf"
-    echo "$mode" >"$dir/mode"
     _anchors_frr_launch "$ns" "$dir" zebra staticd bgpd || { azure_stop; return 1; }
-    if [ "$mode" = bgp ]; then azure_vpngw_start || { azure_stop; return 1; }; fi
 
     lab_log "azure: FRR AS $AZURE_ASN in $ns: ExpressRoute from the MSEE ($AZURE_ER_PEER, local-pref 200), VPN $mode$( [ "$mode" = static ] && printf ' (LNG %s, distance 250)' "$AZURE_LNG_PREFIXES")"
+}
+
+# _azure_bird_start MODE NS DIR: the model in BIRD 2 (AZURE_ROUTER=bird).
+_azure_bird_start() {
+    local mode=$1 ns=$2 dir=$3 p
+    {
+        printf 'log "%s/bird.log" all;\ntimeformat log "%%F %%T.%%3f";\nrouter id 10.255.1.2;\n' "$dir"
+        printf 'protocol device { scan time 10; }\n'
+        printf 'define VNET = [ 10.200.0.0/16+'
+        for p in "${LAB_SCALE_AGGREGATES[@]}"; do printf ', %s+' "$p"; done
+        printf ' ];\n'
+        printf 'protocol bgp msee {\n    local 10.255.1.2 as %s;\n    neighbor %s as 12076;\n    connect retry time 1;\n' "$AZURE_ASN" "$AZURE_ER_PEER"
+        printf '    graceful restart off;\n    ipv4 { import filter { if net ~ VNET then reject; bgp_local_pref = 200; accept; }; export none; };\n}\n'
+        if [ "$mode" = static ]; then
+            # below BGP (100) for the same prefix, as Azure prefers ExpressRoute's
+            printf 'protocol static lng { ipv4 { preference 50; };'
+            for p in $AZURE_LNG_PREFIXES; do printf ' route %s via %s;' "$p" "$AZURE_VPN_PEER"; done
+            printf ' }\n'
+        else
+            printf 'protocol static vnet { ipv4; route 10.200.0.0/16 unreachable; route %s/32 via 10.255.2.1; }\n' "$AZURE_ONPREM_APIPA"
+            printf 'protocol bgp vpngw {\n    local %s as %s;\n    neighbor %s as 65010;\n    multihop 2;\n    passive on;\n' \
+                "$AZURE_VPNGW_APIPA" "$AZURE_ASN" "$AZURE_ONPREM_APIPA"
+            printf '    graceful restart off;\n    ipv4 { import filter { if net ~ VNET then reject; bgp_local_pref = 100; accept; }; export where net = 10.200.0.0/16; };\n}\n'
+        fi
+        printf 'protocol kernel { ipv4 { import none; export where proto != "vnet"; }; scan time 10; }\n'
+    } >"$dir/bird.conf"
+    ip netns exec "$ns" bird -c "$dir/bird.conf" -s "$dir/bird.ctl" -P "$dir/bird.pid" >>"$dir/start.err" 2>&1 ||
+        { lab_log "azure: bird failed in $ns: $(cat "$dir/start.err")"; return 1; }
+    lab_log "azure: BIRD AS $AZURE_ASN in $ns (AZURE_ROUTER=bird): ExpressRoute from the MSEE (local-pref 200), VPN $mode"
 }
 
 azure_stop() {
@@ -122,6 +156,10 @@ azure_vpngw_stop() { :; }   # the addresses and routes go with the namespaces
 
 # azure_vpngw_received PREFIX: 0 when the VPN gateway holds PREFIX from on-prem.
 azure_vpngw_received() {
+    if [ "$AZURE_ROUTER" = bird ]; then
+        birdc -s "$(_azure_dir)/bird.ctl" show route "$1" protocol vpngw 2>/dev/null | awk -v p="$1" '$1 == p { f = 1 } END { exit !f }'
+        return
+    fi
     vtysh -N "$(lab_ns azure)" -c "show bgp ipv4 unicast neighbors $AZURE_ONPREM_APIPA routes json" 2>/dev/null \
         | jq -e --arg p "$1" '.routes | has($p)' >/dev/null
 }
@@ -140,6 +178,11 @@ azure_wait_route() { lab_wait_for "${2:-15}" _azure_route_is "$1"; }
 
 azure_status() {
     printf '[azure %s: VPN %s]\n' "$(lab_ns azure)" "$(cat "$(_azure_dir)/mode" 2>/dev/null || echo 'not running')"
+    if [ "$AZURE_ROUTER" = bird ]; then
+        birdc -s "$(_azure_dir)/bird.ctl" show protocols 2>&1
+        birdc -s "$(_azure_dir)/bird.ctl" show route 2>&1
+        return 0
+    fi
     vtysh -N "$(lab_ns azure)" -c 'show bgp summary' -c 'show ip route 172.16.0.0/16 longer-prefixes' 2>&1 \
         | grep -v "^% Can't open configuration file"
     return 0
