@@ -11,8 +11,9 @@
 #
 # One JSON line per (agent, timer, failure):
 #   {"bench":"failover","scenario":"twoway","agent":..,"bfd_ms":..,"bfd_mult":..,"vpn":"static",
-#    "failure":"far","forward_loss_ms":..,"return_loss_ms":..,"failback_forward_lost":..,
-#    "failback_return_lost":..,"tcp_survived":..,"tcp_longest_stall_ms":..,...}
+#    "azure_router":"frr","failure":"far","forward_loss_ms":..,"return_loss_ms":..,
+#    "failback_forward_lost":..,"failback_return_lost":..,"steer_fib_ms":..,"tcp_survived":..,
+#    "tcp_longest_stall_ms":..,...}
 # and with --repeat a summary line per (agent, timer, failure) with the medians.
 
 TWOWAY_TCP_RATE=100
@@ -54,7 +55,6 @@ tcpflow_stop() {
     [ -s "$LAB_RUN/tcp.json" ] || echo '{"survived":false,"error":"no result"}' >"$LAB_RUN/tcp.json"
 }
 
-# Ready: on ExpressRoute both ways, and (BGP on the VPN) the VPN gateway holds the LAN to fall back on.
 # steer_fib_ms: from hedge's log line saying it announces the more-specifics to the first of them in
 # Azure's FIB (the stand-in's own processing: FRR holds received routes 50 ms before it decides);
 # null where hedge did not steer.
@@ -78,6 +78,7 @@ print("null" if steer is None or fib is None else round((fib - steer) * 1000))
 PY
 }
 
+# Ready: on ExpressRoute both ways, and (BGP on the VPN) the VPN gateway holds the LAN to fall back on.
 twoway_ready() {
     [ "$(lab_path_of)" = expressroute ] && [ "$(azure_route_of)" = expressroute ] &&
         { [ "$twoway_vpn" != bgp ] || azure_vpngw_received "$ANCHORS_LAN"; }
