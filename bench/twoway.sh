@@ -13,7 +13,9 @@
 #   {"bench":"failover","scenario":"twoway","agent":..,"bfd_ms":..,"bfd_mult":..,"vpn":"static",
 #    "azure_router":"frr","failure":"far","forward_loss_ms":..,"return_loss_ms":..,
 #    "failback_forward_lost":..,"failback_return_lost":..,"steer_fib_ms":..,"tcp_survived":..,
-#    "tcp_longest_stall_ms":..,...}
+#    "tcp_longest_stall_ms":..,"hedge_reported_forward_ms":..,"hedge_reported_return_ms":..,...}
+# hedge_reported_*: what hedge's own `measure` (a reflect probe from the LAN's address, along the
+# group's routes) reported for the failover and the failback: the field's figure beside the lab's.
 # and with --repeat a summary line per (agent, timer, failure) with the medians.
 
 TWOWAY_TCP_RATE=100
@@ -84,10 +86,24 @@ twoway_ready() {
         { [ "$twoway_vpn" != bgp ] || azure_vpngw_received "$ANCHORS_LAN"; }
 }
 
+# hedge_measured failover|failback: "FORWARD_MS RETURN_MS" as hedge's `measure` reported that
+# transition once settled ("null null" before, or for another agent). It waits up to 3 s for it.
+hedge_measured() {
+    local i out
+    for i in $(seq 30); do
+        out=$(ip netns exec "$(ON)" "$HEDGE_BIN" status --json -s "$HEDGE_SOCK" 2>/dev/null |
+            jq -r --arg k "last_$1" '.groups[0].measure[$k] // empty | select(.settled) | "\(.forward_loss_ms) \(.return_loss_ms)"' 2>/dev/null)
+        [ -z "$out" ] || { echo "$out"; return 0; }
+        sleep 0.1
+    done
+    echo "null null"
+}
+
 # run_twoway AGENT TXxMULT far|gray: one lab, one agent, failure + failback; one JSON line.
 run_twoway() {
     local agent=$1 timer=$2 failure=$3 err='' note=''
     local steer_ms=null fwd=null ret=null fb_fwd=null fb_ret=null path_fwd=null path_ret=null tcp_ok=null tcp_stall=null tcp_err=null
+    local rep_fo='null null' rep_fb='null null' 
     SCEN=twoway BFD_TX=${timer%x*} BFD_MULT=${timer#*x}
     HEDGE_CONF=$HERE/lab/hedge-lab.conf HEDGE_SOCK=/run/hedge-lab.sock
     local dur=$(( fail_at_ms + BFD_TX * BFD_MULT * 4 + 2000 )) fb_ms=12000
@@ -122,6 +138,7 @@ run_twoway() {
             log "after the failure: on-prem → $path_fwd, Azure → $path_ret; loss forward $fwd ms, return $ret ms"
             agent_status "$agent"
             azure_status | sed 's/^/  azure| /' >&2
+            [ "$agent" != hedge ] || rep_fo=$(hedge_measured failover)
             if stream2 failback "$fb_ms" 500 restore2; then
                 fb_fwd=$(jget "$LAB_RUN/failback-fwd.json" lost) fb_ret=$(jget "$LAB_RUN/failback-ret.json" lost)
                 # A direction that never left ExpressRoute has no failback: its "loss" there is the
@@ -129,6 +146,7 @@ run_twoway() {
                 [ "$path_fwd" != '"expressroute"' ] || { fb_fwd=null; note+="forward never failed over (no failback to measure); "; }
                 [ "$path_ret" != '"expressroute"' ] || { fb_ret=null; note+="return never failed over (no failback to measure); "; }
                 log "after the restore: on-prem → $(lab_path_of), Azure → $(azure_route_of); lost forward $fb_fwd, return $fb_ret"
+                [ "$agent" != hedge ] || rep_fb=$(hedge_measured failback)
                 twoway_ready || note+="not back on ExpressRoute both ways $((fb_ms - 500)) ms after the restore (on-prem: $(lab_path_of), Azure: $(azure_route_of)); "
             else
                 err="failback streams failed"
@@ -156,7 +174,9 @@ run_twoway() {
         vpn="\"$twoway_vpn\"" azure_router="\"$AZURE_ROUTER\"" failure="\"$failure\"" forward_loss_ms="$fwd" return_loss_ms="$ret" \
         failback_forward_lost="$fb_fwd" failback_return_lost="$fb_ret" \
         forward_path_after_failure="$path_fwd" return_path_after_failure="$path_ret" \
-        steer_fib_ms="$steer_ms" tcp_survived="$tcp_ok" tcp_longest_stall_ms="$tcp_stall" tcp_error="$tcp_err" rate_pps="$rate" \
+        steer_fib_ms="$steer_ms" hedge_reported_forward_ms="${rep_fo% *}" hedge_reported_return_ms="${rep_fo#* }" \
+        hedge_reported_failback_forward_ms="${rep_fb% *}" hedge_reported_failback_return_ms="${rep_fb#* }" \
+        tcp_survived="$tcp_ok" tcp_longest_stall_ms="$tcp_stall" tcp_error="$tcp_err" rate_pps="$rate" \
         kernel="\"$KERNEL\"" note="$(jstr "$note")" "${extra[@]}"
     if [ -d "$LAB_RUN" ]; then
         [ -f "$LAB_RUN/hedge.log" ] && cp "$LAB_RUN/hedge.log" "$out_dir/data/twoway-$timer-$failure-$agent.hedge.log"
@@ -192,7 +212,8 @@ import json, statistics, sys
 lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 d = {k: lines[0].get(k) for k in ("bench", "scenario", "agent", "bfd_ms", "bfd_mult", "vpn", "azure_router", "failure")}
 d.update({"summary": True, "runs": int(sys.argv[2])})
-for k in ("forward_loss_ms", "return_loss_ms", "failback_forward_lost", "failback_return_lost", "tcp_longest_stall_ms", "steer_fib_ms"):
+for k in ("forward_loss_ms", "return_loss_ms", "failback_forward_lost", "failback_return_lost", "tcp_longest_stall_ms", "steer_fib_ms",
+          "hedge_reported_forward_ms", "hedge_reported_return_ms"):
     v = [x[k] for x in lines if x.get(k) is not None]
     d[k + "_median"] = statistics.median(v) if v else None
     d[k + "_all"] = v

@@ -204,6 +204,14 @@ final class PrometheusRenderTests: XCTestCase {
             "hedge_group_member_suppressed{\(g),path=\"expressroute\"} 1",
             "hedge_group_member_suppressed{\(g),path=\"vpn\"} 0",
             "hedge_group_member_damping_penalty{\(g),path=\"expressroute\"} 3000",
+            "hedge_group_measure_sent_total{\(g)} 90000",
+            "hedge_group_measure_lost_total{\(g),direction=\"forward\"} 5",
+            "hedge_group_measure_lost_total{\(g),direction=\"return\"} 14",
+            "hedge_group_last_transition_loss_seconds{\(g),kind=\"failover\",direction=\"forward\"} 0.050",
+            "hedge_group_last_transition_loss_seconds{\(g),kind=\"failover\",direction=\"return\"} 0.140",
+            "hedge_group_last_transition_loss_seconds{\(g),kind=\"failback\",direction=\"return\"} 0.000",
+            "hedge_group_last_transition_loss_settled{\(g),kind=\"failover\"} 1",
+            "hedge_group_last_transition_loss_settled{\(g),kind=\"failback\"} 0",
         ], in: text)
     }
 
@@ -362,6 +370,13 @@ final class PrometheusRenderTests: XCTestCase {
         XCTAssertEqual(g["failbacks"] as? Int, 1)
         XCTAssertEqual(g["last_failover_time_ms"] as? Int, 1_795_714_789_234)
         XCTAssertEqual(g["loss_window_ms"] as? Int, 850)
+        let m = try XCTUnwrap(g["measure"] as? [String: Any])
+        XCTAssertEqual(m["source"] as? String, "172.16.0.1")
+        XCTAssertEqual(m["forward_lost"] as? Int, 5)
+        XCTAssertEqual(m["return_lost"] as? Int, 14)
+        XCTAssertEqual((m["last_failover"] as? [String: Any])?["return_loss_ms"] as? Int, 140)
+        XCTAssertEqual((m["last_failover"] as? [String: Any])?["settled"] as? Bool, true)
+        XCTAssertEqual((m["last_failback"] as? [String: Any])?["settled"] as? Bool, false)
         let c = try XCTUnwrap(d["config"] as? [String: Any])
         XCTAssertEqual(c["generation"] as? Int, 3)
         XCTAssertEqual(c["reloads_succeeded"] as? Int, 2)
@@ -396,6 +411,8 @@ final class PrometheusRenderTests: XCTestCase {
                                  + "192.168.10.2 Down/Down tx 1.000s detect 900ms diag Control Detection Time Expired;"), t)
         XCTAssertTrue(t.contains(" 192.168.10.2 AS12076 Active rx 3 (3 stale) tx 2 flaps 2;"), t)
         XCTAssertTrue(t.contains("  azure: 2 failovers, 1 failbacks, last failover 2026-11-26T17:39:49.234Z (loss window 850ms)\n"), t)
+        XCTAssertTrue(t.contains("  azure: measure 10.200.0.4 from 172.16.0.1 every 10ms: 90000 sent, lost 5 out, 14 back; "
+                                 + "last failover 50 ms out, 140 ms back; failback 0 ms out, 0 ms back (still measuring)\n"), t)
         XCTAssertTrue(t.contains("Config: generation 3, reloads 2 ok 1 failed, last 2026-11-26T16:40:01.234Z "
                                  + "refused: hedge.conf:12: unknown keyword 'prioriti'\n"), t)
         XCTAssertTrue(t.contains("Events: 40 delivered, 2 queued, 1 dropped, syslog 45 sent 0 errors, "

@@ -71,6 +71,11 @@ enum RichStatusSnapshot {
         g.failbacks = 1
         g.lastFailoverWallMs = nowWallMs - 12_000
         g.lossWindowMs = 850
+        var m = MeasureStatus(target: "10.200.0.4", source: "172.16.0.1", intervalMs: 10, sent: 90_000, received: 89_980,
+                              forwardLoss: 5, returnLoss: 14, unanswered: 1)
+        m.lastFailover = TransitionLossStatus(forwardMs: 50, returnMs: 140, settled: true, wallMs: nowWallMs - 12_000)
+        m.lastFailback = TransitionLossStatus(forwardMs: 0, returnMs: 0, settled: false, wallMs: nowWallMs - 500)
+        g.measure = m
         g.members = [MemberStatus(path: "expressroute", suppressed: true, penalty: 3_000, holdDownRemainingMs: nil),
                      MemberStatus(path: "vpn", suppressed: false, penalty: 0, holdDownRemainingMs: nil),
                      MemberStatus(path: "lte", suppressed: false, penalty: 1_000, holdDownRemainingMs: nil)]

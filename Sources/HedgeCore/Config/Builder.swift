@@ -457,6 +457,7 @@ struct Builder {
             case "hold-down": g.holdDown = duration(a[0], "hold-down")
             case "nexthop-id": g.nexthopID = number(a[0], "nexthop-id")
             case "damping": g.damping = buildDamping(s)
+            case "measure": g.measure = buildProbe(s)
             default: break
             }
         }

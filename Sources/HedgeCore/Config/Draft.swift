@@ -136,6 +136,7 @@ struct DraftGroup {
     var holdDown: Located<Millis>?
     var nexthopID: Located<UInt64>?
     var damping: DraftDamping?
+    var measure: DraftProbe?
 }
 
 struct DraftDamping {

@@ -170,6 +170,7 @@ struct Keyword: Sendable {
         Keyword("hold-down", 1, 1, usage: "hold-down DURATION;"),
         Keyword("nexthop-id", 1, 1, usage: "nexthop-id NUMBER;"),
         Keyword("damping", 0, 1, .optional, body: .damping, usage: "damping on|off; or damping { ... }"),
+        Keyword("measure", 2, 4, .optional, body: .probe, usage: "measure reflect ADDRESS [port NUMBER] { ... }"),
     ]
     static let damping: [Keyword] = [
         Keyword("penalty", 1, 1, usage: "penalty NUMBER;"),

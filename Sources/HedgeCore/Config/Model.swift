@@ -254,12 +254,16 @@ public struct GroupConfig: Sendable, Equatable {
     public var damping: DampingConfig?
     /// Kernel nexthop object id of the group (RTM_NEWNEXTHOP); the IPv6 member gets id + 1.
     public var nexthopID: UInt32
+    /// `measure reflect`: a reflect probe along the group's routes from an on-prem LAN address, so
+    /// that its replies return the way Azure routes the LAN. It reports each transition's loss in
+    /// both directions and never decides anything (`threshold` and `recover` do not apply).
+    public var measure: ProbeConfig?
     public var location: SourceLocation
 
     public init(name: String, prefixes: [IPPrefix] = [], paths: [String] = [], holdDownMs: Millis = 30_000,
-                damping: DampingConfig? = nil, nexthopID: UInt32, location: SourceLocation) {
+                damping: DampingConfig? = nil, nexthopID: UInt32, measure: ProbeConfig? = nil, location: SourceLocation) {
         self.name = name; self.prefixes = prefixes; self.paths = paths; self.holdDownMs = holdDownMs
-        self.damping = damping; self.nexthopID = nexthopID; self.location = location
+        self.damping = damping; self.nexthopID = nexthopID; self.measure = measure; self.location = location
     }
 }
 

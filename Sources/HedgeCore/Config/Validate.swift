@@ -355,6 +355,42 @@ struct Validator {
                            recover: Int(pr.recover?.value ?? UInt64(defaults.recover)), location: pr.at)
     }
 
+    /// A group's `measure reflect`: a reflect probe with a LAN source; it reports, so the path
+    /// probe's detection settings have no meaning here.
+    mutating func validateMeasure(_ m: DraftProbe, group: String, members: [DraftPath]) -> ProbeConfig? {
+        var ok = true
+        if m.kind != .reflect {
+            error(m.at, "'measure' takes reflect only (usage: measure reflect ADDRESS { source ADDRESS; key-file \"PATH\"; }): telling forward from return loss needs the reflector's count")
+            ok = false
+        }
+        if !isUnicast(m.target.value) {
+            error(m.target.at, "measure target must be a unicast address, not \(m.target.value)"); ok = false
+        }
+        if let t = m.threshold ?? m.recover {
+            error(t.at, "'threshold' and 'recover' apply to a path's probe; a group's measure decides nothing"); ok = false
+        }
+        if m.keyFile == nil {
+            error(m.at, "a measure needs 'key-file \"PATH\";' (the key shared with 'hedge reflect')"); ok = false
+        }
+        if let port = m.port, !range(port, 1, 65535, "port must be 1–65535") { ok = false }
+        if !range(m.interval, 1, 60_000, "measure interval must be 1ms–60s") { ok = false }
+        guard let source = m.source else {
+            error(m.at, "a measure needs 'source ADDRESS;': an on-prem LAN address of this router, so that Azure routes its replies as it routes the LAN's traffic")
+            return nil
+        }
+        if source.value.isV4 != m.target.value.isV4 {
+            error(source.at, "measure source \(source.value) and target \(m.target.value) are of different address families"); ok = false
+        }
+        guard ok else { return nil }
+        let announced = members.flatMap { $0.announce.map { $0.value } }
+        if !announced.isEmpty && !announced.contains(where: { $0.contains(source.value) }) {
+            warning(source.at, "measure source \(source.value) is in no prefix the paths of group '\(group)' announce; Azure may not route its replies back to it")
+        }
+        return ProbeConfig(kind: .reflect, target: m.target.value, port: m.port.map { UInt16($0.value) } ?? ProbeConfig.reflectPort,
+                           keyFile: m.keyFile?.value, source: source.value, intervalMs: m.interval?.value ?? 10,
+                           threshold: 1, recover: 1, location: m.at)
+    }
+
     // MARK: - groups
 
     mutating func validateGroups(_ d: DraftConfig, pathIndex: HashMap<String, Int>, into config: inout HedgeConfig) {
@@ -472,10 +508,15 @@ struct Validator {
                 damping = validateDamping(dd)
                 if damping == nil { ok = false }
             }
+            var measure: ProbeConfig? = nil
+            if let m = g.measure {
+                measure = validateMeasure(m, group: gname, members: members.compactMap { pathIndex[$0].map { d.paths[$0] } })
+                if measure == nil { ok = false }
+            }
             guard ok else { continue }
             config.groups.append(GroupConfig(name: gname, prefixes: prefixes, paths: members,
                                              holdDownMs: g.holdDown?.value ?? 30_000, damping: damping,
-                                             nexthopID: UInt32(id), location: g.at))
+                                             nexthopID: UInt32(id), measure: measure, location: g.at))
         }
         var seen: HashSet<String> = []
         for p in d.paths where !usedPaths.contains(p.name.value) && seen.insert(p.name.value).inserted {

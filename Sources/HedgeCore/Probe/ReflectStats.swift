@@ -14,6 +14,8 @@ public struct ReflectStats: Sendable, Equatable {
     public private(set) var received = 0
     public var forwardLoss: Int { carriedForward + max(segmentForward, 0) }
     public var returnLoss: Int { carriedReturn + max(segmentReturn, 0) }
+    /// Requests after the newest answered one: in flight, or lost in a direction not known yet.
+    public var unanswered: Int { max(0, sent - received - forwardLoss - returnLoss) }
     public private(set) var lastRTTUs: Int64?
     public private(set) var minRTTUs: Int64?
     public var avgRTTUs: Int64? { received == 0 ? nil : rttSumUs / Int64(received) }

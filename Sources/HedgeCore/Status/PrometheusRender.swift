@@ -228,6 +228,24 @@ public enum PrometheusRender {
                     "The last failover's loss window: from the failed path's last sign of life to the kernel's acknowledgement of the switch.",
                     l, V.seconds(ms: d))
         }
+        if let m = g.measure {
+            w.counter("hedge_group_measure_sent_total", "Requests of the group's measure probe.", l, V.value(m.sent))
+            for (dir, n) in [("forward", m.forwardLoss), ("return", m.returnLoss)] {
+                w.counter("hedge_group_measure_lost_total",
+                          "Measure requests lost, by direction: forward never reached the reflector, return was counted there but its reply never came back.",
+                          l + [("direction", dir)], V.value(n))
+            }
+            for (kind, t) in [("failover", m.lastFailover), ("failback", m.lastFailback)] {
+                guard let t else { continue }
+                for (dir, ms) in [("forward", t.forwardMs), ("return", t.returnMs)] {
+                    w.gauge("hedge_group_last_transition_loss_seconds",
+                            "What the group's last failover or failback cost the LAN's traffic in each direction, as its measure probe saw it (still growing while settled is 0).",
+                            l + [("kind", kind), ("direction", dir)], V.seconds(ms: ms))
+                }
+                w.gauge("hedge_group_last_transition_loss_settled", "1 once the transition's loss figures are final, else 0.",
+                        l + [("kind", kind)], V.value(t.settled))
+            }
+        }
         w.gauge("hedge_group_no_redundancy",
                 "1 while traffic flows on a healthy path and no other member could take over, else 0.",
                 l, V.value(g.noRedundancy != nil))

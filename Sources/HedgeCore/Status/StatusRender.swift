@@ -78,6 +78,7 @@ public enum StatusRender {
                 if let l = g.lossWindowMs { out += " (loss window \(humanDuration(l)))" }
                 out += "\n"
             }
+            if let m = g.measure { out += measureLine(g.name, m) }
         }
         let k = s.kernel
         out += "\nKernel: \(k.nexthopObjects ? "nexthop objects" : "per-route replace (no nexthop objects)"), "
@@ -100,6 +101,20 @@ public enum StatusRender {
             if let err = e.lastPushError { out += "Last push error: \(err)\n" }
         }
         return out
+    }
+
+    /// `  azure: measure 10.200.0.4 from 172.16.0.1: failover 12 ms out, 14 ms back; failback 0 ms, 0 ms`
+    private static func measureLine(_ group: String, _ m: MeasureStatus) -> String {
+        func one(_ kind: String, _ t: TransitionLossStatus?) -> String? {
+            guard let t else { return nil }
+            return "\(kind) \(t.forwardMs) ms out, \(t.returnMs) ms back" + (t.settled ? "" : " (still measuring)")
+        }
+        var out = "  \(group): measure \(m.target) from \(m.source) every \(humanDuration(m.intervalMs)): "
+        out += "\(m.sent) sent, lost \(m.forwardLoss) out, \(m.returnLoss) back"
+        if m.unanswered > 1 { out += ", \(m.unanswered) unanswered" }
+        let last = [one("failover", m.lastFailover), one("failback", m.lastFailback)].compactMap { $0 }
+        if !last.isEmpty { out += "; last " + last.joined(separator: "; ") }
+        return out + "\n"
     }
 
     private static func columns(_ rows: [[String]]) -> String {
@@ -200,6 +215,20 @@ public enum StatusRender {
             w.bool("redundant", g.noRedundancy == nil); w.string("no_redundancy", g.noRedundancy)
             w.int("failovers", g.failovers); w.int("failbacks", g.failbacks)
             w.int("last_failover_time_ms", g.lastFailoverWallMs); w.int("loss_window_ms", g.lossWindowMs)
+            if let m = g.measure {
+                w.beginObject("measure")
+                w.string("target", m.target); w.string("source", m.source); w.int("interval_ms", m.intervalMs)
+                w.int("sent", m.sent); w.int("received", m.received); w.int("forward_lost", m.forwardLoss)
+                w.int("return_lost", m.returnLoss); w.int("unanswered", m.unanswered)
+                for (name, t) in [("last_failover", m.lastFailover), ("last_failback", m.lastFailback)] {
+                    guard let t else { continue }
+                    w.beginObject(name)
+                    w.int("forward_loss_ms", t.forwardMs); w.int("return_loss_ms", t.returnMs)
+                    w.bool("settled", t.settled); w.int("time_ms", t.wallMs)
+                    w.endObject()
+                }
+                w.endObject()
+            }
             if let e = g.lastSwitch {
                 w.beginObject("last_switch")
                 w.string("kind", e.kind); w.string("from", e.from); w.string("to", e.to)

@@ -180,11 +180,46 @@ public struct GroupStatus: Sendable {
     /// The last failover's loss window: from the failed path's last sign of life to the kernel's
     /// acknowledgement of the switch.
     public var lossWindowMs: Int64?
+    /// The group's `measure reflect`, nil without one.
+    public var measure: MeasureStatus?
     public init(name: String, active: String?, prefixes: [String], nexthopID: UInt32, holdDownMs: Int64,
                 switches: Int, lastSwitch: SwitchEvent?, stranded: String?) {
         self.name = name; self.active = active; self.prefixes = prefixes; self.prefixCount = prefixes.count
         self.nexthopID = nexthopID
         self.holdDownMs = holdDownMs; self.switches = switches; self.lastSwitch = lastSwitch; self.stranded = stranded
+    }
+}
+
+/// A group's measure probe: its counters, and what the last failover and failback cost the LAN in
+/// each direction.
+public struct MeasureStatus: Sendable {
+    public var target: String
+    public var source: String
+    public var intervalMs: Int64
+    public var sent: Int
+    public var received: Int
+    public var forwardLoss: Int
+    public var returnLoss: Int
+    /// Lost in a direction that the next reply will tell (or still in flight).
+    public var unanswered: Int
+    public var lastFailover: TransitionLossStatus?
+    public var lastFailback: TransitionLossStatus?
+    public init(target: String, source: String, intervalMs: Int64, sent: Int, received: Int, forwardLoss: Int,
+                returnLoss: Int, unanswered: Int) {
+        self.target = target; self.source = source; self.intervalMs = intervalMs; self.sent = sent
+        self.received = received; self.forwardLoss = forwardLoss; self.returnLoss = returnLoss; self.unanswered = unanswered
+    }
+}
+
+public struct TransitionLossStatus: Sendable {
+    public var forwardMs: Int64
+    public var returnMs: Int64
+    /// False while still being measured, or when the next switch cut it short.
+    public var settled: Bool
+    /// The switch's wall time.
+    public var wallMs: Int64
+    public init(forwardMs: Int64, returnMs: Int64, settled: Bool, wallMs: Int64) {
+        self.forwardMs = forwardMs; self.returnMs = returnMs; self.settled = settled; self.wallMs = wallMs
     }
 }
 

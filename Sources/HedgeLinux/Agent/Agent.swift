@@ -12,6 +12,8 @@ public final class Agent {
     let events: KernelEvents
     var control: ControlServer?
     var probes: [ProbeRunner] = []
+    /// Groups' `measure reflect` probes (see AgentMeasure).
+    var measures: [MeasureRunner] = []
     /// Paths held down by a drill, with the time the hold lapses by itself (a drill client that
     /// dies must not leave ExpressRoute held down).
     var holds = HashMap<Int, Millis>()
@@ -114,6 +116,7 @@ public final class Agent {
         resync(now: now, why: "start-up")
         adoptFromKernel(now: now)
         try startProbes()
+        try startMeasures(now: now)
         try startBFD()
         try startBGP(now: now)
         try startRouteWatches(now: now)
@@ -284,7 +287,7 @@ public final class Agent {
             reconcileKernel()
         }
         let ackAt = sw.isEmpty ? now : Clock.monotonicMs()
-        for s in sw { record(s, ackAt: ackAt) }
+        for s in sw { record(s, ackAt: ackAt); measureSwitch(s) }
         reportChanges(now: now)
         checkRedundancy(now: now)
     }
@@ -522,6 +525,7 @@ public final class Agent {
         tickIKE(now: now)
         tickWatchdog(now: now)
         tickReporting(now: now)
+        tickMeasures(now: now)
         for r in probes {
             // Replies already queued count first: a stalled loop must not read as a dead path.
             if let h = r.receive(now: now) {
@@ -545,6 +549,7 @@ public final class Agent {
         if let d = nextIKEDeadline() { next = min(next, d) }
         if let d = nextWatchdog { next = min(next, d) }
         if let d = nextReportingDeadline() { next = min(next, d) }
+        if let d = nextMeasureDeadline() { next = min(next, d) }
         for r in probes { next = min(next, r.tracker.nextDeadline()) }
         if kernelWorkPending { next = now }
         if let t = reconcileRetryAt { next = min(next, t) }

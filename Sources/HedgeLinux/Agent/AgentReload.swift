@@ -32,11 +32,21 @@ extension Agent {
             if n == o && keepMarks, let p = probes.first(where: { $0.path == o }) { keptProbes[n] = p }
             if let b = bfds.first(where: { $0.path == o }) { keptBFDs[n] = b }
         }
+        // A group's measure carries on (with its counters) while the group and its measure are the same.
+        var keptMeasures = HashMap<Int, MeasureRunner>()
+        for (gi, g) in c.groups.enumerated() {
+            if let m = measures.first(where: { $0.groupName == g.name }), m.config == g.measure { keptMeasures[gi] = m }
+        }
         // Everything that can fail, before anything changes.
         var newProbes: [ProbeRunner] = []
         var newBFDs: [BFDRunner] = []
+        var newMeasures: [MeasureRunner] = []
         do throws(SystemError) {
             try checkSecrets(c, plan: plan)
+            let now = Clock.monotonicMs()
+            for (gi, g) in c.groups.enumerated() where keptMeasures[gi] == nil {
+                if let m = g.measure { newMeasures.append(try MeasureRunner(group: gi, groupName: g.name, config: m, now: now)) }
+            }
             for (i, p) in c.paths.enumerated() {
                 if let pc = p.probe, keptProbes[i] == nil {
                     let mark = ProbePinning.table(base: c.kernel.probeTableBase, path: i)
@@ -50,6 +60,11 @@ extension Agent {
             reloadRefused("\(error)")   // the prepared sockets close as they go out of scope
             return
         }
+        // By the new group indices, before the switch-over's first step can report on them.
+        for m in measures where !keptMeasures.values.contains(where: { $0 === m }) { loop.remove(m.socket.fd) }
+        measures = []
+        for (gi, m) in keptMeasures.stableSorted(by: { $0.key < $1.key }) { m.group = gi; measures.append(m) }
+        for m in newMeasures { do { try addMeasure(m) } catch { recordError("reload: measure: \(error)") } }
         commit(c, plan: plan, keptProbes: keptProbes, keptBFDs: keptBFDs, newProbes: newProbes, newBFDs: newBFDs)
     }
 

@@ -97,6 +97,7 @@ extension Agent {
             if gi < failbacks.count { row.failbacks = failbacks[gi] }
             if gi < lastFailoverWallMs.count { row.lastFailoverWallMs = lastFailoverWallMs[gi] }
             if gi < lossWindowMs.count { row.lossWindowMs = lossWindowMs[gi] }
+            row.measure = measureStatus(group: gi)
             // Members come best first: a hold-down only matters for those better than the active one.
             var better = st.active != nil
             for m in st.members {
