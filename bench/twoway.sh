@@ -108,9 +108,12 @@ run_twoway() {
     HEDGE_CONF=$HERE/lab/hedge-lab.conf HEDGE_SOCK=/run/hedge-lab.sock
     local dur=$(( fail_at_ms + BFD_TX * BFD_MULT * 4 + 2000 )) fb_ms=12000
     (( dur >= duration_ms )) || dur=$duration_ms
-    if [ "$agent" = hedge ]; then
+    local hedge_agent=''
+    case "$agent" in hedge|hedge-bgp) hedge_agent=1 ;; esac
+    if [ -n "$hedge_agent" ]; then
         HEDGE_CONF=$out_dir/data/hedge-twoway.conf HEDGE_SOCK=/run/hedge-lab-$LAB.sock
-        hedge_scenario_conf "$HEDGE_CONF" || err="hedge check rejects the twoway configuration"
+        HEDGE_NO_PROBE=$([ "$agent" = hedge-bgp ] && echo 1 || true) hedge_scenario_conf "$HEDGE_CONF" ||
+            err="hedge check rejects the twoway configuration"
     fi
     log "=== $agent / twoway $timer, $failure failure, VPN $twoway_vpn: lab up"
     ANCHORS_VPN=$twoway_vpn   # lab/anchors.sh: the on-prem anchors speak BGP over the tunnel too
@@ -138,7 +141,7 @@ run_twoway() {
             log "after the failure: on-prem → $path_fwd, Azure → $path_ret; loss forward $fwd ms, return $ret ms"
             agent_status "$agent"
             azure_status | sed 's/^/  azure| /' >&2
-            [ "$agent" != hedge ] || rep_fo=$(hedge_measured failover)
+            [ -z "$hedge_agent" ] || rep_fo=$(hedge_measured failover)
             if stream2 failback "$fb_ms" 500 restore2; then
                 fb_fwd=$(jget "$LAB_RUN/failback-fwd.json" lost) fb_ret=$(jget "$LAB_RUN/failback-ret.json" lost)
                 # A direction that never left ExpressRoute has no failback: its "loss" there is the
@@ -146,7 +149,7 @@ run_twoway() {
                 [ "$path_fwd" != '"expressroute"' ] || { fb_fwd=null; note+="forward never failed over (no failback to measure); "; }
                 [ "$path_ret" != '"expressroute"' ] || { fb_ret=null; note+="return never failed over (no failback to measure); "; }
                 log "after the restore: on-prem → $(lab_path_of), Azure → $(azure_route_of); lost forward $fb_fwd, return $fb_ret"
-                [ "$agent" != hedge ] || rep_fb=$(hedge_measured failback)
+                [ -z "$hedge_agent" ] || rep_fb=$(hedge_measured failback)
                 twoway_ready || note+="not back on ExpressRoute both ways $((fb_ms - 500)) ms after the restore (on-prem: $(lab_path_of), Azure: $(azure_route_of)); "
             else
                 err="failback streams failed"
@@ -163,6 +166,7 @@ run_twoway() {
     local frrv; frrv=$(/usr/lib/frr/zebra --version 2>/dev/null | head -1 | awk '{print $3}')
     case "$agent" in
         hedge) note+="hedge: its own eBGP + BFD to the MSEE, probe reflect ${REFLECT_MS} ms x ${REFLECT_THRESHOLD} against hedge reflect on the VNet host; " ;;
+        hedge-bgp) note+="hedge: its own eBGP + BFD to the MSEE only (no reflect probe on the paths; its group measure runs); " ;;
         frr) note+="FRR $frrv on-prem: bgpd + bfdd, VPN floating static; " ;;
         frr-cond) note+="FRR $frrv on-prem as frr, plus BGP conditional advertisement of the LAN's halves over the VPN while the MSEE's VNet route is gone (scanner every 5 s, its minimum); " ;;
         bird) note+="$(bird --version 2>&1 | head -1) on-prem: bgp + bfd, VPN static preference 50; " ;;

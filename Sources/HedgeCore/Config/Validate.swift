@@ -599,6 +599,40 @@ struct Validator {
                     reported.insert(key)
                 }
             }
+            for m in members { checkProbeReturn(path: m, members: members, d) }
+        }
+    }
+
+    /// A path's probe sees that path only if Azure sends the replies back over it. Azure routes them
+    /// by the longest prefix covering the probe's source, and for equal prefixes prefers ExpressRoute
+    /// to the VPN; a path whose BGP steers the return announces halves, one bit longer. A source whose
+    /// replies would come over another member makes the path look down while it is up, or keeps it
+    /// down after it recovered (while the group is failed over and the halves steer the return).
+    mutating func checkProbeReturn(path m: Int, members: [Int], _ d: DraftConfig) {
+        let p = d.paths[m]
+        guard let pr = p.probe, let s = pr.source?.value else { return }
+        func reach(_ q: DraftPath, steering: Bool) -> (len: Int, prefix: IPPrefix)? {
+            var best: IPPrefix?
+            for a in q.announce where a.value.contains(s) {
+                if best == nil || a.value.length > best!.length { best = a.value }
+            }
+            guard let b = best else { return nil }
+            let full = s.isV4 ? 32 : 128
+            return (Int(b.length) + (steering && Int(b.length) < full ? 1 : 0), b)
+        }
+        let own = reach(p, steering: false)
+        for o in members where o != m {
+            let q = d.paths[o]
+            let steers = q.bgp?.returnSteering == true && q.bgp?.remoteAS?.value == 65515
+            guard let other = reach(q, steering: steers) else { continue }
+            let ownLen = own?.len ?? -1
+            let wins = other.len > ownLen || (other.len == ownLen && p.ipsec != nil && q.ipsec == nil)
+            guard wins else { continue }
+            let how = steers && other.len > Int(other.prefix.length)
+                ? "its halves of \(other.prefix), announced while the group is failed over onto it"
+                : "\(other.prefix), which it announces"
+            warning(pr.source!.at, "probe source \(s) of path '\(p.name.value)': Azure would send the replies over path '\(q.name.value)' (\(how)), so this probe could not see '\(p.name.value)' recover; use a source that only '\(p.name.value)' announces, as a longer prefix (\(s)/\(s.isV4 ? 32 : 128))")
+            return
         }
     }
 
