@@ -2,26 +2,48 @@
 # lab/esp.sh — the ESP lab: the namespace lab with a real IPsec tunnel as the VPN path. Needs a kernel
 # with ESP, XFRM interfaces and GCM (the VM of Tests/vm/run; the CI host kernel has none of them).
 # Source it AFTER lab/netns.sh (it uses lab_ns, lab_log, lab_wait_for, lab_down, lab_stop_pids,
-# lab_fail_far/lab_restore_far, lab_path_of and the lab_stream_* helpers, which all work unchanged).
+# lab_fail_far/lab_restore_far, lab_path_of, the lab_stream_* helpers, and lab/azure.sh and
+# lab/anchors.sh, which netns.sh sources: all work unchanged here, but for azure_vpngw_start, which
+# this file replaces with the same APIPA plumbing through this lab's namespaces).
 #
 #   ${LAB}-onprem   er0 192.168.10.1/30 ── edge onprem0 192.168.10.2/30     (ExpressRoute, as netns.sh)
 #                   wan0 198.51.100.1/30 ── internet onprem0 198.51.100.2/30 (the Internet underlay)
 #                   vpn0: xfrm interface if_id 42 over wan0, MTU 1400 (made by hedge, or esp_onprem_xfrmi)
+#                   lo 169.254.21.2/32 (model mode): on-prem's end of the VPN gateway's BGP session, on
+#                   lo because hedge binds to it at start-up, before it makes vpn0; esp_onprem_apipa
+#                   routes the gateway's 169.254.21.1 through vpn0 once vpn0 exists
 #                   lan0 172.16.0.1/32: the on-prem LAN address, the stream's source;
 #                   172.16.255.1/32: the VPN probe's source, which Azure routes over the VPN gateway
 #                   only (in Azure: a /32 in the local network gateway's prefixes, never announced
 #                   over ExpressRoute), so its replies come back through the tunnel while ER is up
-#   ${LAB}-edge     azure0 10.255.1.1/30 ── azure edge0 10.255.1.2/30
+#   ${LAB}-edge     the MSEE stand-in; azure0 10.255.1.1/30 ── azure edge0 10.255.1.2/30
 #   ${LAB}-internet vpngw0 203.0.113.1/30 ── vpngw wan0 203.0.113.2/30
-#   ${LAB}-vpngw    the Azure VPN gateway: ipsec0 (xfrm, if_id 42, over wan0); azure0 10.255.2.1/30 ──
-#                   azure vpngw0 10.255.2.2/30
-#   ${LAB}-azure    vnet0 10.200.0.4/24: the VNet host
+#   ${LAB}-vpngw    the Azure VPN gateway's IPsec end: ipsec0 (xfrm, if_id 42, over wan0); azure0
+#                   10.255.2.1/30 ── azure vpn0 10.255.2.2/30
+#   ${LAB}-azure    vnet0 10.200.0.4/24: the VNet host; Azure's routing and, in model mode, the VPN
+#                   gateway's BGP address 169.254.21.1
 #
 # onprem reaches 203.0.113.0/30 over wan0 and nothing else of the Internet: with no route to
 # 10.200.0.0/16 (after esp_lab_up) the LAN's packets are dropped on-prem, never sent in the clear.
-# Azure sends replies for the LAN (172.16.0.0/16) over ExpressRoute while it is up and over the VPN
-# when it is down: esp_fail_er / esp_restore_er do both ends of a far-end failure, the edge dropping
-# everything (lab_fail_far) and Azure's own convergence (instant here; ESP_AZURE_CONVERGE_MS delays it).
+#
+# How Azure sends replies to the LAN back (ESP_AZURE_ROUTING):
+#   model   as the namespace lab does (lab/azure.sh, docs/azure-model.md): FRR AS 65515 in the azure
+#           namespace plays both of the VNet's gateways, with the VPN gateway in BGP mode. The MSEE
+#           stand-in in the edge namespace (lab/anchors.sh: FRR AS 12076, BGP without BFD, short
+#           hold timer ESP_MSEE_HOLD_S) takes the LAN from on-prem and passes it to the VNet, and
+#           withdraws it when its on-prem session dies. The VPN gateway's session with on-prem runs
+#           inside the ESP tunnel: 169.254.21.2 (vpn0) <-> vpngw ipsec0 <-> 169.254.21.1 (VNet). A
+#           far-end failure (esp_fail_er) is only the edge dropping everything on its on-prem link;
+#           Azure converges by BGP: the on-prem agent's announcements over the VPN, the MSEE's
+#           withdrawal. With no on-prem BGP speaker (ONPREM=ip in the VM lab) Azure learns no way back
+#           to the LAN but the VPN probe's /32: only the forward direction is tested then.
+#   manual  (default; bench/failover --path esp uses it) SIMPLIFIED, and esp_lab_up says so: two static
+#           routes (ExpressRoute metric 10, VPN metric 20), no BGP at the edge or the gateway;
+#           esp_fail_er / esp_restore_er move Azure's route by hand after the edge's drop
+#           (instantly, or after ESP_AZURE_CONVERGE_MS).
+# Why the gateway's BGP address is in the azure namespace, not vpngw: one FRR decides for both
+# gateways, as in the namespace lab (a second FRR in vpngw would have to hand its routes on to the
+# VNet's, and costs another start under emulation); vpngw stays what the kernel does, ESP.
 #
 # Keys (static keying): esp_keys_write FILE writes fresh random keys in hedge's key-file format
 # (lab/esp/static.keys: "out 0x<72 hex>" / "in 0x<72 hex>", rfc4106(gcm(aes)) = 32-byte key + 4-byte
@@ -30,17 +52,19 @@
 # keys are not traced, and esp_strip_keys filters `ip xfrm state` output.
 #
 # Functions (each returns non-zero on failure and does not change the caller's shell options):
-#   esp_lab_up / lab_down          namespaces, links, addresses, routes (no vpn0, no 10.200 route on-prem)
+#   esp_lab_up / lab_down          namespaces, links, addresses, routes (no vpn0, no 10.200 route on-prem);
+#                                  model mode: Azure's FRR and the MSEE stand-in (esp_azure_model_start)
+#   esp_onprem_apipa               onprem: 169.254.21.1 through vpn0 (once vpn0 exists)
 #   esp_keys_write FILE            random keys, hedge's format, 0600
 #   esp_vpngw_static KEYFILE       vpngw: ipsec0 + policies + SAs (mirror of onprem)
 #   esp_onprem_xfrmi               onprem: vpn0 (xfrm, if_id 42, over wan0, MTU 1400)
 #   esp_onprem_static KEYFILE      onprem: policies + SAs (what hedge does for `ipsec { static {...} }`)
-#   esp_vpngw_xfrmi                vpngw: ipsec0 + its route to the LAN (IKEv2 keying)
+#   esp_vpngw_xfrmi                vpngw: ipsec0 + its routes to the LAN and 169.254.21.2 (IKEv2 keying)
 #   esp_charon_start NS [START]    a charon in NS (onprem|vpngw) from lab/esp/NS/*, START = start|none
 #   esp_charon_stop NS             esp_swanctl NS COMMAND [ARGS...]   esp_vici NS (socket path)
 #   esp_sa_present [NS]            an inbound and an outbound ESP SA with if_id 42 exist in NS (onprem)
 #   esp_sa_packets NS SRC DST      packets counted by the SAs SRC -> DST (sum; 0 if none)
-#   esp_fail_er / esp_restore_er   far-end ExpressRoute failure and repair, both directions
+#   esp_fail_er / esp_restore_er   far-end ExpressRoute failure and repair (manual mode: Azure's route too)
 #   esp_shell_failover_start / _stop   ONPREM=ip: the smallest agent that fails over (a ping loop)
 #   esp_show NS                    xfrm state (keys stripped), policies, vpn0/ipsec0 details, routes
 #   esp_strip_keys                 filter: replaces key hex of enc/auth/auth-trunc/aead/comp lines
@@ -53,7 +77,11 @@ ESP_SPI_OUT=0x1001            # onprem -> vpngw
 ESP_SPI_IN=0x2001             # vpngw -> onprem
 ESP_AEAD='rfc4106(gcm(aes))'
 ESP_MTU=1400                  # Azure: MTU 1400 and MSS 1350 inside the tunnel
-: "${ESP_AZURE_CONVERGE_MS:=0}"
+: "${ESP_AZURE_CONVERGE_MS:=0}"     # manual mode only: Azure's convergence after the edge drops
+: "${ESP_AZURE_ROUTING:=manual}"   # model | manual: see the top
+# The MSEE stand-in's BGP timers toward on-prem (model mode): short enough that a far-end failure ends
+# its session, and so its withdrawal, within the failure the VM lab holds.
+: "${ESP_MSEE_HOLD_S:=3}" "${ESP_MSEE_KEEPALIVE_S:=1}"
 # ONPREM=ip's failover: the ER probe's own table and rule (ping from er0's address goes out er0).
 ESP_PROBE_TABLE=110
 
@@ -106,7 +134,7 @@ link set vpngw0 up
 EOB
     ip -n "$vg" -batch - <<EOB
 link set lo up
-link add azure0 index 22 type veth peer name vpngw0 index 23 netns $az
+link add azure0 index 22 type veth peer name vpn0 index 23 netns $az
 addr add 203.0.113.2/30 dev wan0
 addr add 10.255.2.1/30 dev azure0
 link set wan0 up
@@ -114,24 +142,31 @@ link set azure0 up
 route add 198.51.100.0/30 via 203.0.113.1 dev wan0
 route add 10.200.0.0/16 via 10.255.2.2 dev azure0
 EOB
-    # Azure: ER's /30 back over ER; the LAN over ER while ER is up, else over the VPN gateway.
+    # Azure: ER's /30 back over ER (the ER probe's replies) and the VPN probe's source over the VPN
+    # gateway only. The LAN's way back: see ESP_AZURE_ROUTING.
     ip -n "$az" -batch - <<EOB
 link set lo up
 link add vnet0 type veth peer name vnet0p
 addr add 10.255.1.2/30 dev edge0
-addr add 10.255.2.2/30 dev vpngw0
+addr add 10.255.2.2/30 dev vpn0
 addr add 10.200.0.4/24 dev vnet0
 link set edge0 up
-link set vpngw0 up
+link set vpn0 up
 link set vnet0 up
 link set vnet0p up
 route add 192.168.10.0/30 via 10.255.1.1 dev edge0
-route add 172.16.0.0/16 via 10.255.1.1 dev edge0 metric 10
-route add 172.16.0.0/16 via 10.255.2.1 dev vpngw0 metric 20
-route add 172.16.255.1/32 via 10.255.2.1 dev vpngw0
+route add 172.16.255.1/32 via 10.255.2.1 dev vpn0
 EOB
+    if [ "$ESP_AZURE_ROUTING" = model ]; then
+        ip -n "$on" addr add "$AZURE_ONPREM_APIPA/32" dev lo
+    else
+        ip -n "$az" -batch - <<EOB
+route add 172.16.0.0/16 via 10.255.1.1 dev edge0 metric 10
+route add 172.16.0.0/16 via 10.255.2.1 dev vpn0 metric 20
+EOB
+    fi
     # Forwarding on, rp_filter off (all, default and each interface: the effective value is the max).
-    for n in "$on:er0 wan0 lan0" "$ed:onprem0 azure0" "$it:onprem0 vpngw0" "$vg:wan0 azure0" "$az:edge0 vpngw0 vnet0"; do
+    for n in "$on:er0 wan0 lan0" "$ed:onprem0 azure0" "$it:onprem0 vpngw0" "$vg:wan0 azure0" "$az:edge0 vpn0 vnet0"; do
         local ns=${n%%:*} dev keys=(net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0)
         for dev in ${n#*:}; do keys+=("net.ipv4.conf.$dev.rp_filter=0"); done
         ip netns exec "$ns" sysctl -qw "${keys[@]}" >/dev/null
@@ -146,15 +181,47 @@ EOB
 
 esp_lab_up() {
     lab_down >/dev/null 2>&1 || true
+    case "$ESP_AZURE_ROUTING" in model|manual) ;; *) lab_log "ESP_AZURE_ROUTING must be model or manual"; return 1 ;; esac
     local rc=0
     ( _esp_up_body ) &
     wait $! || rc=$?
+    if [ "$rc" -eq 0 ] && [ "$ESP_AZURE_ROUTING" = model ]; then esp_azure_model_start || rc=1; fi
     if [ "$rc" -ne 0 ]; then
         lab_log "esp_lab_up failed; tearing down"
         lab_down
         return 1
     fi
     lab_log "esp up: $(for n in "${LAB_NAMESPACES[@]}"; do printf '%s ' "$(lab_ns "$n")"; done)"
+    if [ "$ESP_AZURE_ROUTING" = manual ]; then
+        lab_log "SIMPLIFIED (ESP_AZURE_ROUTING=manual): Azure's way back to the LAN is two static routes (ExpressRoute metric 10, VPN metric 20) that esp_fail_er / esp_restore_er move by hand; no BGP with the MSEE or the VPN gateway (ESP_AZURE_ROUTING=model runs Azure's routing)"
+    fi
+}
+
+# esp_azure_model_start: Azure's routing (lab/azure.sh, VPN gateway in BGP mode) in the azure
+# namespace and the MSEE stand-in (lab/anchors.sh, BGP only) in the edge namespace, as the namespace
+# lab runs them. One FRR plays both of the VNet's gateways, so the VPN gateway's BGP endpoint
+# (169.254.21.1) is in the azure namespace; the vpngw namespace only terminates ESP, and routes the
+# APIPA pair between the tunnel and the VNet.
+esp_azure_model_start() {
+    [ -x "$ANCHORS_FRR_LIBDIR/bgpd" ] || { lab_log "esp: ESP_AZURE_ROUTING=model needs FRR ($ANCHORS_FRR_LIBDIR/bgpd)"; return 1; }
+    azure_start bgp || return 1
+    anchors_edge_start bgp - - - "$ESP_MSEE_HOLD_S" "$ESP_MSEE_KEEPALIVE_S"
+}
+
+# azure_vpngw_start, lab/azure.sh's, for this lab's namespaces (azure_start calls it): the gateway's
+# APIPA address in the VNet, reached from the tunnel through the vpngw namespace. On-prem's end goes on
+# vpn0, which hedge makes: esp_onprem_apipa, once vpn0 exists; esp_vpngw_xfrmi routes it into ipsec0.
+azure_vpngw_start() {
+    local az vg; az=$(lab_ns azure); vg=$(lab_ns vpngw)
+    ip -n "$az" addr replace "$AZURE_VPNGW_APIPA/32" dev vnet0 &&
+        ip -n "$az" route replace "$AZURE_ONPREM_APIPA/32" via 10.255.2.1 dev vpn0 src "$AZURE_VPNGW_APIPA" &&
+        ip -n "$vg" route replace "$AZURE_VPNGW_APIPA/32" via 10.255.2.2 dev azure0
+}
+
+# esp_onprem_apipa: the host route to the gateway's BGP address through the tunnel, from on-prem's
+# (esp_lab_up put it on lo), as a route-based VPN device has it.
+esp_onprem_apipa() {
+    ip -n "$(lab_ns onprem)" route replace "$AZURE_VPNGW_APIPA/32" dev vpn0 src "$AZURE_ONPREM_APIPA"
 }
 
 # ------------------------------------------------------------------------------------------ keys
@@ -199,7 +266,9 @@ _esp_keyed() {
 
 esp_vpngw_xfrmi() {
     local vg; vg=$(lab_ns vpngw)
-    _esp_xfrmi "$vg" ipsec0 wan0 && ip -n "$vg" route add 172.16.0.0/16 dev ipsec0
+    # The LAN, and on-prem's BGP address (the local network gateway's BGP peer), through the tunnel.
+    _esp_xfrmi "$vg" ipsec0 wan0 && ip -n "$vg" route add 172.16.0.0/16 dev ipsec0 &&
+        ip -n "$vg" route add "$AZURE_ONPREM_APIPA/32" dev ipsec0
 }
 
 esp_onprem_xfrmi() { _esp_xfrmi "$(lab_ns onprem)" vpn0 wan0; }
@@ -276,14 +345,18 @@ esp_charon_stop() {
 }
 
 # ------------------------------------------------------------------------------------------ failures
+# Model mode: only the edge's side; Azure follows by BGP (the MSEE's session dies, and whatever the
+# on-prem agent announces over the VPN). Manual mode: the edge, then Azure's routes by hand.
 esp_fail_er() {
     lab_fail_far || return 1
+    [ "$ESP_AZURE_ROUTING" = manual ] || return 0
     if [ "$ESP_AZURE_CONVERGE_MS" -gt 0 ]; then sleep "$(awk "BEGIN{print $ESP_AZURE_CONVERGE_MS / 1000}")"; fi
     ip -n "$(lab_ns azure)" route del 172.16.0.0/16 via 10.255.1.1 dev edge0 metric 10 2>/dev/null || true
 }
 
 esp_restore_er() {
     lab_restore_far || return 1
+    [ "$ESP_AZURE_ROUTING" = manual ] || return 0
     ip -n "$(lab_ns azure)" route replace 172.16.0.0/16 via 10.255.1.1 dev edge0 metric 10
 }
 

@@ -6,6 +6,12 @@
 # 172.16.0.1 -> 10.200.0.4, fails ExpressRoute at the far end and checks that the stream goes on
 # through the tunnel (SA counters, ESP on the Internet link and no plaintext), restores ExpressRoute
 # and checks the failback.
+# Azure's side routes as Azure does (lab/esp.sh ESP_AZURE_ROUTING=model: FRR for the VNet's gateways,
+# an FRR MSEE stand-in), so with hedge on-prem the same scenario also checks both directions
+# (twoway-*): hedge's BGP with the VPN gateway inside the tunnel, a return stream 10.200.0.4 ->
+# 172.16.0.1 beside the forward one, Azure's return moved onto the tunnel by hedge's more-specifics
+# at the failover and back onto ExpressRoute at the failback. ONPREM=ip has no BGP speaker on-prem
+# and checks the forward direction only.
 #
 # Settings come from OUT/env (written by Tests/vm/run), or the environment:
 #   ONPREM     hedge        hedge owns vpn0, the SAs/policies (static) or follows charon (ikev2), and
@@ -17,6 +23,7 @@
 #   SCENARIOS  "static ikev2" (either or both, in that order)
 #   RATE       stream rate, pps (default 300: TCG runs 10x+ slower than hardware)
 #   HEDGE_BIN, LABSTREAM_BIN   binaries (default: the repo's .build/debug/)
+#   ESP_AZURE_ROUTING  model (default) | manual: lab/esp.sh's old static return routes, no two-way checks
 # Output: one JSON line per step in OUT/results.jsonl, a PASS/FAIL line per step on stdout,
 # OUT/<scenario>-*.{txt,log,pcap,json}, OUT/rc (0 when every step passed). Keys are never written out.
 set -uo pipefail
@@ -46,10 +53,17 @@ ip link set lo up
 mkdir -p /dev/shm
 # Every binary comes over 9p into an emulated CPU: read the big ones once, in the background, while
 # the lab comes up (the Swift runtime and Foundation that labstream loads are ~100 MB).
-( for b in "$HEDGE_BIN" "$LABSTREAM_BIN" /usr/lib/ipsec/charon; do [ -x "$b" ] && echo "$b" && ldd "$b"; done 2>/dev/null |
+( for b in "$HEDGE_BIN" "$LABSTREAM_BIN" /usr/lib/ipsec/charon /usr/lib/frr/zebra /usr/lib/frr/bgpd /usr/lib/frr/staticd /usr/bin/vtysh; do [ -x "$b" ] && echo "$b" && ldd "$b"; done 2>/dev/null |
       awk '$2 == "=>" && $3 ~ /^\// { print $3 } /^\// { print $1 }' | sort -u | xargs cat >/dev/null 2>&1 & )
 export LAB=esp LAB_RUN=/dev/shm/hedge-lab/esp
 export LAB_READY_WAIT_S=90     # labstream's receiver: first start loads Foundation over 9p
+# Azure's routing (lab/esp.sh): FRR in the azure namespace decides the way back to the LAN, the MSEE
+# stand-in speaks BGP with on-prem. ESP_AZURE_ROUTING=manual only to tell a model fault from hedge's.
+: "${ESP_AZURE_ROUTING:=model}"
+export ESP_AZURE_ROUTING
+# The two-way checks need Azure's routing and an on-prem BGP speaker (hedge): not with ONPREM=ip.
+TWOWAY=0
+[ "$ESP_AZURE_ROUTING" = model ] && [ "$ONPREM" != ip ] && TWOWAY=1
 # shellcheck source=../../lab/netns.sh
 . "$REPO/lab/netns.sh"
 # shellcheck source=../../lab/esp.sh
@@ -89,6 +103,16 @@ mkfifo /dev/shm/vm-guest-nap 2>/dev/null; exec {NAP}<>/dev/shm/vm-guest-nap
 nap() { read -r -t "$1" -u "$NAP" _ || true; }
 counter() { ip -n "$ON" -s link show dev "$1" 2>/dev/null | awk '/TX:/ { getline; print $2; f = 1; exit } END { if (!f) print 0 }'; }
 sa_out() { esp_sa_packets onprem "$ESP_ONPREM_WAN" "$ESP_VPNGW_WAN"; }
+sa_in() { esp_sa_packets onprem "$ESP_VPNGW_WAN" "$ESP_ONPREM_WAN"; }
+# tw_vpn_quiet MS: the most vpn0 may receive in MS when the return stream is not on it: the VPN probe's
+# replies (every 50 ms, lab/hedge-esp-*.conf) and BGP, with slack.
+tw_vpn_quiet() { echo $(( $1 * 25 / 1000 + 10 )); }
+# link_counts: "ER0_TX VPN0_TX ER0_RX VPN0_RX" (packets) of onprem's links, in one ip(8) call.
+link_counts() {
+    ip -n "$ON" -s link show 2>/dev/null | awk '/^[0-9]+: / { d = $2; sub(/@.*/, "", d); sub(/:$/, "", d) }
+        /RX:/ { getline; rx[d] = $2 } /TX:/ { getline; tx[d] = $2 }
+        END { print tx["er0"] + 0, tx["vpn0"] + 0, rx["er0"] + 0, rx["vpn0"] + 0 }'
+}
 # sa_at PREFIX: the outbound SA's packet count (PREFIX) and when it was read, bracketed: the kernel
 # answered between PREFIX_a and PREFIX_b (ns; a process start takes 0.1-0.5 s under emulation, so
 # the checks below count what may have happened in the bracket, never a guessed instant).
@@ -101,6 +125,64 @@ wait_path() { # PATH SECONDS: prints ms taken
     done
     echo $(( $(now_ms) - t ))
 }
+wait_ok() { # SECONDS CMD... : prints ms taken until CMD succeeded; fails after SECONDS
+    local limit=$1 t; shift; t=$(now_ms)
+    until "$@" >/dev/null 2>&1; do
+        [ $(( $(now_ms) - t )) -lt $((limit * 1000)) ] || return 1
+        nap 0.05
+    done
+    echo $(( $(now_ms) - t ))
+}
+# ------------------------------------------------------------------------------------------ two-way
+# What the VNet's FRR (lab/azure.sh) holds and does, for the two-way checks.
+TW_LAN=172.16.0.0/24                       # what hedge announces (lab/hedge-esp-*.conf)
+TW_HALVES="172.16.0.0/25 172.16.0.128/25"  # its more-specifics over the VPN while failed over
+tw_vpn_bgp_state() {
+    vtysh -N "$(lab_ns azure)" -c "show bgp neighbors $AZURE_ONPREM_APIPA json" 2>/dev/null |
+        jq -r --arg n "$AZURE_ONPREM_APIPA" '.[$n].bgpState // "none"' 2>/dev/null
+}
+# tw_msee_has PREFIX: the VNet holds PREFIX from the MSEE stand-in (ExpressRoute).
+tw_msee_has() {
+    vtysh -N "$(lab_ns azure)" -c "show bgp ipv4 unicast neighbors $AZURE_ER_PEER routes json" 2>/dev/null |
+        jq -e --arg p "$1" '(.routes // {}) | has($p)' >/dev/null 2>&1
+}
+# tw_fib_halves: how many of the halves the VNet's FIB routes via the VPN gateway (FRR installed).
+tw_fib_halves() {
+    ip -n "$(lab_ns azure)" route show root "$TW_LAN" 2>/dev/null |
+        awk -v h="$TW_HALVES" 'BEGIN { split(h, a, " "); for (i in a) want[a[i]] = 1 }
+            ($1 in want) && / via 10\.255\.2\.1 dev vpn0 / && / proto bgp / { n++ } END { print n + 0 }'
+}
+tw_steady() { # ExpressRoute both ways, the VPN gateway's session up and holding the LAN to fall back on
+    [ "$(tw_vpn_bgp_state)" = Established ] && azure_vpngw_received "$TW_LAN" && [ "$(azure_route_of)" = expressroute ]
+}
+tw_steered() { [ "$(tw_fib_halves)" = 2 ] && [ "$(azure_route_of)" = vpn ]; }
+tw_unsteered() {
+    [ "$(tw_fib_halves)" = 0 ] && [ "$(azure_route_of)" = expressroute ] && ! azure_vpngw_received "${TW_HALVES%% *}" &&
+        ! azure_vpngw_received "${TW_HALVES##* }"
+}
+tw_steering() { # hedge's own view of the return-path steering (status JSON)
+    timeout 10 "$HEDGE_BIN" status --json -s "$SOCK" 2>/dev/null |
+        jq -r '(.paths[]? | select(.name == "vpn") | .bgp.return_steering) // "?"' 2>/dev/null | head -1
+}
+# tw_loss ARRIVALS T_FAIL_MS T_RESTORE_MS -> "BEFORE FAILOVER FAILBACK GOT_FAILOVER GOT_FAILBACK": ms of
+# the stream lost, by when the lost datagrams were sent (after the last one that arrived before them):
+# before the failure, from the failure to the restore, after the restore; then how many datagrams
+# sent in the last two windows arrived.
+tw_loss() {
+    awk -v f="$2" -v r="$3" 'NR == 1 { split($0, h, "start_unix_ns="); split(h[2], h2, " "); st = h2[1]
+                split($0, q, "rate_pps="); rate = q[2] + 0; fl = (f * 1e6 - st) / 1000; rl = (r * 1e6 - st) / 1000; next }
+        { sent[$1] = $3; if ($1 > max) max = $1; if ($3 >= rl) gk++; else if ($3 >= fl) go++ }
+        END {
+            if (rate <= 0) { print "-1 -1 -1 0 0"; exit }
+            t = -1e18
+            for (i = 0; i <= max; i++) {
+                if (i in sent) { t = sent[i]; continue }
+                if (t < fl) b++; else if (t < rl) o++; else k++
+            }
+            printf "%d %d %d %d %d\n", b * 1000 / rate, o * 1000 / rate, k * 1000 / rate, go, gk
+        }' "$1" 2>/dev/null || echo "-1 -1 -1 0 0"
+}
+
 hedge_status() { # LABEL
     case "$ONPREM" in hedge*) ;; *) return 0 ;; esac
     echo "--- hedge status ($1)"
@@ -114,6 +196,8 @@ save_show() { # FILE
 scenario() { # static|ikev2 — runs in a subshell; `die` ends it, the EXIT trap tears down
     SCEN=$1
     local keys=$LAB_RUN/static.keys conf=$LAB_RUN/hedge.conf hedge_pid='' send_pid='' tcpdump_pid='' inner_pid=''
+    # The two-way check: the return stream's sender, and BGP as the gateway's ipsec0 sees it.
+    local ret_send_pid='' bgp_pid='' bgpcap=$LAB_RUN/$SCEN-vpngw-bgp.pcap
     # The capture goes to tmpfs (a 9p write per packet costs an emulated round trip) and is copied out.
     local pcap=$LAB_RUN/$SCEN-internet.pcap t_scen; t_scen=$(now_ms)
     # What the VPN gateway decrypted (ipsec0, inbound): accounts for every packet the outbound SA counts.
@@ -123,6 +207,13 @@ scenario() { # static|ikev2 — runs in a subshell; `die` ends it, the EXIT trap
         [ -n "$send_pid" ] && lab_stop_pids "$send_pid"
         [ -n "$tcpdump_pid" ] && lab_stop_pids "$tcpdump_pid"
         [ -n "$inner_pid" ] && lab_stop_pids "$inner_pid"
+        [ -n "$ret_send_pid" ] && lab_stop_pids "$ret_send_pid"
+        [ -n "$bgp_pid" ] && lab_stop_pids "$bgp_pid"
+        [ -f "$bgpcap" ] && cp "$bgpcap" "$OUT/"
+        if [ "$ESP_AZURE_ROUTING" = model ]; then
+            { azure_status; echo "--- the MSEE stand-in"; anchors_status edge; } >"$OUT/$SCEN-azure.txt" 2>&1
+            for f in "$LAB_RUN"/azure-*/*.log "$LAB_RUN"/anchors-*/*.log; do [ -f "$f" ] && cp "$f" "$OUT/$SCEN-$(basename "$(dirname "$f")")-${f##*/}"; done
+        fi
         if [ -n "$hedge_pid" ]; then
             hedge_status "end of $SCEN"
             lab_stop_pids "$hedge_pid"
@@ -178,6 +269,15 @@ scenario() { # static|ikev2 — runs in a subshell; `die` ends it, the EXIT trap
             fi ;;
     esac
 
+    if [ "$TWOWAY" = 1 ]; then
+        # BGP as the gateway's ipsec0 sees it: that interface carries only what the SAs decrypt and
+        # what they will encrypt.
+        ip netns exec "$(lab_ns vpngw)" tcpdump -n -U -s 128 -Z root -i ipsec0 -w "$bgpcap" 'tcp port 179' \
+            >"$LAB_RUN/tcpdump-bgp.err" 2>&1 &
+        bgp_pid=$!
+        lab_wait_for 15 grep -q 'listening on' "$LAB_RUN/tcpdump-bgp.err" || echo "vm-guest: tcpdump (BGP on ipsec0) not ready: $(cat "$LAB_RUN/tcpdump-bgp.err")"
+    fi
+
     step onprem-start
     case "$ONPREM" in
         ip)
@@ -215,6 +315,8 @@ scenario() { # static|ikev2 — runs in a subshell; `die` ends it, the EXIT trap
     step vpn0-xfrm
     local link; link=$(ip -n "$ON" -d link show vpn0 2>&1)
     grep -q 'xfrm if_id 0x2a' <<<"$link"; check $? "$(tr -s ' \n' ' ' <<<"$link" | grep -o 'vpn0@[^:]*: <[^>]*> mtu [0-9]*') $(grep -o 'xfrm if_id 0x[0-9a-f]*' <<<"$link")"
+    # The VPN gateway's BGP address through the tunnel hedge made.
+    if [ "$TWOWAY" = 1 ]; then esp_onprem_apipa || die "onprem: no route to $AZURE_VPNGW_APIPA through vpn0"; fi
 
     if [ "$SCEN" = ikev2 ]; then
         step charon-no-routes
@@ -227,6 +329,21 @@ scenario() { # static|ikev2 — runs in a subshell; `die` ends it, the EXIT trap
     local took; took=$(wait_path expressroute 30) || { hedge_status "er-active failed"; die "10.200.0.4 not routed over er0 after 30 s: $(ip -n "$ON" route show 10.200.0.0/16)"; }
     pass "10.200.0.0/16 via er0 after $took ms: $(ip -n "$ON" route show 10.200.0.0/16 | head -1)"
     hedge_status "ExpressRoute up"
+
+    if [ "$TWOWAY" = 1 ]; then
+        step twoway-bgp-session
+        # hedge announces the LAN to the MSEE, which passes it to the VNet, and to the VPN gateway
+        # through the tunnel: Azure returns over ExpressRoute and holds the VPN's route to fall back on.
+        local tw_ms tw_bo tw_bi tw_so tw_si tw_get
+        tw_ms=$(wait_ok 90 tw_steady) || tw_ms=-1
+        tw_bo=$(pcount "$bgpcap" "src host $AZURE_ONPREM_APIPA and dst host $AZURE_VPNGW_APIPA")
+        tw_bi=$(pcount "$bgpcap" "src host $AZURE_VPNGW_APIPA and dst host $AZURE_ONPREM_APIPA")
+        tw_so=$(sa_out); tw_si=$(sa_in); tw_get=$(ip -n "$ON" route get "$AZURE_VPNGW_APIPA" 2>&1 | head -1)
+        [ "$tw_ms" -ge 0 ] && [ "$tw_bo" -gt 0 ] && [ "$tw_bi" -gt 0 ] && [ "$tw_so" -gt 0 ] && [ "$tw_si" -gt 0 ] &&
+            [[ "$tw_get" == *" dev vpn0 "* ]]
+        check $? "VPN gateway BGP $AZURE_ONPREM_APIPA -> $AZURE_VPNGW_APIPA (AS $AZURE_ASN): $(tw_vpn_bgp_state)$( [ "$tw_ms" -ge 0 ] && echo " (steady after $tw_ms ms)"); through the tunnel: $tw_bo BGP packets on-prem -> gateway and $tw_bi back on the gateway's ipsec0, SAs out $tw_so / in $tw_si packets; on-prem: $tw_get; the gateway holds $TW_LAN: $(azure_vpngw_received "$TW_LAN" && echo yes || echo no); Azure -> LAN: $(azure_route_of); hedge's steering: $(tw_steering)"
+        [ "$tw_ms" -ge 0 ] || { echo "--- azure"; azure_status 2>&1 | sed 's/^/    | /'; }
+    fi
 
     # The Internet link, seen from the internet namespace (both directions of onprem's wan0).
     tcpdump_pid=''
@@ -243,14 +360,34 @@ scenario() { # static|ikev2 — runs in a subshell; `die` ends it, the EXIT trap
     ip netns exec "$ON" "$LABSTREAM_BIN" send --to 10.200.0.4:9000 --from 172.16.0.1 --rate "$RATE" \
         --count $((RATE * 200)) >"$LAB_RUN/$SCEN.send.json" 2>>"$LAB_RUN/$SCEN.send.err" &
     send_pid=$!
+    if [ "$TWOWAY" = 1 ]; then
+        lab_stream_return_recv_start "$SCEN-ret" --until-idle-ms 4000 --max-wait-ms 240000 --arrivals-out "$LAB_RUN/$SCEN-ret.arrivals" ||
+            die "return stream receiver did not start: $(cat "$LAB_RUN/$SCEN-ret.err" 2>/dev/null)"
+        ip netns exec "$(lab_ns azure)" "$LABSTREAM_BIN" send --to 172.16.0.1:9001 --from 10.200.0.4 --rate "$RATE" \
+            --count $((RATE * 200)) >"$LAB_RUN/$SCEN-ret.send.json" 2>>"$LAB_RUN/$SCEN-ret.send.err" &
+        ret_send_pid=$!
+    fi
     nap 1.5
     # shellcheck disable=SC2034  # set by sa_at (printf -v)
     local e0 e1 v0 v1 s0 s1 s0_a s0_b s1_a s1_b ms
+    # tw_*: the return direction's packets into onprem (er0 / vpn0 received), for the two-way checks.
+    local tw_a tw_b tw_t0 tw_t1
+    tw_a=$(link_counts); tw_t0=$(now_ms)
     e0=$(counter er0); v0=$(counter vpn0); sa_at s0; nap 1; e1=$(counter er0); v1=$(counter vpn0); sa_at s1
+    tw_b=$(link_counts); tw_t1=$(now_ms)
     ms=$(( (s1_b - s0_a) / 1000000 ))
     # The stream over er0; the tunnel carries the VPN path's probes only (far below the stream's rate).
     [ $((e1 - e0)) -ge $((RATE / 2)) ] && [ $(( (s1 - s0) * 1000 / ms )) -lt $((RATE / 4)) ]
     check $? "in $ms ms: er0 +$((e1 - e0)) packets, vpn0 +$((v1 - v0)), outbound SA +$((s1 - s0)) (stream $RATE pps)"
+    if [ "$TWOWAY" = 1 ]; then
+        step twoway-on-er
+        # The return stream (VNet host -> LAN, $RATE pps) comes in over er0, none of it through the tunnel.
+        local tw_er tw_vp
+        read -r _ _ tw_er tw_vp <<<"$tw_a"; read -r _ _ e1 v1 <<<"$tw_b"
+        tw_er=$((e1 - tw_er)); tw_vp=$((v1 - tw_vp))
+        [ "$tw_er" -ge $((RATE * (tw_t1 - tw_t0) / 2000)) ] && [ "$tw_vp" -le "$(tw_vpn_quiet $((tw_t1 - tw_t0)))" ]
+        check $? "in $((tw_t1 - tw_t0)) ms into onprem: er0 +$tw_er packets, vpn0 +$tw_vp (return stream $RATE pps); Azure -> LAN: $(azure_route_of)"
+    fi
 
     step failover
     # shellcheck disable=SC2034  # set by sa_at (printf -v)
@@ -264,9 +401,30 @@ scenario() { # static|ikev2 — runs in a subshell; `die` ends it, the EXIT trap
 
     step stream-on-vpn
     nap 1
+    tw_a=$(link_counts); tw_t0=$(now_ms)
     v0=$(counter vpn0); e0=$(counter er0); nap 1; v1=$(counter vpn0); e1=$(counter er0)
+    tw_b=$(link_counts); tw_t1=$(now_ms)
     [ $((v1 - v0)) -ge $((RATE / 2)) ]
     check $? "in 1 s: vpn0 +$((v1 - v0)) packets, er0 +$((e1 - e0))"
+    # twoway-failover: what held while ExpressRoute was down, recorded with the streams' losses once
+    # they have ended.
+    local tw_fo_ok=1 tw_fo_detail='' tw_fo_ms=0 tw_fb_ok=1 tw_fb_detail='' tw_fb_ms=0 tw_st
+    if [ "$TWOWAY" = 1 ]; then
+        step twoway-failover
+        local tw_steer_ms tw_msee_ms tw_rx_er tw_rx_vp tw_fib
+        # hedge's halves over the VPN's BGP move Azure's return at once; the MSEE's session dies on
+        # its hold timer and it withdraws the LAN.
+        tw_steer_ms=$(wait_ok 20 tw_steered) || { tw_steer_ms=-1; tw_fo_ok=0; }
+        tw_st=$(tw_steering)
+        tw_msee_ms=$(wait_ok $((ESP_MSEE_HOLD_S + 15)) eval '! tw_msee_has "$TW_LAN"') || { tw_msee_ms=-1; tw_fo_ok=0; }
+        read -r _ _ tw_rx_er tw_rx_vp <<<"$tw_a"; read -r _ _ e1 v1 <<<"$tw_b"
+        tw_rx_er=$((e1 - tw_rx_er)); tw_rx_vp=$((v1 - tw_rx_vp))
+        [ "$tw_rx_vp" -ge $((RATE * (tw_t1 - tw_t0) / 2000)) ] || tw_fo_ok=0
+        tw_fib=$(ip -n "$(lab_ns azure)" route show root "$TW_LAN" 2>/dev/null | sed -E 's/ nhid [0-9]+//; s/ metric [0-9]+//; s/ +$//' | paste -sd';' -)
+        tw_fo_detail="Azure -> LAN: $(azure_route_of) ($( [ "$tw_steer_ms" -ge 0 ] || echo 'NOT ')by the halves in its FIB via the VPN gateway; FIB: $tw_fib); hedge's steering: $tw_st; the MSEE withdrew $TW_LAN: $( [ "$tw_msee_ms" -ge 0 ] && echo yes || echo NO); in $((tw_t1 - tw_t0)) ms into onprem over vpn0 +$tw_rx_vp packets, er0 +$tw_rx_er (return stream)"
+        tw_fo_ms=$(( $(now_ms) - STEP_T ))
+        [ "$tw_fo_ok" = 1 ] || { echo "--- azure (twoway-failover)"; azure_status 2>&1 | sed 's/^/    | /'; }
+    fi
     nap 2
     sa_at c1
     esp_restore_er || die "esp_restore_er failed"
@@ -276,16 +434,50 @@ scenario() { # static|ikev2 — runs in a subshell; `die` ends it, the EXIT trap
     took=$(wait_path expressroute 30) || { hedge_status "failback failed"; die "10.200.0.0/16 not back on er0 within 30 s of the restore"; }
     pass "ExpressRoute restored; route back on er0 after $took ms: $(ip -n "$ON" route show 10.200.0.0/16 | head -1)"
     hedge_status "after failback"
+    if [ "$TWOWAY" = 1 ]; then
+        step twoway-failback
+        # hedge withdrew the halves as it switched back; Azure returns over ExpressRoute (the MSEE's
+        # session is back and passes the LAN again).
+        local tw_back_ms
+        tw_back_ms=$(wait_ok 30 tw_unsteered) || { tw_back_ms=-1; tw_fb_ok=0; }
+        tw_st=$(tw_steering)
+        tw_fb_detail="Azure -> LAN: $(azure_route_of), the halves withdrawn from its FIB and the gateway: $( [ "$tw_back_ms" -ge 0 ] && echo yes || echo NO); the MSEE passes $TW_LAN again: $(tw_msee_has "$TW_LAN" && echo yes || echo no); hedge's steering: $tw_st"
+        tw_fb_ms=$(( $(now_ms) - STEP_T ))
+        [ "$tw_fb_ok" = 1 ] || { echo "--- azure (twoway-failback)"; azure_status 2>&1 | sed 's/^/    | /'; }
+    fi
 
     echo "vm-guest: [$SCEN] 3 s after failback: counting ..."
     nap 0.5
     # shellcheck disable=SC2034  # set by sa_at (printf -v)
     local c2 c3 c2_a c2_b c3_a c3_b
+    tw_a=$(link_counts); tw_t0=$(now_ms)
     sa_at c2; e0=$(counter er0); nap 3; sa_at c3; e1=$(counter er0)
+    tw_b=$(link_counts); tw_t1=$(now_ms)
 
     # Stop the stream (the sender sends its end marker on SIGTERM), then the capture.
-    kill -TERM "$send_pid" 2>/dev/null; wait "$send_pid" 2>/dev/null; send_pid=''
+    kill -TERM "$send_pid" 2>/dev/null
+    [ -n "$ret_send_pid" ] && kill -TERM "$ret_send_pid" 2>/dev/null
+    wait "$send_pid" 2>/dev/null; send_pid=''
+    if [ -n "$ret_send_pid" ]; then wait "$ret_send_pid" 2>/dev/null; ret_send_pid=''; fi
     local rj sj; rj=$(lab_stream_recv_wait "$SCEN" 30) || rj='{}'; sj=$(cat "$LAB_RUN/$SCEN.send.json" 2>/dev/null) || sj='{}'
+    if [ "$TWOWAY" = 1 ]; then
+        lab_stream_recv_wait "$SCEN-ret" 30 >/dev/null
+        # Both directions' losses, by when the lost datagrams were sent: from the failure to the
+        # restore (failover) and after it (failback). The PASS needs the behaviour: each direction
+        # carried datagrams sent in each window.
+        local l_b l_fo l_fb r_fo r_fb rl_b rl_fo rl_fb rr_fo rr_fb tw_rx_er tw_rx_vp
+        read -r l_b l_fo l_fb r_fo r_fb <<<"$(tw_loss "$LAB_RUN/$SCEN.arrivals" "$t_fail" "$t_restore")"
+        read -r rl_b rl_fo rl_fb rr_fo rr_fb <<<"$(tw_loss "$LAB_RUN/$SCEN-ret.arrivals" "$t_fail" "$t_restore")"
+        SCEN=$SCEN STEP=twoway-failover STEP_T=$(( $(now_ms) - tw_fo_ms ))
+        [ "${r_fo:-0}" -gt 0 ] && [ "${rr_fo:-0}" -gt 0 ] || tw_fo_ok=0
+        record "$( [ "$tw_fo_ok" = 1 ] && echo true || echo false)" "forward loss ${l_fo} ms, return loss ${rl_fo} ms (datagrams sent from the failure to the restore: $r_fo forward and $rr_fo return arrived); $tw_fo_detail"
+        read -r _ _ tw_rx_er tw_rx_vp <<<"$tw_a"; read -r _ _ e1 v1 <<<"$tw_b"
+        tw_rx_er=$((e1 - tw_rx_er)); tw_rx_vp=$((v1 - tw_rx_vp))
+        [ "$tw_rx_er" -ge $((RATE * (tw_t1 - tw_t0) / 2000)) ] && [ "$tw_rx_vp" -le "$(tw_vpn_quiet $((tw_t1 - tw_t0)))" ] || tw_fb_ok=0
+        [ "${r_fb:-0}" -gt 0 ] && [ "${rr_fb:-0}" -gt 0 ] || tw_fb_ok=0
+        STEP=twoway-failback STEP_T=$(( $(now_ms) - tw_fb_ms ))
+        record "$( [ "$tw_fb_ok" = 1 ] && echo true || echo false)" "forward loss ${l_fb} ms, return loss ${rl_fb} ms (datagrams sent after the restore: $r_fb forward and $rr_fb return arrived); $tw_fb_detail; in $((tw_t1 - tw_t0)) ms into onprem over er0 +$tw_rx_er packets, vpn0 +$tw_rx_vp (return stream); lost before the failure: forward $l_b ms, return $rl_b ms"
+    fi
     [ -n "$sj" ] || sj='{}'; [ -n "$rj" ] || rj='{}'
     nap 0.5
     lab_stop_pids "$tcpdump_pid" "$inner_pid"; tcpdump_pid='' inner_pid=''
@@ -346,12 +538,13 @@ scenario() { # static|ikev2 — runs in a subshell; `die` ends it, the EXIT trap
     local esp plain plain_any
     esp=$(pcount "$pcap" 'ip proto 50')
     plain=$(pcount "$pcap" 'udp and host 10.200.0.4')
-    plain_any=$(pcount "$pcap" 'host 10.200.0.4 or host 172.16.0.1')
+    # BGP too: the VPN gateway's session runs inside the tunnel only.
+    plain_any=$(pcount "$pcap" 'host 10.200.0.4 or host 172.16.0.1 or net 169.254.0.0/16 or tcp port 179')
     [ "$esp" -ge "$d" ] && [ "$d" -gt 0 ]
     check $? "capture on the Internet link ($(basename "$pcap")): $esp ESP packets (>= the SA's $d)"
     step no-plaintext
     [ "$plain" -eq 0 ] && [ "$plain_any" -eq 0 ]
-    check $? "'udp and host 10.200.0.4': $plain packets; any packet of 10.200.0.4 or 172.16.0.1: $plain_any"
+    check $? "'udp and host 10.200.0.4': $plain packets; any packet of 10.200.0.4, 172.16.0.1, APIPA or BGP: $plain_any"
     echo "--- capture sample"; tcpdump -n -c 400 -r "$pcap" 2>/dev/null | awk 'NR <= 3 || /ESP/ && ++e <= 3' | sed 's/^/    | /'
 
     if [ "$SCEN" = ikev2 ] && [ "$ONPREM" = hedge ]; then
