@@ -197,6 +197,26 @@ final class KernelStateTests: XCTestCase {
 
     // MARK: desiredKernelState
 
+    func testTheVPNGatewaysBGPNeighbourIsPinnedToTheTunnelWhicheverPathTheGroupUses() {
+        let c = config("""
+            router-id 192.168.10.1; local-as 65010;
+            path er { priority 10; device er0; gateway 192.168.10.2; bgp 192.168.10.2 { remote-as 12076; } }
+            path vpn { priority 20; device vpn0;
+                ipsec { if-id 42; local 198.51.100.1; remote 203.0.113.2; strongswan { connection a; } }
+                bgp 10.200.255.254 { remote-as 65515; source 172.16.0.1; } }
+            group g { prefix 10.200.0.0/16; paths er vpn; nexthop-id 100; }
+            """)
+        for active in [0, 1] {
+            let s = desired(c, active: [active])
+            XCTAssertEqual(s.routes[RouteKey(prefix: IPPrefix("10.200.255.254/32")!, table: 254, metric: 0)]?.target,
+                           .via(gateway: nil, ifindex: 4), "the VPN gateway's session stays in the tunnel")
+            XCTAssertNil(s.routes[RouteKey(prefix: IPPrefix("192.168.10.2/32")!, table: 254, metric: 0)],
+                         "the MSEE is on the link: nothing to pin")
+        }
+        XCTAssertNil(s0(desired(c, active: [nil], devices: ["er0": 3])), "no device, no route")
+    }
+    private func s0(_ s: KernelState) -> RouteSpec? { s.routes[RouteKey(prefix: IPPrefix("10.200.255.254/32")!, table: 254, metric: 0)] }
+
     func testNexthopModeMakesOneNexthopPerFamilyWithIDAndIDPlusOne() {
         let s = desired(config(Self.dualStack), active: [0])
         XCTAssertEqual(s, state([nexthop(100, "192.168.10.2", dev: 3), nexthop(101, "2001:db8:10::2", dev: 3)],
@@ -327,5 +347,31 @@ final class KernelStateTests: XCTestCase {
         XCTAssertEqual(s.rules.count, 2)
         XCTAssertNil(s.routes.first { $0.key.table == 5001 })
         XCTAssertNotNil(s.routes[RouteKey(prefix: pfx("10.200.0.4/32"), table: 5000, metric: 0)])
+    }
+}
+
+/// Which BGP source hedge puts on a tunnel it owns: an APIPA one, never a LAN address.
+final class TunnelSourceAddressTests: XCTestCase {
+    func path(_ source: String, ipsec: Bool = true) -> PathConfig {
+        let r = ConfigLoader.parse("""
+            router-id 192.168.10.1; local-as 65010;
+            path er { priority 10; device er0; gateway 192.168.10.2; }
+            path vpn { priority 20; device vpn0; \(ipsec ? "ipsec { if-id 42; local 198.51.100.1; remote 203.0.113.2; strongswan { connection a; } }" : "")
+                bgp 169.254.21.1 { remote-as 65515; source \(source); } }
+            group g { prefix 10.200.0.0/16; paths er vpn; }
+            """, file: "t.conf")
+        return r.config!.paths[1]
+    }
+
+    func testAnAPIPASourceGoesOnTheTunnel() {
+        XCTAssertEqual(tunnelSourceAddress(path("169.254.21.2")), IPAddress("169.254.21.2"))
+    }
+
+    func testALANSourceStaysWhereTheOperatorPutIt() {
+        XCTAssertNil(tunnelSourceAddress(path("172.16.0.1")))
+    }
+
+    func testWithoutATunnelHedgeAddsNothing() {
+        XCTAssertNil(tunnelSourceAddress(path("169.254.21.2", ipsec: false)))
     }
 }

@@ -66,6 +66,8 @@ final class LabTwoWayTests: XCTestCase {
         lab.startHedge()
         XCTAssertTrue(steadyBothWays(lab), "both sessions up, ExpressRoute both ways:\n\(lab.log)\n\(lab.bash("azure_status").1)")
         XCTAssertEqual(bgp(lab, "vpn")["return_steering"] as? String, "ready")
+        XCTAssertTrue(lab.onprem("ip route show 169.254.21.1/32").contains("dev vpn0 proto 88"),
+                      "hedge pins the VPN gateway's session to the VPN path: \(lab.onprem("ip route"))")
         XCTAssertTrue(gatewayHas(lab, "172.16.0.0/24"), "the VPN gateway learned the LAN over the tunnel")
         XCTAssertFalse(gatewayHas(lab, "172.16.0.0/25"))
 

@@ -47,7 +47,34 @@ public func desiredKernelState(config: HedgeConfig, active: [Int?], ifindex: (St
         s.insert(RouteSpec(prefix: host, table: table, metric: kernelMetric(0, family: fam), target: .via(gateway: gw, ifindex: dev),
                            protocolID: k.routeProtocol))
     }
+    for p in config.paths {
+        guard let host = tunnelledNeighbor(p), let dev = ifindex(p.device) else { continue }
+        let fam = host.family
+        let gw = fam == .v4 ? p.gateway.flatMap { $0.isV4 ? $0 : nil } : (p.gateway6 ?? p.gateway.flatMap { $0.isV4 ? nil : $0 })
+        s.insert(RouteSpec(prefix: host, table: k.table, metric: kernelMetric(k.metric, family: fam),
+                           target: .via(gateway: gw, ifindex: dev), protocolID: k.routeProtocol))
+    }
     return s
+}
+
+/// The address hedge puts on the tunnel device of an `ipsec` path when no device has it: the source
+/// of the path's BGP session when it is link-local (Azure's APIPA scheme, 169.254.21.0–169.254.22.255).
+/// Nothing else on the router would configure it on an interface hedge creates; a LAN address used
+/// as the source stays where the operator put it.
+public func tunnelSourceAddress(_ p: PathConfig) -> IPAddress? {
+    guard p.ipsec != nil, let s = p.bgp?.source else { return nil }
+    let b = s.bytes
+    let linkLocal = s.isV4 ? b[0] == 169 && b[1] == 254 : b[0] == 0xfe && b[1] & 0xc0 == 0x80
+    return linkLocal ? s : nil
+}
+
+/// The host route that keeps a path's BGP session on that path: the session with Azure's VPN gateway
+/// (AS 65515), or any session on a path with `ipsec`, must run through the tunnel whatever the groups'
+/// routes say. The gateway's address may lie inside the VNet prefixes that follow ExpressRoute (its
+/// default BGP address is in the GatewaySubnet), and an APIPA address has no route at all otherwise.
+func tunnelledNeighbor(_ p: PathConfig) -> IPPrefix? {
+    guard let b = p.bgp, p.ipsec != nil || b.remoteAS == 65515 else { return nil }
+    return IPPrefix(address: b.neighbor, length: b.neighbor.isV4 ? 32 : 128)
 }
 
 /// A group's nexthop object for one family, pointing at path `p` (through device `ifindex`).

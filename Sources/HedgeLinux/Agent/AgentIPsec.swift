@@ -97,6 +97,36 @@ extension Agent {
     /// The XFRM interface named by the path's `device`: adopted when it is there with the right
     /// if_id, created otherwise. A device of that name that is not ours is reported, never touched.
     func ensureInterface(_ t: AgentTunnel) {
+        ensureLink(t)
+        ensureSourceAddress(t)
+    }
+
+    /// The BGP session's APIPA source on the tunnel (`tunnelSourceAddress`), unless a device has it.
+    private func ensureSourceAddress(_ t: AgentTunnel) {
+        let p = config.paths[t.path]
+        guard let a = tunnelSourceAddress(p) else { return }
+        let index: Int32?
+        let present: Bool
+        do throws(NetlinkError) {
+            index = try kernel.xfrmInterfaces().first(where: { $0.1.name == t.device })?.0
+            present = try kernel.addresses().contains { $0.1 == a }
+        } catch {
+            recordNetlinkError("path \(p.name): RTM_GETADDR: \(error)")
+            return
+        }
+        guard let idx = index, !present else { return }
+        do throws(SystemError) {
+            if let refusal = try kernel.addAddress(a, index: idx, device: t.device) {
+                recordNetlinkError("path \(p.name): \(refusal)")
+            } else {
+                Log.info("path \(p.name): added \(a) to \(t.device) (the BGP session's source)")
+            }
+        } catch {
+            recordError("path \(p.name): \(error)")
+        }
+    }
+
+    private func ensureLink(_ t: AgentTunnel) {
         guard let k = xfrmKernelLinks() else { return }
         let name = config.paths[t.path].name
         if let (idx, x) = k.first(where: { $0.1.name == t.device }) {

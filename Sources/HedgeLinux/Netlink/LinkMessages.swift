@@ -58,6 +58,17 @@ enum AddressMessages {
         b.begin(type: UInt16(RTM_GETADDR), flags: NLM_F_REQUEST | NLM_F_DUMP, seq: seq, family: ifaddrmsg())
     }
 
+    /// RTM_NEWADDR: `a` as a host address (/32, /128) on device `index` (`ip addr add A/32 dev D`).
+    static func buildAdd(_ b: NetlinkBuilder, index: Int32, address a: IPAddress, seq: UInt32) {
+        var ifa = ifaddrmsg()
+        ifa.ifa_family = UInt8(a.isV4 ? AF_INET : AF_INET6)
+        ifa.ifa_prefixlen = a.isV4 ? 32 : 128
+        ifa.ifa_index = UInt32(bitPattern: index)
+        b.begin(type: UInt16(RTM_NEWADDR), flags: NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE, seq: seq, family: ifa)
+        b.put(UInt16(IFA_LOCAL), address: a)
+        b.put(UInt16(IFA_ADDRESS), address: a)
+    }
+
     /// (ifindex, the device's own address): IFA_LOCAL, or IFA_ADDRESS where there is no peer.
     static func parse(_ nlh: UnsafePointer<nlmsghdr>) -> (Int32, IPAddress)? {
         guard Int(nlh.pointee.nlmsg_len) >= MemoryLayout<nlmsghdr>.size + MemoryLayout<ifaddrmsg>.size else { return nil }

@@ -57,6 +57,13 @@ public final class RouteNetlink {
         return try sock.transact(builder, expecting: [seq]) { _ in (request, object) }.first
     }
 
+    /// Adds `a` as a host address on `device`; nil when the kernel took it, else its refusal.
+    public func addAddress(_ a: IPAddress, index: Int32, device: String) throws(SystemError) -> NetlinkError? {
+        try command("RTM_NEWADDR", object: "\(a)/\(a.isV4 ? 32 : 128) on \(device)") {
+            AddressMessages.buildAdd(builder, index: index, address: a, seq: $0)
+        }
+    }
+
     public func addresses() throws(NetlinkError) -> [(Int32, IPAddress)] {
         var out: [(Int32, IPAddress)] = []
         try dump("RTM_GETADDR", { AddressMessages.buildDump(builder, seq: $0) }) { nlh in
