@@ -19,7 +19,8 @@
 #   ${LAB}-edge     the MSEE stand-in; azure0 10.255.1.1/30 ── azure edge0 10.255.1.2/30
 #   ${LAB}-internet vpngw0 203.0.113.1/30 ── vpngw wan0 203.0.113.2/30
 #   ${LAB}-vpngw    the Azure VPN gateway's IPsec end: ipsec0 (xfrm, if_id 42, over wan0); azure0
-#                   10.255.2.1/30 ── azure vpn0 10.255.2.2/30
+#                   10.255.2.1/30 ── azure vpn0 10.255.2.2/30 (named as in netns.sh: azure_route_of
+#                   tells the VPN by it)
 #   ${LAB}-azure    vnet0 10.200.0.4/24: the VNet host; Azure's routing and, in model mode, the VPN
 #                   gateway's BGP address 169.254.21.1
 #
@@ -204,8 +205,11 @@ esp_lab_up() {
 # APIPA pair between the tunnel and the VNet.
 esp_azure_model_start() {
     [ -x "$ANCHORS_FRR_LIBDIR/bgpd" ] || { lab_log "esp: ESP_AZURE_ROUTING=model needs FRR ($ANCHORS_FRR_LIBDIR/bgpd)"; return 1; }
+    # FRR's daemons start slowly under emulation: the log says how long they took.
+    local t; t=$(lab_now_ms)
     azure_start bgp || return 1
-    anchors_edge_start bgp - - - "$ESP_MSEE_HOLD_S" "$ESP_MSEE_KEEPALIVE_S"
+    anchors_edge_start bgp - - - "$ESP_MSEE_HOLD_S" "$ESP_MSEE_KEEPALIVE_S" || return 1
+    lab_log "esp: Azure's routing and the MSEE stand-in (FRR) started in $(( $(lab_now_ms) - t )) ms"
 }
 
 # azure_vpngw_start, lab/azure.sh's, for this lab's namespaces (azure_start calls it): the gateway's

@@ -242,7 +242,7 @@ scenario() { # static|ikev2 — runs in a subshell; `die` ends it, the EXIT trap
 
     step lab-up
     esp_lab_up >"$OUT/$SCEN-lab.log" 2>&1 || die "esp_lab_up failed: $(tail -3 "$OUT/$SCEN-lab.log")"
-    pass "namespaces $(for n in "${LAB_NAMESPACES[@]}"; do printf '%s ' "$(lab_ns "$n")"; done)"
+    pass "namespaces $(for n in "${LAB_NAMESPACES[@]}"; do printf '%s ' "$(lab_ns "$n")"; done); Azure's return: $ESP_AZURE_ROUTING$(sed -n 's/.*(FRR) started in \([0-9]*\) ms.*/, its FRR and the MSEE'"'"'s started in \1 ms/p' "$OUT/$SCEN-lab.log" | head -1)"
 
     step keying
     local harness_keys=1; [ "$ONPREM" = hedge ] && harness_keys=0
@@ -301,6 +301,8 @@ scenario() { # static|ikev2 — runs in a subshell; `die` ends it, the EXIT trap
                 die "hedge opened no control socket $SOCK$(lab_pid_alive "$hedge_pid" || echo ' (it exited)'): $(tail -3 "$LAB_RUN/hedge.log")"
             pass "$($HEDGE_BIN version 2>&1) running (pid $hedge_pid), control socket $SOCK; $(head -1 "$LAB_RUN/check.txt")" ;;
     esac
+
+    [ "$TWOWAY" = 1 ] || echo "vm-guest: [$SCEN] no two-way checks: $( [ "$ESP_AZURE_ROUTING" = model ] && echo "ONPREM=ip has no BGP speaker on-prem, so Azure knows no way back to the LAN" || echo "ESP_AZURE_ROUTING=$ESP_AZURE_ROUTING: Azure's return is moved by hand (SIMPLIFIED)")"
 
     step tunnel-up
     local limit=30; [ "$SCEN" = ikev2 ] && limit=120
@@ -371,7 +373,7 @@ scenario() { # static|ikev2 — runs in a subshell; `die` ends it, the EXIT trap
     # shellcheck disable=SC2034  # set by sa_at (printf -v)
     local e0 e1 v0 v1 s0 s1 s0_a s0_b s1_a s1_b ms
     # tw_*: the return direction's packets into onprem (er0 / vpn0 received), for the two-way checks.
-    local tw_a tw_b tw_t0 tw_t1
+    local tw_a tw_b tw_t0 tw_t1 tw_e1 tw_v1
     tw_a=$(link_counts); tw_t0=$(now_ms)
     e0=$(counter er0); v0=$(counter vpn0); sa_at s0; nap 1; e1=$(counter er0); v1=$(counter vpn0); sa_at s1
     tw_b=$(link_counts); tw_t1=$(now_ms)
@@ -383,8 +385,8 @@ scenario() { # static|ikev2 — runs in a subshell; `die` ends it, the EXIT trap
         step twoway-on-er
         # The return stream (VNet host -> LAN, $RATE pps) comes in over er0, none of it through the tunnel.
         local tw_er tw_vp
-        read -r _ _ tw_er tw_vp <<<"$tw_a"; read -r _ _ e1 v1 <<<"$tw_b"
-        tw_er=$((e1 - tw_er)); tw_vp=$((v1 - tw_vp))
+        read -r _ _ tw_er tw_vp <<<"$tw_a"; read -r _ _ tw_e1 tw_v1 <<<"$tw_b"
+        tw_er=$((tw_e1 - tw_er)); tw_vp=$((tw_v1 - tw_vp))
         [ "$tw_er" -ge $((RATE * (tw_t1 - tw_t0) / 2000)) ] && [ "$tw_vp" -le "$(tw_vpn_quiet $((tw_t1 - tw_t0)))" ]
         check $? "in $((tw_t1 - tw_t0)) ms into onprem: er0 +$tw_er packets, vpn0 +$tw_vp (return stream $RATE pps); Azure -> LAN: $(azure_route_of)"
     fi
@@ -417,8 +419,8 @@ scenario() { # static|ikev2 — runs in a subshell; `die` ends it, the EXIT trap
         tw_steer_ms=$(wait_ok 20 tw_steered) || { tw_steer_ms=-1; tw_fo_ok=0; }
         tw_st=$(tw_steering)
         tw_msee_ms=$(wait_ok $((ESP_MSEE_HOLD_S + 15)) eval '! tw_msee_has "$TW_LAN"') || { tw_msee_ms=-1; tw_fo_ok=0; }
-        read -r _ _ tw_rx_er tw_rx_vp <<<"$tw_a"; read -r _ _ e1 v1 <<<"$tw_b"
-        tw_rx_er=$((e1 - tw_rx_er)); tw_rx_vp=$((v1 - tw_rx_vp))
+        read -r _ _ tw_rx_er tw_rx_vp <<<"$tw_a"; read -r _ _ tw_e1 tw_v1 <<<"$tw_b"
+        tw_rx_er=$((tw_e1 - tw_rx_er)); tw_rx_vp=$((tw_v1 - tw_rx_vp))
         [ "$tw_rx_vp" -ge $((RATE * (tw_t1 - tw_t0) / 2000)) ] || tw_fo_ok=0
         tw_fib=$(ip -n "$(lab_ns azure)" route show root "$TW_LAN" 2>/dev/null | sed -E 's/ nhid [0-9]+//; s/ metric [0-9]+//; s/ +$//' | paste -sd';' -)
         tw_fo_detail="Azure -> LAN: $(azure_route_of) ($( [ "$tw_steer_ms" -ge 0 ] || echo 'NOT ')by the halves in its FIB via the VPN gateway; FIB: $tw_fib); hedge's steering: $tw_st; the MSEE withdrew $TW_LAN: $( [ "$tw_msee_ms" -ge 0 ] && echo yes || echo NO); in $((tw_t1 - tw_t0)) ms into onprem over vpn0 +$tw_rx_vp packets, er0 +$tw_rx_er (return stream)"
@@ -471,8 +473,8 @@ scenario() { # static|ikev2 — runs in a subshell; `die` ends it, the EXIT trap
         SCEN=$SCEN STEP=twoway-failover STEP_T=$(( $(now_ms) - tw_fo_ms ))
         [ "${r_fo:-0}" -gt 0 ] && [ "${rr_fo:-0}" -gt 0 ] || tw_fo_ok=0
         record "$( [ "$tw_fo_ok" = 1 ] && echo true || echo false)" "forward loss ${l_fo} ms, return loss ${rl_fo} ms (datagrams sent from the failure to the restore: $r_fo forward and $rr_fo return arrived); $tw_fo_detail"
-        read -r _ _ tw_rx_er tw_rx_vp <<<"$tw_a"; read -r _ _ e1 v1 <<<"$tw_b"
-        tw_rx_er=$((e1 - tw_rx_er)); tw_rx_vp=$((v1 - tw_rx_vp))
+        read -r _ _ tw_rx_er tw_rx_vp <<<"$tw_a"; read -r _ _ tw_e1 tw_v1 <<<"$tw_b"
+        tw_rx_er=$((tw_e1 - tw_rx_er)); tw_rx_vp=$((tw_v1 - tw_rx_vp))
         [ "$tw_rx_er" -ge $((RATE * (tw_t1 - tw_t0) / 2000)) ] && [ "$tw_rx_vp" -le "$(tw_vpn_quiet $((tw_t1 - tw_t0)))" ] || tw_fb_ok=0
         [ "${r_fb:-0}" -gt 0 ] && [ "${rr_fb:-0}" -gt 0 ] || tw_fb_ok=0
         STEP=twoway-failback STEP_T=$(( $(now_ms) - tw_fb_ms ))
