@@ -9,9 +9,9 @@
 #   ${LAB}-onprem   er0 192.168.10.1/30 ── edge onprem0 192.168.10.2/30     (ExpressRoute, as netns.sh)
 #                   wan0 198.51.100.1/30 ── internet onprem0 198.51.100.2/30 (the Internet underlay)
 #                   vpn0: xfrm interface if_id 42 over wan0, MTU 1400 (made by hedge, or esp_onprem_xfrmi)
-#                   lo 169.254.21.2/32 (model mode): on-prem's end of the VPN gateway's BGP session, on
-#                   lo because hedge binds to it at start-up, before it makes vpn0; esp_onprem_apipa
-#                   routes the gateway's 169.254.21.1 through vpn0 once vpn0 exists
+#                   169.254.21.2/32 (model mode): on-prem's end of the VPN gateway's BGP session: hedge
+#                   puts it on the vpn0 it makes (ESP_ONPREM_APIPA_LO=0), else it is on lo; hedge also
+#                   pins a route to the gateway's 169.254.21.1 through vpn0
 #                   lan0 172.16.0.1/32: the on-prem LAN address, the stream's source;
 #                   172.16.255.1/32: the VPN probe's source, which Azure routes over the VPN gateway
 #                   only (in Azure: a /32 in the local network gateway's prefixes, never announced
@@ -55,7 +55,6 @@
 # Functions (each returns non-zero on failure and does not change the caller's shell options):
 #   esp_lab_up / lab_down          namespaces, links, addresses, routes (no vpn0, no 10.200 route on-prem);
 #                                  model mode: Azure's FRR and the MSEE stand-in (esp_azure_model_start)
-#   esp_onprem_apipa               onprem: 169.254.21.1 through vpn0 (once vpn0 exists)
 #   esp_keys_write FILE            random keys, hedge's format, 0600
 #   esp_vpngw_static KEYFILE       vpngw: ipsec0 + policies + SAs (mirror of onprem)
 #   esp_onprem_xfrmi               onprem: vpn0 (xfrm, if_id 42, over wan0, MTU 1400)
@@ -159,7 +158,9 @@ route add 192.168.10.0/30 via 10.255.1.1 dev edge0
 route add 172.16.255.1/32 via 10.255.2.1 dev vpn0
 EOB
     if [ "$ESP_AZURE_ROUTING" = model ]; then
-        ip -n "$on" addr add "$AZURE_ONPREM_APIPA/32" dev lo
+        # hedge puts its APIPA source on the vpn0 it makes; where it does not own the tunnel
+        # (ESP_ONPREM_APIPA_LO=1), the address waits on lo for whoever speaks BGP.
+        [ "${ESP_ONPREM_APIPA_LO:-1}" != 1 ] || ip -n "$on" addr add "$AZURE_ONPREM_APIPA/32" dev lo
     else
         ip -n "$az" -batch - <<EOB
 route add 172.16.0.0/16 via 10.255.1.1 dev edge0 metric 10
@@ -213,19 +214,13 @@ esp_azure_model_start() {
 }
 
 # azure_vpngw_start, lab/azure.sh's, for this lab's namespaces (azure_start calls it): the gateway's
-# APIPA address in the VNet, reached from the tunnel through the vpngw namespace. On-prem's end goes on
-# vpn0, which hedge makes: esp_onprem_apipa, once vpn0 exists; esp_vpngw_xfrmi routes it into ipsec0.
+# APIPA address in the VNet, reached from the tunnel through the vpngw namespace. On-prem's end is
+# hedge's business (see the top); esp_vpngw_xfrmi routes it into ipsec0.
 azure_vpngw_start() {
     local az vg; az=$(lab_ns azure); vg=$(lab_ns vpngw)
     ip -n "$az" addr replace "$AZURE_VPNGW_APIPA/32" dev vnet0 &&
         ip -n "$az" route replace "$AZURE_ONPREM_APIPA/32" via 10.255.2.1 dev vpn0 src "$AZURE_VPNGW_APIPA" &&
         ip -n "$vg" route replace "$AZURE_VPNGW_APIPA/32" via 10.255.2.2 dev azure0
-}
-
-# esp_onprem_apipa: the host route to the gateway's BGP address through the tunnel, from on-prem's
-# (esp_lab_up put it on lo), as a route-based VPN device has it.
-esp_onprem_apipa() {
-    ip -n "$(lab_ns onprem)" route replace "$AZURE_VPNGW_APIPA/32" dev vpn0 src "$AZURE_ONPREM_APIPA"
 }
 
 # ------------------------------------------------------------------------------------------ keys

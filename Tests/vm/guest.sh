@@ -64,6 +64,10 @@ export ESP_AZURE_ROUTING
 # The two-way checks need Azure's routing and an on-prem BGP speaker (hedge): not with ONPREM=ip.
 TWOWAY=0
 [ "$ESP_AZURE_ROUTING" = model ] && [ "$ONPREM" != ip ] && TWOWAY=1
+# hedge owning the tunnel puts its APIPA source on vpn0 itself (lab/esp.sh).
+ESP_ONPREM_APIPA_LO=1
+[ "$ONPREM" != hedge ] || ESP_ONPREM_APIPA_LO=0
+export ESP_ONPREM_APIPA_LO
 # shellcheck source=../../lab/netns.sh
 . "$REPO/lab/netns.sh"
 # shellcheck source=../../lab/esp.sh
@@ -317,8 +321,20 @@ scenario() { # static|ikev2 — runs in a subshell; `die` ends it, the EXIT trap
     step vpn0-xfrm
     local link; link=$(ip -n "$ON" -d link show vpn0 2>&1)
     grep -q 'xfrm if_id 0x2a' <<<"$link"; check $? "$(tr -s ' \n' ' ' <<<"$link" | grep -o 'vpn0@[^:]*: <[^>]*> mtu [0-9]*') $(grep -o 'xfrm if_id 0x[0-9a-f]*' <<<"$link")"
-    # The VPN gateway's BGP address through the tunnel hedge made.
-    if [ "$TWOWAY" = 1 ]; then esp_onprem_apipa || die "onprem: no route to $AZURE_VPNGW_APIPA through vpn0"; fi
+    # The VPN gateway's BGP session through the tunnel: hedge pins the route to its address on the
+    # VPN path (proto 88), and, owning vpn0, puts its own APIPA source there.
+    if [ "$TWOWAY" = 1 ]; then
+        step twoway-apipa
+        local pin addr
+        lab_wait_for 10 sh -c "ip -n '$ON' route show '$AZURE_VPNGW_APIPA/32' | grep -q 'dev vpn0 proto 88'"
+        pin=$(ip -n "$ON" route show "$AZURE_VPNGW_APIPA/32"); addr=$(ip -n "$ON" -br addr show dev vpn0)
+        if [ "$ONPREM" = hedge ]; then
+            grep -q "dev vpn0 proto 88" <<<"$pin" && grep -q "$AZURE_ONPREM_APIPA/32" <<<"$addr"
+            check $? "hedge's route: ${pin:-none}; vpn0: $addr"
+        else
+            grep -q "dev vpn0 proto 88" <<<"$pin"; check $? "hedge's route: ${pin:-none}; $AZURE_ONPREM_APIPA on lo (hedge does not own the tunnel here)"
+        fi
+    fi
 
     if [ "$SCEN" = ikev2 ]; then
         step charon-no-routes
