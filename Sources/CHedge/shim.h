@@ -34,6 +34,9 @@
 #include <linux/nexthop.h>
 #include <linux/fib_rules.h>
 #include <linux/xfrm.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_tables.h>
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
 

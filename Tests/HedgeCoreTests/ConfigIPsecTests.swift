@@ -400,4 +400,33 @@ final class ConfigIPsecTests: XCTestCase, ConfigChecking {
             "vpn.keys:3:1: error: expected 'out' or 'in' at the start of the line",
         ])
     }
+
+    // MARK: mss and mtu
+
+    func ipsecWith(_ extra: String) -> String {
+        """
+        path er { priority 10; device er0; gateway 192.168.10.2; }
+        path vpn { priority 20; device vpn0; probe icmp 10.200.0.4 { }
+            ipsec { if-id 42; local 198.51.100.1; remote 203.0.113.2; strongswan { connection a; } \(extra) } }
+        group g { prefix 10.200.0.0/16; paths er vpn; }
+        """
+    }
+
+    func testMSSAndMTUDefaultToAzures() throws {
+        let x = try XCTUnwrap(parse(ipsecWith("")).config?.paths[1].ipsec)
+        XCTAssertEqual(x.mss, 1350)
+        XCTAssertEqual(x.mtu, 1400)
+        let y = try XCTUnwrap(parse(ipsecWith("mss 1300; mtu 1420;")).config?.paths[1].ipsec)
+        XCTAssertEqual(y.mss, 1300)
+        XCTAssertEqual(y.mtu, 1420)
+    }
+
+    func testMSSOffIsWarned() {
+        expectWarning(ipsecWith("mss off;"), at: 3, 96, "TCP through the tunnel stalls after the handshake")
+    }
+
+    func testMSSAndMTUOutOfRangeAreRefused() {
+        expectError(ipsecWith("mss 100;"), at: 3, 96, "mss must be 536–1460 or off")
+        expectError(ipsecWith("mtu 1000;"), at: 3, 96, "mtu must be 1280–9000")
+    }
 }

@@ -23,7 +23,7 @@ final class KernelRequirementTests: XCTestCase {
         XCTAssertEqual(lines.first, "kernel 6.1.0-50-amd64: probed in a private network namespace")
         XCTAssertEqual(lines.filter { $0.hasPrefix("ok      ") }.count, KernelFeature.allCases.count)
         XCTAssertTrue(lines.contains("ok      nexthop objects (RTM_NEWNEXTHOP) [Linux 5.3+]"), r.text)
-        XCTAssertEqual(lines.last, "all 8 required features present")
+        XCTAssertEqual(lines.last, "all 9 required features present")
     }
 
     func testMissingRequiredIsAnErrorAndOptionalAWarning() {
@@ -38,7 +38,7 @@ final class KernelRequirementTests: XCTestCase {
         let lines = r.text.split(separator: "\n").map(String.init)
         XCTAssertTrue(lines.contains("MISSING ESP states (XFRM_MSG_NEWSA) [CONFIG_INET_ESP]: XFRM_MSG_NEWSA: EPROTONOSUPPORT (Protocol not supported), kernel says \"Requested type not found\" (needed for the VPN path's encryption over IPv4)"), r.text)
         XCTAssertTrue(lines.contains { $0.hasPrefix("WARN    TCP MD5 signatures (TCP_MD5SIG) [CONFIG_TCP_MD5SIG]: setsockopt(TCP_MD5SIG): ENOPROTOOPT (optional: ") }, r.text)
-        XCTAssertTrue(lines.contains("1 of 8 required features missing: ESP states (XFRM_MSG_NEWSA); optional missing: TCP MD5 signatures (TCP_MD5SIG)"), r.text)
+        XCTAssertTrue(lines.contains("1 of 9 required features missing: ESP states (XFRM_MSG_NEWSA); optional missing: TCP MD5 signatures (TCP_MD5SIG)"), r.text)
         XCTAssertEqual(lines.last, "kernel options behind what is missing (y or m): CONFIG_INET_ESP CONFIG_TCP_MD5SIG")
     }
 
@@ -72,6 +72,8 @@ final class KernelRequirementTests: XCTestCase {
             CONFIG_CRYPTO_SHA256=y
             CONFIG_CRYPTO_AUTHENC=m
             CONFIG_CRYPTO_ECHAINIV=m
+            CONFIG_NF_TABLES=m
+            CONFIG_NF_TABLES_INET=y
             """
         let f = KernelReport.findings(config: config, release: "5.2.0-1-arm64")
         func find(_ x: KernelFeature) -> KernelFinding { f.first { $0.feature == x }! }

@@ -350,6 +350,8 @@ struct Builder {
             case "local": x.local = address(a[0], "ipsec local")
             case "remote": x.remote = address(a[0], "ipsec remote")
             case "underlay": x.underlay = Located(a[0].text, loc(a[0]))
+            case "mss": x.mss = a[0].text == "off" ? Located(0, loc(a[0])) : number(a[0], "mss")
+            case "mtu": x.mtu = number(a[0], "mtu")
             case "static": x.manual = buildStaticKeying(s)
             case "strongswan": x.strongswan = buildStrongSwan(s)
             default: break

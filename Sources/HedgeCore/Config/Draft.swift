@@ -53,6 +53,9 @@ struct DraftIPsec {
     var local: Located<IPAddress>?
     var remote: Located<IPAddress>?
     var underlay: Located<String>?
+    /// nil: the default; 0: `mss off`.
+    var mss: Located<UInt64>?
+    var mtu: Located<UInt64>?
     var manual: DraftStaticKeying?
     var strongswan: DraftStrongSwan?
 }

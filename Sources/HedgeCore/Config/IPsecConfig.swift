@@ -13,12 +13,22 @@ public struct IPsecConfig: Sendable, Equatable {
     /// IFLA_XFRM_LINK: the device the encrypted packets leave by; nil lets the route lookup decide.
     public var underlay: String?
     public var keying: IPsecKeying
+    /// The TCP MSS that SYNs entering or leaving by the tunnel are clamped to; nil: `mss off`. Azure
+    /// asks for 1350 (and MTU 1400): where ICMP "fragmentation needed" is filtered on the way, TCP
+    /// between 1500-byte hosts stalls after the handshake without it.
+    public var mss: UInt16?
+    /// The tunnel device's MTU, set on an interface hedge creates and on one it adopts.
+    public var mtu: UInt32
     public var location: SourceLocation
 
+    public static let azureMSS: UInt16 = 1350
+    public static let azureMTU: UInt32 = 1400
+
     public init(ifID: UInt32, local: IPAddress, remote: IPAddress, underlay: String? = nil,
-                keying: IPsecKeying, location: SourceLocation) {
+                keying: IPsecKeying, mss: UInt16? = IPsecConfig.azureMSS, mtu: UInt32 = IPsecConfig.azureMTU,
+                location: SourceLocation) {
         self.ifID = ifID; self.local = local; self.remote = remote; self.underlay = underlay
-        self.keying = keying; self.location = location
+        self.keying = keying; self.mss = mss; self.mtu = mtu; self.location = location
     }
 }
 

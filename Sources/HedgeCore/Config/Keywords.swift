@@ -111,6 +111,8 @@ struct Keyword: Sendable {
         Keyword("local", 1, 1, usage: "local ADDRESS;"),
         Keyword("remote", 1, 1, usage: "remote ADDRESS;"),
         Keyword("underlay", 1, 1, usage: "underlay INTERFACE;"),
+        Keyword("mss", 1, 1, usage: "mss NUMBER|off;"),
+        Keyword("mtu", 1, 1, usage: "mtu NUMBER;"),
         Keyword("static", 0, 0, .required, body: .ipsecStatic,
                 usage: "static { spi-out NUMBER; spi-in NUMBER; cipher NAME; key-file \"PATH\"; }"),
         Keyword("strongswan", 0, 0, .required, body: .strongswan, usage: "strongswan { connection NAME; ... }"),

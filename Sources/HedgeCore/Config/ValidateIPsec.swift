@@ -96,13 +96,21 @@ extension Validator {
             ok = false
         }
 
+        // RFC 879's floor for IPv4 (536) up to what a 1500-byte path could carry; a tunnel below
+        // IPv6's minimum MTU (1280) could not carry IPv6 at all.
+        if let m = x.mss, m.value != 0, !range(m, 536, 1460, "mss must be 536–1460 or off") { ok = false }
+        if !range(x.mtu, 1280, 9000, "mtu must be 1280–9000") { ok = false }
+        if let m = x.mss, m.value == 0 {
+            warning(m.at, "'mss off' on path '\(name)': TCP through the tunnel stalls after the handshake wherever ICMP \"fragmentation needed\" is filtered; Azure asks for MSS \(IPsecConfig.azureMSS)")
+        }
         if p.probe == nil && p.bfd == nil {
             warning(x.at, "path '\(name)' has 'ipsec' but no probe: nothing tells a dead tunnel from a live one but the SA; add a probe through the tunnel")
         }
 
         guard ok, let keying, let id = x.ifID, let l = x.local, let r = x.remote else { return nil }
         return IPsecConfig(ifID: UInt32(id.value), local: l.value, remote: r.value, underlay: x.underlay?.value,
-                           keying: keying, location: x.at)
+                           keying: keying, mss: x.mss.map { $0.value == 0 ? nil : UInt16($0.value) } ?? IPsecConfig.azureMSS,
+                           mtu: x.mtu.map { UInt32($0.value) } ?? IPsecConfig.azureMTU, location: x.at)
     }
 
     mutating func validateStatic(_ k: DraftStaticKeying) -> StaticKeyingConfig? {

@@ -3,7 +3,7 @@
 /// options that provide it, so that a missing one says which option to turn on.
 public enum KernelFeature: UInt8, CaseIterable, Sendable {
     case routes, rules, nexthops, xfrmPolicies, xfrmInterfaces, esp, aesGCM, icmpProbes, bfd
-    case ipv6, esp6, aesCBC, tcpMD5
+    case ipv6, esp6, aesCBC, tcpMD5, mssClamp
 
     public var title: String {
         switch self {
@@ -20,6 +20,7 @@ public enum KernelFeature: UInt8, CaseIterable, Sendable {
         case .esp6: return "ESP over IPv6"
         case .aesCBC: return "AES-CBC + HMAC-SHA256 for ESP"
         case .tcpMD5: return "TCP MD5 signatures (TCP_MD5SIG)"
+        case .mssClamp: return "nftables TCP MSS clamp (table inet, tcp option maxseg set)"
         }
     }
 
@@ -39,6 +40,8 @@ public enum KernelFeature: UInt8, CaseIterable, Sendable {
         // ESP builds echainiv(authenc(hmac(sha256),cbc(aes))) for it.
         case .aesCBC: return "CONFIG_CRYPTO_CBC CONFIG_CRYPTO_HMAC CONFIG_CRYPTO_SHA256 CONFIG_CRYPTO_AUTHENC CONFIG_CRYPTO_ECHAINIV"
         case .tcpMD5: return "CONFIG_TCP_MD5SIG"
+        // meta, cmp, payload, bitwise, immediate and exthdr are all built into nf_tables.
+        case .mssClamp: return "CONFIG_NF_TABLES CONFIG_NF_TABLES_INET"
         }
     }
 
@@ -77,6 +80,7 @@ public enum KernelFeature: UInt8, CaseIterable, Sendable {
         case .ipv6: return "IPv6 prefixes and probes"
         case .esp6: return "a tunnel with IPv6 outer addresses"
         case .tcpMD5: return "BGP sessions with a password"
+        case .mssClamp: return "TCP through the VPN tunnel; without it, it stalls where ICMP \"fragmentation needed\" is filtered"
         }
     }
 }

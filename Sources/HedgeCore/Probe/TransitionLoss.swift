@@ -14,9 +14,11 @@ public struct TransitionLoss: Sendable, Equatable {
     /// Replies have flowed without a new loss for `LossMeter.settleMs`: the figures are final.
     public var settled: Bool
 
-    /// The loss windows: one probe interval per lost probe.
+    /// The loss windows, one probe interval per lost probe. A round trip cannot see the return
+    /// while the forward is down: a return still lost after the forward came back is counted lost
+    /// from the start of the gap, since a failure that cuts one direction of a path cuts the other.
     public var forwardMs: Millis { Millis(forwardLost) * intervalMs }
-    public var returnMs: Millis { Millis(returnLost) * intervalMs }
+    public var returnMs: Millis { returnLost == 0 ? 0 : Millis(forwardLost + returnLost) * intervalMs }
 
     public init(kind: Switch.Kind, at: Millis, forwardLost: Int = 0, returnLost: Int = 0, intervalMs: Millis, settled: Bool = false) {
         self.kind = kind; self.at = at; self.forwardLost = forwardLost; self.returnLost = returnLost

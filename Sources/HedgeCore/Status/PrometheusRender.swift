@@ -201,6 +201,13 @@ public enum PrometheusRender {
         }
         w.counter("hedge_ipsec_initiations_total", "IKE initiations asked of strongSwan for the tunnel.",
                   l, V.value(t.initiations))
+        if let mss = t.mss {
+            w.gauge("hedge_ipsec_mss_clamp", "The TCP MSS that SYNs through the tunnel are clamped to.", l, V.value(mss))
+            w.gauge("hedge_ipsec_mss_clamp_in_place", "1 while hedge's nftables table holds the tunnel's MSS clamp, else 0.",
+                    l, V.value(t.clampInPlace))
+        }
+        w.counter("hedge_ipsec_mss_clamp_restored_total", "Times hedge put its nftables table back after another program changed it.",
+                  l, V.value(t.clampRepairs))
     }
 
     private static func group(_ g: GroupStatus, _ w: inout PrometheusWriter) {

@@ -25,6 +25,7 @@ public enum StatusRender {
                         t += " spi out 0x\(hex32(o)) in 0x\(hex32(i)) pkts \(tu.packetsOut)/\(tu.packetsIn)"
                     }
                     if let ike = tu.ike { t += " [\(ike)]" }
+                    t += " mtu \(tu.mtu)" + (tu.mss.map { " mss \($0)" + (tu.clampInPlace ? "" : " (clamp NOT in place)") } ?? " mss off")
                 }
                 if sig.kind == "bfd", let b = p.bfd {
                     t += " \(b.neighbor) \(b.state.name)/\(b.remoteState.name)"
@@ -187,6 +188,8 @@ public enum StatusRender {
                 w.int("packets_out", Int64(clamping: tu.packetsOut)); w.int("packets_in", Int64(clamping: tu.packetsIn))
                 w.int("bytes_out", Int64(clamping: tu.bytesOut)); w.int("bytes_in", Int64(clamping: tu.bytesIn))
                 w.string("ike", tu.ike); w.int("initiations", tu.initiations)
+                w.int("mtu", tu.mtu); w.int("mss", tu.mss); w.bool("mss_clamp_in_place", tu.mss != nil && tu.clampInPlace)
+                w.int("mss_clamp_restored", tu.clampRepairs)
                 w.endObject()
             }
             if let b = p.bgp {

@@ -107,6 +107,12 @@ public struct TunnelStatus: Sendable {
     /// strongSwan mode: charon's view (IKE_SA / CHILD_SA states), and initiations asked for.
     public var ike: String?
     public var initiations: Int = 0
+    /// The MSS clamp (nil: `mss off`), whether hedge's nftables table holds it, and how often hedge
+    /// had to put it back after another program changed the table.
+    public var mss: Int?
+    public var clampInPlace = false
+    public var clampRepairs = 0
+    public var mtu: Int = 0
     public init(ifID: UInt32, local: String, remote: String, keying: String) {
         self.ifID = ifID; self.local = local; self.remote = remote; self.keying = keying
     }

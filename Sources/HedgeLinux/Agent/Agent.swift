@@ -26,6 +26,11 @@ public final class Agent {
     var tunnels: [AgentTunnel] = []
     var xfrm: XfrmNetlink?
     var xfrmEvents: XfrmEvents?
+    /// nftables, opened only when a path has `ipsec` (the MSS clamp, AgentClamp).
+    var nft: NftNetlink?
+    var nftEvents: NftEvents?
+    var clampInPlace = false
+    var clampRepairs = 0
     var jitter = Jitter()
 
     var links = HashMap<Int32, LinkInfo>()
@@ -113,6 +118,7 @@ public final class Agent {
         let now = Clock.monotonicMs()
         // The tunnel's interface must exist before routes can point at it.
         try startIPsec(now: now)
+        startClamp(now: now)
         resync(now: now, why: "start-up")
         adoptFromKernel(now: now)
         try startProbes()

@@ -136,13 +136,14 @@ extension Agent {
             }
             if let l = links[idx], !l.adminUp { setUp(idx, t.device) }
             Log.info("path \(name): adopting \(x)")
+            if let l = links[idx], l.mtu != 0, l.mtu != t.config.mtu { setMTU(idx, t.device, from: l.mtu, to: t.config.mtu) }
             return
         }
         if indexByName[t.device] != nil {
             recordError("path \(name): \(t.device) exists and is not an XFRM interface; leaving it alone")
             return
         }
-        var x = XfrmInterface(name: t.device, ifID: t.config.ifID, mtu: 1400)
+        var x = XfrmInterface(name: t.device, ifID: t.config.ifID, mtu: t.config.mtu)
         if let u = t.config.underlay {
             guard let idx = indexByName[u] else {
                 recordError("path \(name): underlay device \(u) not present; creating \(t.device) without it")
@@ -164,6 +165,15 @@ extension Agent {
             if let (idx, _) = xfrmKernelLinks()?.first(where: { $0.1.name == x.name }) { setUp(idx, x.name) }
         } catch {
             recordError("path \(name): \(error)")
+        }
+    }
+
+    private func setMTU(_ idx: Int32, _ dev: String, from old: UInt32, to mtu: UInt32) {
+        do {
+            if let e = try kernel.setLinkMTU(index: idx, name: dev, mtu: mtu) { recordNetlinkError(e.description); return }
+            Log.info("\(dev): MTU \(old) -> \(mtu), as the configuration says")
+        } catch {
+            recordError("\(error)")
         }
     }
 

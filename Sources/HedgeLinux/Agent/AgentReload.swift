@@ -127,6 +127,7 @@ extension Agent {
         for (n, b) in keptBFDs.stableSorted(by: { $0.key < $1.key }) { b.path = n; bfds.append(b) }
         for b in newBFDs { do { try addBFD(b) } catch { recordError("reload: BFD: \(error)") } }
         do { try startIPsec(now: now) } catch { recordError("reload: ipsec: \(error)") }
+        startClamp(now: now)
         resync(now: now, why: "reload")
         adoptFromKernel(now: now, except: HashSet(plan.groups.keys))
         do { try startBGP(now: now, keep: oldPeers) } catch { recordError("reload: BGP: \(error)") }

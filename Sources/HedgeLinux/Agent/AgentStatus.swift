@@ -79,6 +79,10 @@ extension Agent {
                 }
                 tu.ike = t.ike?.summary
                 tu.initiations = t.ike?.initiations ?? 0
+                tu.mss = t.config.mss.map { Int($0) }
+                tu.clampInPlace = clampInPlace
+                tu.clampRepairs = clampRepairs
+                tu.mtu = indexByName[t.device].flatMap { links[$0]?.mtu }.map { Int($0) } ?? 0
                 ps.tunnel = tu
             }
             s.paths.append(ps)

@@ -9,6 +9,7 @@ public struct LinkInfo: Equatable, Sendable {
     public var lowerUp: Bool      // IFF_LOWER_UP: carrier
     public var running: Bool      // IFF_RUNNING
     public var operState: UInt8   // IF_OPER_*
+    public var mtu: UInt32 = 0    // IFLA_MTU
     /// Usable for forwarding: administratively up with carrier, and not operationally down.
     public var carrier: Bool { adminUp && lowerUp && operState != UInt8(IF_OPER_DOWN)
                                  && operState != UInt8(IF_OPER_LOWERLAYERDOWN) }
@@ -40,11 +41,13 @@ enum LinkMessages {
         guard Int(nlh.pointee.nlmsg_len) >= MemoryLayout<nlmsghdr>.size + MemoryLayout<ifinfomsg>.size else { return nil }
         let ifi = mnl_nlmsg_get_payload(nlh)!.loadUnaligned(as: ifinfomsg.self)
         let a = NetlinkAttributes(nlh, headerSize: MemoryLayout<ifinfomsg>.size)
-        return LinkInfo(index: ifi.ifi_index, name: a.string(UInt16(IFLA_IFNAME)) ?? "",
-                        adminUp: ifi.ifi_flags & UInt32(IFF_UP) != 0,
-                        lowerUp: ifi.ifi_flags & UInt32(IFF_LOWER_UP.rawValue) != 0,
-                        running: ifi.ifi_flags & UInt32(IFF_RUNNING) != 0,
-                        operState: a.u8(UInt16(IFLA_OPERSTATE)) ?? UInt8(IF_OPER_UNKNOWN))
+        var l = LinkInfo(index: ifi.ifi_index, name: a.string(UInt16(IFLA_IFNAME)) ?? "",
+                         adminUp: ifi.ifi_flags & UInt32(IFF_UP) != 0,
+                         lowerUp: ifi.ifi_flags & UInt32(IFF_LOWER_UP.rawValue) != 0,
+                         running: ifi.ifi_flags & UInt32(IFF_RUNNING) != 0,
+                         operState: a.u8(UInt16(IFLA_OPERSTATE)) ?? UInt8(IF_OPER_UNKNOWN))
+        l.mtu = a.u32(UInt16(IFLA_MTU)) ?? 0
+        return l
     }
 
     static func parseIndex(_ nlh: UnsafePointer<nlmsghdr>) -> Int32 {

@@ -39,6 +39,13 @@ public struct NetlinkAttributes {
     public func u8(_ type: UInt16) -> UInt8? { payload(type, atLeast: 1)?.loadUnaligned(as: UInt8.self) }
     public func u32(_ type: UInt16) -> UInt32? { payload(type, atLeast: 4)?.loadUnaligned(as: UInt32.self) }
     public func i32(_ type: UInt16) -> Int32? { payload(type, atLeast: 4)?.loadUnaligned(as: Int32.self) }
+    /// nftables' big-endian integers.
+    public func be32(_ type: UInt16) -> UInt32? { u32(type).map { UInt32(bigEndian: $0) } }
+    public func be64(_ type: UInt16) -> UInt64? { payload(type, atLeast: 8)?.loadUnaligned(as: UInt64.self).bigEndian }
+    public func bytes(_ type: UInt16) -> [UInt8]? {
+        guard let a = table[type], let p = payload(type, atLeast: 0) else { return nil }
+        return [UInt8](UnsafeRawBufferPointer(start: p, count: Int(mnl_attr_get_payload_len(a))))
+    }
     @inline(never) public func string(_ type: UInt16) -> String? {
         guard let a = table[type], let p = payload(type, atLeast: 1) else { return nil }
         let n = Int(mnl_attr_get_payload_len(a))

@@ -67,6 +67,9 @@ public final class NetlinkBuilder {
     public func put(_ type: UInt16, u8 v: UInt8) { mnl_attr_put_u8(nlh, type, v) }
     public func put(_ type: UInt16, u16 v: UInt16) { mnl_attr_put_u16(nlh, type, v) }
     public func put(_ type: UInt16, u32 v: UInt32) { mnl_attr_put_u32(nlh, type, v) }
+    /// nftables' integers are big-endian on the wire.
+    public func put(_ type: UInt16, be32 v: UInt32) { mnl_attr_put_u32(nlh, type, v.bigEndian) }
+    public func put(_ type: UInt16, be64 v: UInt64) { mnl_attr_put_u64(nlh, type, v.bigEndian) }
     public func put(_ type: UInt16, string: String) {
         var s = string
         s.withUTF8 { b in

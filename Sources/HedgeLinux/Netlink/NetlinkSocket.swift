@@ -49,7 +49,8 @@ public final class NetlinkSocket {
 
     private static func open(_ proto: Int32, groups: [UInt32], receiveBuffer: Int, strictDumps: Bool) throws(SystemError) -> OpaquePointer {
         guard let nl = mnl_socket_open2(proto, Int32(SOCK_CLOEXEC.rawValue | SOCK_NONBLOCK.rawValue)) else {
-            throw SystemError(proto == NETLINK_XFRM ? "mnl_socket_open(NETLINK_XFRM)" : "mnl_socket_open(NETLINK_ROUTE)")
+            throw SystemError(proto == NETLINK_XFRM ? "mnl_socket_open(NETLINK_XFRM)"
+                              : proto == NETLINK_NETFILTER ? "mnl_socket_open(NETLINK_NETFILTER)" : "mnl_socket_open(NETLINK_ROUTE)")
         }
         var one: Int32 = 1
         // Extended acks carry the kernel's reason in text; capped acks don't echo our request back.
@@ -144,6 +145,38 @@ public final class NetlinkSocket {
                 }
             }
             offset = end
+        }
+        return errors
+    }
+
+    /// An nfnetlink batch: everything in one sendto (the kernel applies it whole or not at all, so it
+    /// cannot go out in windows), each request of `seqs` carrying NLM_F_ACK. Done when every one is
+    /// answered; a batch the kernel refused may leave the rest unanswered, so once a refusal is in,
+    /// the deadline ends the exchange without calling the replies lost.
+    public func transactBatch(_ b: NetlinkBuilder, expecting seqs: [UInt32],
+                              describe: (UInt32) -> (String, String)) throws(SystemError) -> [NetlinkError] {
+        let (base, total) = b.bytes()
+        if total == 0 || seqs.isEmpty { return [] }
+        var waiting = HashSet(seqs)
+        var errors: [NetlinkError] = []
+        if mnl_socket_sendto(nl, base, total) < 0 { throw SystemError("sendto(netlink)") }
+        let deadline = Clock.monotonicMs() + replyDeadlineMs
+        while !waiting.isEmpty {
+            let got: Int
+            do { got = try receive(deadline: deadline) } catch {
+                if !errors.isEmpty { break }
+                reopen()
+                throw SystemError("netlink replies to a batch of \(seqs.count)", errno: error.errno == ETIMEDOUT ? ETIMEDOUT : Self.lostReplies)
+            }
+            walk(got) { nlh in
+                let s = nlh.pointee.nlmsg_seq
+                guard nlh.pointee.nlmsg_type == UInt16(NLMSG_ERROR), waiting.remove(s) != nil else { return }
+                let (code, text) = Self.ackError(nlh)
+                if code != 0 {
+                    let (req, obj) = describe(s)
+                    errors.append(NetlinkError(request: req, object: obj, errno: -code, kernelMessage: text))
+                }
+            }
         }
         return errors
     }

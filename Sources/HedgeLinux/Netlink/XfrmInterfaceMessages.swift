@@ -43,6 +43,14 @@ enum XfrmInterfaceMessages {
         b.begin(type: UInt16(RTM_NEWLINK), flags: NLM_F_REQUEST | NLM_F_ACK, seq: seq, family: ifi)
     }
 
+    /// RTM_NEWLINK without NLM_F_CREATE: sets IFLA_MTU (`ip link set NAME mtu N`).
+    static func buildSetMTU(_ b: NetlinkBuilder, index: Int32, mtu: UInt32, seq: UInt32) {
+        var ifi = ifinfomsg()
+        ifi.ifi_index = index
+        b.begin(type: UInt16(RTM_NEWLINK), flags: NLM_F_REQUEST | NLM_F_ACK, seq: seq, family: ifi)
+        b.put(UInt16(IFLA_MTU), u32: mtu)
+    }
+
     static func buildDelete(_ b: NetlinkBuilder, index: Int32, seq: UInt32) {
         var ifi = ifinfomsg()
         ifi.ifi_index = index
@@ -80,6 +88,12 @@ extension RouteNetlink {
 
     public func setLinkUp(index: Int32, name: String) throws(SystemError) -> NetlinkError? {
         try command("RTM_NEWLINK", object: "link \(name) (ifindex \(index)) up") { XfrmInterfaceMessages.buildSetUp(builder, index: index, seq: $0) }
+    }
+
+    public func setLinkMTU(index: Int32, name: String, mtu: UInt32) throws(SystemError) -> NetlinkError? {
+        try command("RTM_NEWLINK", object: "link \(name) (ifindex \(index)) mtu \(mtu)") {
+            XfrmInterfaceMessages.buildSetMTU(builder, index: index, mtu: mtu, seq: $0)
+        }
     }
 
     public func deleteLink(index: Int32, name: String) throws(SystemError) -> NetlinkError? {

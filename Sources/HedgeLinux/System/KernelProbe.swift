@@ -112,6 +112,11 @@ public enum KernelProbe {
             let r = key.withUnsafeBufferPointer { hedge_tcp_md5sig(fd, &peer, len, $0.baseAddress, Int32($0.count)) }
             return r == 0 ? nil : "setsockopt(TCP_MD5SIG)"
         })
+        do throws(SystemError) {
+            let n = try NftNetlink()
+            let r = ClampRule(device: "hedgecheck0", direction: .outbound, mss: IPsecConfig.azureMSS)
+            out.append(finding(.mssClamp, try n.apply(nftClampPlan(desired: [r], actual: nil)).first))
+        } catch { out.append(KernelFinding(.mssClamp, present: false, detail: describe(error))) }
         // Table order, whatever order they were tried in.
         return KernelFeature.allCases.compactMap { f in out.first { $0.feature == f } }
     }
