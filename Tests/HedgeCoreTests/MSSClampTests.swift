@@ -74,3 +74,26 @@ final class MSSClampTests: XCTestCase {
         XCTAssertEqual(nftClampPlan(desired: [], actual: NftTableState(chains: NftClamp.chains)), [.deleteTable])
     }
 }
+
+/// IPv6 honesty: a tunnel that carries IPv4 only cannot take an IPv6 group.
+final class ConfigTunnelFamilyTests: XCTestCase, ConfigChecking {
+    func testAnIPv6GroupOverTheIPv4TunnelIsRefusedAtTheGroup() {
+        expectError("""
+            path er { priority 10; device er0; gateway 192.168.10.2; gateway6 2001:db8:10::2; }
+            path vpn { priority 20; device vpn0; probe icmp 10.200.0.4 { }
+                ipsec { if-id 42; local 198.51.100.1; remote 203.0.113.2; strongswan { connection a; } } }
+            group v6 { prefix 2001:db8:200::/48; paths er vpn; }
+            """, at: 4, 7, "is an IPsec tunnel that carries IPv4 only")
+    }
+
+    func testAnIPv6GroupWithoutTheTunnelIsFine() {
+        XCTAssertEqual(lines(parse("""
+            path er { priority 10; device er0; gateway 192.168.10.2; gateway6 2001:db8:10::2; }
+            path vpn { priority 20; device vpn0; probe icmp 10.200.0.4 { }
+                ipsec { if-id 42; local 198.51.100.1; remote 203.0.113.2; strongswan { connection a; } } }
+            path lte { priority 30; device wwan0; gateway6 2001:db8:30::1; }
+            group v4 { prefix 10.200.0.0/16; paths er vpn; }
+            group v6 { prefix 2001:db8:200::/48; paths er lte; }
+            """)).filter { $0.contains("error") }, [])
+    }
+}

@@ -463,6 +463,10 @@ struct Validator {
                     error(ref.at, "group '\(gname)' has IPv6 prefixes but path '\(ref.value)' has only an IPv4 gateway; add 'gateway6'")
                     ok = false
                 }
+                if hasV6 && p.ipsec != nil {
+                    error(g.name.at, "group '\(gname)' has IPv6 prefixes, but its path '\(ref.value)' is an IPsec tunnel that carries IPv4 only (its policies select 0.0.0.0/0, as Azure's VPN gateway negotiates): its IPv6 traffic would be dropped at the failover; put the IPv6 prefixes in a group without the tunnel")
+                    ok = false
+                }
                 if hasV4 && !fam.v4 {
                     error(ref.at, "group '\(gname)' has IPv4 prefixes but path '\(ref.value)' has only an IPv6 gateway; add an IPv4 'gateway'")
                     ok = false
