@@ -189,6 +189,7 @@ anchors_frr_start() {
     _anchors_check_timers "$tx" "$rx" "$mult" "$hold" "$ka" || return 1
     ns=$(lab_ns onprem); dir=$(_anchors_dir "$ns")
     anchors_frr_stop
+    if [ "${ANCHORS_VPN:-static}" = bgp ]; then azure_onprem_vpngw_route || return 1; fi
     mkdir -p "$dir" || return 1
     _anchors_frr_common "$dir" "$ns"
     local daemons=(zebra)
@@ -268,6 +269,7 @@ anchors_bird_start() {
     _anchors_check_timers "$tx" "$rx" "$mult" "$hold" "$ka" || return 1
     ns=$(lab_ns onprem); dir=$(_anchors_dir "$ns")
     anchors_bird_stop
+    if [ "${ANCHORS_VPN:-static}" = bgp ]; then azure_onprem_vpngw_route || return 1; fi
     mkdir -p "$dir" || return 1
     _anchors_is_on "$tx" && bfd=1
     {

@@ -18,6 +18,7 @@
 #   AZURE_ROUTER=bird plays the same model in BIRD 2 (see below).
 #   azure_stop
 #   azure_vpngw_start          the tunnel's APIPA ends (bgp mode; azure_start calls it)
+#   azure_onprem_vpngw_route   on-prem's route to the gateway's APIPA (for routers other than hedge)
 #   azure_vpngw_received PREFIX  0 when the VPN gateway holds PREFIX from on-prem
 #   azure_route_of [ADDR]      which way the VNet sends traffic to ADDR (default the LAN's 172.16.0.1):
 #                              expressroute, vpn or none
@@ -148,8 +149,14 @@ azure_vpngw_start() {
         ip -n "$az" route replace "$AZURE_ONPREM_APIPA/32" via 10.255.2.1 dev vpn0 src "$AZURE_VPNGW_APIPA" &&
         ip -n "$vp" route replace "$AZURE_VPNGW_APIPA/32" via 10.255.2.2 dev azure0 &&
         ip -n "$vp" route replace "$AZURE_ONPREM_APIPA/32" via 192.168.20.1 dev onprem0 &&
-        ip -n "$on" addr replace "$AZURE_ONPREM_APIPA/32" dev vpn0 &&
-        ip -n "$on" route replace "$AZURE_VPNGW_APIPA/32" via 192.168.20.2 dev vpn0 src "$AZURE_ONPREM_APIPA"
+        ip -n "$on" addr replace "$AZURE_ONPREM_APIPA/32" dev vpn0
+}
+
+# azure_onprem_vpngw_route: on-prem's route to the gateway's BGP address through the tunnel, for an
+# on-prem router that does not make it itself (the anchors); hedge pins it, and would refuse to
+# replace one that is not its own.
+azure_onprem_vpngw_route() {
+    ip -n "$(lab_ns onprem)" route replace "$AZURE_VPNGW_APIPA/32" via 192.168.20.2 dev vpn0 src "$AZURE_ONPREM_APIPA"
 }
 
 azure_vpngw_stop() { :; }   # the addresses and routes go with the namespaces

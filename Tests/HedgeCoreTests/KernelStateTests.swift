@@ -57,7 +57,7 @@ final class KernelStateTests: XCTestCase {
         let nh = nexthop(1, "192.168.10.2")
         let r = route("10.200.0.0/16", .nexthop(1))
         XCTAssertEqual(reconcile(desired: state([nh], [r]), actual: KernelState()),
-                       [.replaceNexthop(nh), .replaceRoute(r)])
+                       [.replaceNexthop(nh), .addRoute(r)])
     }
 
     func testReconcileToEmptyDeletesRoutesBeforeTheirNexthops() {
@@ -73,7 +73,7 @@ final class KernelStateTests: XCTestCase {
         let oldRule = rule(10, prio: 1000), newRule = rule(11, prio: 1001)
         let ops = reconcile(desired: state([newNH], [newRoute], [newRule]),
                             actual: state([oldNH], [oldRoute], [oldRule]))
-        XCTAssertEqual(ops, [.replaceNexthop(newNH), .addRule(newRule), .replaceRoute(newRoute),
+        XCTAssertEqual(ops, [.replaceNexthop(newNH), .addRule(newRule), .addRoute(newRoute),
                              .deleteRoute(oldRoute), .deleteRule(oldRule), .deleteNexthop(oldNH)])
     }
 
@@ -95,7 +95,7 @@ final class KernelStateTests: XCTestCase {
         let m0 = route("10.1.0.0/16", .nexthop(1), metric: 0), m5 = route("10.1.0.0/16", .nexthop(1), metric: 5)
         let nh = nexthop(1, "192.168.10.2")
         XCTAssertEqual(reconcile(desired: state([nh], [m5]), actual: state([nh], [m0])),
-                       [.replaceRoute(m5), .deleteRoute(m0)])
+                       [.addRoute(m5), .deleteRoute(m0)])
     }
 
     func testReconcileAddsAndDeletesRulesInPriorityOrder() {
@@ -126,7 +126,7 @@ final class KernelStateTests: XCTestCase {
     func testRoutesAreOrderedByAddressNotByText() {
         let ops = reconcile(desired: state([], [route("10.100.10.0/24", .nexthop(1)), route("10.100.9.0/24", .nexthop(1))]),
                             actual: KernelState())
-        XCTAssertEqual(ops, [.replaceRoute(route("10.100.9.0/24", .nexthop(1))), .replaceRoute(route("10.100.10.0/24", .nexthop(1)))])
+        XCTAssertEqual(ops, [.addRoute(route("10.100.9.0/24", .nexthop(1))), .addRoute(route("10.100.10.0/24", .nexthop(1)))])
     }
 
     func testRemoveNexthopDropsTheRoutesThatUseIt() {
@@ -193,6 +193,18 @@ final class KernelStateTests: XCTestCase {
         XCTAssertEqual(nexthopSwitches(config: c, active: [1], ifindex: { self.devices[$0] }, actual: KernelState()), [],
                        "no object yet: the full reconcile makes it")
         XCTAssertEqual(nexthopSwitches(config: c, active: [nil], ifindex: { self.devices[$0] }, actual: onER), [])
+    }
+
+    func testANewRouteIsAddedOnlyWhereNoneIsAndHedgesOwnIsReplaced() {
+        let mine = route("10.1.0.0/16", .nexthop(1))
+        var have = KernelState()
+        have.insert(mine)
+        var want = KernelState()
+        let moved = route("10.1.0.0/16", .via(gateway: nil, ifindex: 4))
+        want.insert(moved)
+        XCTAssertEqual(reconcile(desired: want, actual: have), [.replaceRoute(moved)], "hedge's own route is replaced")
+        XCTAssertEqual(reconcile(desired: want, actual: KernelState()), [.addRoute(moved)],
+                       "one hedge does not hold goes in with NLM_F_EXCL: a foreign one is refused, never replaced")
     }
 
     // MARK: desiredKernelState

@@ -125,7 +125,7 @@ public struct KernelState: Sendable, Equatable {
         switch op {
         case .replaceNexthop(let n): insert(n)
         case .deleteNexthop(let n): removeNexthop(n.id)
-        case .replaceRoute(let r): insert(r)
+        case .addRoute(let r), .replaceRoute(let r): insert(r)
         case .deleteRoute(let r): routes[r.key] = nil
         case .addRule(let r): insert(r)
         case .deleteRule(let r): rules.remove(r)
@@ -144,6 +144,10 @@ public struct KernelState: Sendable, Equatable {
 public enum KernelOp: Hashable, Sendable, CustomStringConvertible {
     case replaceNexthop(NexthopSpec)
     case deleteNexthop(NexthopSpec)
+    /// A route hedge does not hold yet: created only if no route has its key (NLM_F_EXCL), so a
+    /// route someone else owns (the ISP's default at the same metric) is never replaced.
+    case addRoute(RouteSpec)
+    /// One of hedge's own routes, changed.
     case replaceRoute(RouteSpec)
     case deleteRoute(RouteSpec)
     case addRule(RuleSpec)
@@ -153,6 +157,7 @@ public enum KernelOp: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .replaceNexthop(let n): return "replace \(n)"
         case .deleteNexthop(let n): return "delete \(n)"
+        case .addRoute(let r): return "add \(r)"
         case .replaceRoute(let r): return "replace \(r)"
         case .deleteRoute(let r): return "delete \(r)"
         case .addRule(let r): return "add \(r)"
@@ -174,7 +179,9 @@ public func reconcile(desired: KernelState, actual: KernelState) -> [KernelOp] {
     for r in desired.rules.stableSorted(by: ruleOrder) where !actual.rules.contains(r) { ops.append(.addRule(r)) }
     var replace: [RouteSpec] = []
     for (k, r) in desired.routes where actual.routes[k] != r { replace.append(r) }
-    for r in replace.stableSorted(by: { keyOrder($0.key, $1.key) }) { ops.append(.replaceRoute(r)) }
+    for r in replace.stableSorted(by: { keyOrder($0.key, $1.key) }) {
+        ops.append(actual.routes[r.key] == nil ? .addRoute(r) : .replaceRoute(r))
+    }
     var delete: [RouteSpec] = []
     for (k, r) in actual.routes where desired.routes[k] == nil { delete.append(r) }
     for r in delete.stableSorted(by: { keyOrder($0.key, $1.key) }) { ops.append(.deleteRoute(r)) }

@@ -384,7 +384,10 @@ public final class Agent {
             reconcileRetryAt = Clock.monotonicMs() + 1_000
             return
         }
-        for e in refused { recordNetlinkError(e.description) }
+        for e in refused {
+            let foreign = e.request == "RTM_NEWROUTE" && e.errno == EEXIST
+            recordNetlinkError(e.description + (foreign ? "; a route hedge does not own has this prefix, table and metric, and hedge never replaces it (give hedge's routes their own metric or table: kernel { metric N; } or { table N; })" : ""))
+        }
         if refused.isEmpty {
             for op in part { mirror.apply(op) }
             pendingAt = end

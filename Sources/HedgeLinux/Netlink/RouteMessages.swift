@@ -3,7 +3,10 @@ import HedgeCore
 
 /// RTM_NEWROUTE / RTM_DELROUTE / RTM_GETROUTE: hedge's routes as rtmsg + attributes.
 enum RouteMessages {
-    static func build(_ b: NetlinkBuilder, _ r: RouteSpec, delete: Bool, seq: UInt32) {
+    enum Mode { case add, replace, delete }
+
+    static func build(_ b: NetlinkBuilder, _ r: RouteSpec, _ mode: Mode, seq: UInt32) {
+        let delete = mode == .delete
         var rtm = rtmsg()
         rtm.rtm_family = r.prefix.family.rawValue
         rtm.rtm_dst_len = r.prefix.length
@@ -12,7 +15,12 @@ enum RouteMessages {
         rtm.rtm_type = UInt8(RTN_UNICAST)
         rtm.rtm_scope = UInt8(RT_SCOPE_UNIVERSE.rawValue)
         if case .via(nil, _) = r.target { rtm.rtm_scope = UInt8(RT_SCOPE_LINK.rawValue) }
-        let flags = delete ? NLM_F_REQUEST | NLM_F_ACK : NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE
+        let flags: Int32
+        switch mode {
+        case .add: flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL
+        case .replace: flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE
+        case .delete: flags = NLM_F_REQUEST | NLM_F_ACK
+        }
         b.begin(type: UInt16(delete ? RTM_DELROUTE : RTM_NEWROUTE), flags: flags, seq: seq, family: rtm)
         b.put(UInt16(RTA_TABLE.rawValue), u32: r.key.table)
         b.put(UInt16(RTA_DST.rawValue), address: r.prefix.address)

@@ -137,8 +137,9 @@ public final class RouteNetlink {
         switch op {
         case .replaceNexthop(let n): NexthopMessages.build(builder, n, protocolID: protocolID, delete: false, seq: seq)
         case .deleteNexthop(let n): NexthopMessages.build(builder, n, protocolID: protocolID, delete: true, seq: seq)
-        case .replaceRoute(let r): RouteMessages.build(builder, r, delete: false, seq: seq)
-        case .deleteRoute(let r): RouteMessages.build(builder, r, delete: true, seq: seq)
+        case .addRoute(let r): RouteMessages.build(builder, r, .add, seq: seq)
+        case .replaceRoute(let r): RouteMessages.build(builder, r, .replace, seq: seq)
+        case .deleteRoute(let r): RouteMessages.build(builder, r, .delete, seq: seq)
         case .addRule(let r): RuleMessages.build(builder, r, protocolID: protocolID, delete: false, seq: seq)
         case .deleteRule(let r): RuleMessages.build(builder, r, protocolID: protocolID, delete: true, seq: seq)
         }
@@ -148,7 +149,7 @@ public final class RouteNetlink {
         switch op {
         case .replaceNexthop: return "RTM_NEWNEXTHOP"
         case .deleteNexthop: return "RTM_DELNEXTHOP"
-        case .replaceRoute: return "RTM_NEWROUTE"
+        case .addRoute, .replaceRoute: return "RTM_NEWROUTE"
         case .deleteRoute: return "RTM_DELROUTE"
         case .addRule: return "RTM_NEWRULE"
         case .deleteRule: return "RTM_DELRULE"
@@ -158,7 +159,7 @@ public final class RouteNetlink {
     static func objectName(_ op: KernelOp) -> String {
         switch op {
         case .replaceNexthop(let n), .deleteNexthop(let n): return n.description
-        case .replaceRoute(let r), .deleteRoute(let r): return r.description
+        case .addRoute(let r), .replaceRoute(let r), .deleteRoute(let r): return r.description
         case .addRule(let r), .deleteRule(let r): return r.description
         }
     }
