@@ -16,6 +16,12 @@
 #                   172.16.255.1/32: the VPN probe's source, which Azure routes over the VPN gateway
 #                   only (in Azure: a /32 in the local network gateway's prefixes, never announced
 #                   over ExpressRoute), so its replies come back through the tunnel while ER is up
+#                   host0 172.16.0.17/28 ── lanhost onprem0 172.16.0.20/28 (ESP_LANHOST)
+#   ${LAB}-lanhost  a host on the LAN behind the on-prem router, MTU 1500, default route via onprem:
+#                   the TCP endpoint of the MSS clamp's test. The router's own TCP (172.16.0.1) takes
+#                   vpn0's MTU and never needs the clamp; a host behind it sends full 1500-byte
+#                   segments. Inside the LAN hedge announces (172.16.0.0/24), so Azure's return
+#                   reaches it over either path
 #   ${LAB}-edge     the MSEE stand-in; azure0 10.255.1.1/30 ── azure edge0 10.255.1.2/30
 #   ${LAB}-internet vpngw0 203.0.113.1/30 ── vpngw wan0 203.0.113.2/30
 #   ${LAB}-vpngw    the Azure VPN gateway's IPsec end: ipsec0 (xfrm, if_id 42, over wan0); azure0
@@ -26,6 +32,12 @@
 #
 # onprem reaches 203.0.113.0/30 over wan0 and nothing else of the Internet: with no route to
 # 10.200.0.0/16 (after esp_lab_up) the LAN's packets are dropped on-prem, never sent in the clear.
+#
+# A path-MTU black hole, as where ICMP is filtered on the way: the hosts on both sides (lanhost,
+# the VNet's 10.200.0.4) keep MTU 1500; the tunnel's ends (onprem vpn0, vpngw ipsec0) carry 1400; and
+# onprem and vpngw drop the ICMP "fragmentation needed" they would send back (table inet lab), so
+# TCP between the hosts carries full-sized segments only with an MSS clamp (hedge's, on vpn0). Only
+# those two forward onto a smaller MTU: the Internet carries the ESP packets, under its 1500.
 #
 # How Azure sends replies to the LAN back (ESP_AZURE_ROUTING):
 #   model   as the namespace lab does (lab/azure.sh, docs/azure-model.md): FRR AS 65515 in the azure
@@ -77,6 +89,7 @@ ESP_SPI_OUT=0x1001            # onprem -> vpngw
 ESP_SPI_IN=0x2001             # vpngw -> onprem
 ESP_AEAD='rfc4106(gcm(aes))'
 ESP_MTU=1400                  # Azure: MTU 1400 and MSS 1350 inside the tunnel
+ESP_LANHOST=172.16.0.20       # the LAN host behind onprem (lanhost)
 : "${ESP_AZURE_CONVERGE_MS:=0}"     # manual mode only: Azure's convergence after the edge drops
 : "${ESP_AZURE_ROUTING:=manual}"   # model | manual: see the top
 # The MSEE stand-in's BGP timers toward on-prem (model mode): short enough that a far-end failure ends
@@ -85,7 +98,7 @@ ESP_MTU=1400                  # Azure: MTU 1400 and MSS 1350 inside the tunnel
 # ONPREM=ip's failover: the ER probe's own table and rule (ping from er0's address goes out er0).
 ESP_PROBE_TABLE=110
 
-LAB_NAMESPACES=(onprem edge internet vpngw azure)
+LAB_NAMESPACES=(onprem edge internet vpngw azure lanhost)
 
 esp_strip_keys() {
     sed -E 's/^([[:space:]]*(enc|auth|auth-trunc|aead|comp)[[:space:]]+[^[:space:]]+[[:space:]]+)0x[0-9a-fA-F]+/\1<key stripped>/'
@@ -94,9 +107,9 @@ esp_strip_keys() {
 # Under emulation every process start costs (binaries come over 9p): one `ip -batch` per namespace.
 _esp_up_body() {
     set -euo pipefail
-    local on ed it vg az n
-    on=$(lab_ns onprem); ed=$(lab_ns edge); it=$(lab_ns internet); vg=$(lab_ns vpngw); az=$(lab_ns azure)
-    printf 'netns add %s\n' "$on" "$ed" "$it" "$vg" "$az" | ip -batch -
+    local on ed it vg az lh n
+    on=$(lab_ns onprem); ed=$(lab_ns edge); it=$(lab_ns internet); vg=$(lab_ns vpngw); az=$(lab_ns azure); lh=$(lab_ns lanhost)
+    printf 'netns add %s\n' "$on" "$ed" "$it" "$vg" "$az" "$lh" | ip -batch -
     # Distinct ifindexes on both ends of each veth (see netns.sh: linkwatch and carrier events). The
     # "dummy" LAN and VNet interfaces are veth pairs whose peer stays local (no dummy driver needed).
     ip -n "$on" -batch - <<EOB
@@ -104,15 +117,24 @@ link set lo up
 link add er0 index 10 type veth peer name onprem0 index 11 netns $ed
 link add wan0 index 20 type veth peer name onprem0 index 21 netns $it
 link add lan0 type veth peer name lan0p
+link add host0 index 40 type veth peer name onprem0 index 41 netns $lh
 addr add 192.168.10.1/30 dev er0
 addr add 198.51.100.1/30 dev wan0
 addr add 172.16.0.1/32 dev lan0
 addr add 172.16.255.1/32 dev lan0
+addr add 172.16.0.17/28 dev host0
 link set er0 up
 link set wan0 up
 link set lan0 up
 link set lan0p up
+link set host0 up
 route add 203.0.113.0/30 via 198.51.100.2 dev wan0
+EOB
+    ip -n "$lh" -batch - <<EOB
+link set lo up
+addr add $ESP_LANHOST/28 dev onprem0
+link set onprem0 up
+route add default via 172.16.0.17 dev onprem0
 EOB
     ip -n "$ed" -batch - <<EOB
 link set lo up
@@ -168,10 +190,20 @@ route add 172.16.0.0/16 via 10.255.2.1 dev vpn0 metric 20
 EOB
     fi
     # Forwarding on, rp_filter off (all, default and each interface: the effective value is the max).
-    for n in "$on:er0 wan0 lan0" "$ed:onprem0 azure0" "$it:onprem0 vpngw0" "$vg:wan0 azure0" "$az:edge0 vpn0 vnet0"; do
+    for n in "$on:er0 wan0 lan0 host0" "$ed:onprem0 azure0" "$it:onprem0 vpngw0" "$vg:wan0 azure0" "$az:edge0 vpn0 vnet0"; do
         local ns=${n%%:*} dev keys=(net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0)
         for dev in ${n#*:}; do keys+=("net.ipv4.conf.$dev.rp_filter=0"); done
         ip netns exec "$ns" sysctl -qw "${keys[@]}" >/dev/null
+    done
+
+    # The black hole (see the top): the tunnel's ends say nothing of their smaller MTU.
+    for n in "$on" "$vg"; do
+        ip netns exec "$n" nft -f - <<'EOF'
+table inet lab {
+    chain pmtu-out { type filter hook output priority 0; icmp type destination-unreachable icmp code frag-needed drop; }
+    chain pmtu-fwd { type filter hook forward priority 0; icmp type destination-unreachable icmp code frag-needed drop; }
+}
+EOF
     done
 
     mkdir -p "$LAB_RUN"
@@ -179,6 +211,7 @@ EOB
     ip netns exec "$on" ping -c1 -W2 -q 192.168.10.2 >/dev/null
     ip netns exec "$on" ping -c1 -W2 -q 198.51.100.2 >/dev/null
     ip netns exec "$vg" ping -c1 -W2 -q 203.0.113.1 >/dev/null
+    ip netns exec "$lh" ping -c1 -W2 -q 172.16.0.17 >/dev/null
 }
 
 esp_lab_up() {

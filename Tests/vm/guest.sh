@@ -12,6 +12,10 @@
 # 172.16.0.1 beside the forward one, Azure's return moved onto the tunnel by hedge's more-specifics
 # at the failover and back onto ExpressRoute at the failback. ONPREM=ip has no BGP speaker on-prem
 # and checks the forward direction only.
+# With hedge owning the tunnel (ONPREM=hedge), mss-clamp fails over once more and moves real TCP
+# between two 1500-byte hosts, the LAN host behind onprem and 10.200.0.4, through the lab's path-MTU
+# black hole (lab/esp.sh): a transfer each way completes with hedge's MSS clamp, and stalls after
+# the handshake with hedge frozen and its table deleted; woken, hedge puts the table back.
 #
 # Settings come from OUT/env (written by Tests/vm/run), or the environment:
 #   ONPREM     hedge        hedge owns vpn0, the SAs/policies (static) or follows charon (ikev2), and
@@ -137,6 +141,9 @@ wait_ok() { # SECONDS CMD... : prints ms taken until CMD succeeded; fails after 
     done
     echo $(( $(now_ms) - t ))
 }
+# The MSS clamp's transfers (mss-clamp): bytes each way, and how long each may take: the stall's
+# is short, the clamped transfer's only bounds a hang.
+MSS_BYTES=$((20 * 1024 * 1024)) MSS_XFER_S=150 MSS_STALL_S=3
 # ------------------------------------------------------------------------------------------ two-way
 # What the VNet's FRR (lab/azure.sh) holds and does, for the two-way checks.
 TW_LAN=172.16.0.0/24                       # what hedge announces (lab/hedge-esp-*.conf)
@@ -219,6 +226,7 @@ scenario() { # static|ikev2 — runs in a subshell; `die` ends it, the EXIT trap
             for f in "$LAB_RUN"/azure-*/*.log "$LAB_RUN"/anchors-*/*.log; do [ -f "$f" ] && cp "$f" "$OUT/$SCEN-$(basename "$(dirname "$f")")-${f##*/}"; done
         fi
         if [ -n "$hedge_pid" ]; then
+            kill -CONT "$hedge_pid" 2>/dev/null   # frozen by mss-clamp if that step was cut short
             hedge_status "end of $SCEN"
             lab_stop_pids "$hedge_pid"
             esp_strip_keys <"$LAB_RUN/hedge.log" >"$OUT/$SCEN-hedge.log" 2>/dev/null
@@ -610,6 +618,47 @@ scenario() { # static|ikev2 — runs in a subshell; `die` ends it, the EXIT trap
         [ "$bad" -eq 0 ] && [ "$n" -eq 0 ] && [ "$before" = "$after" ] && [ -n "$after" ]
         check $? "hedge killed with SIGKILL and restarted (pid $hedge_pid): $n kernel notifications (ip monitor link route nexthop; ip xfrm monitor) about vpn0, the SAs and policies, nexthop 4800 or the routes ($(cat "$mon" "$OUT/$SCEN-restart-xfrm-monitor.txt" | grep -c .) lines in all); SPIs before [$before] after [$after]"
         hedge_status "after the restart"
+
+        # hedge's MSS clamp with real TCP through the path-MTU black hole of lab/esp.sh: while failed
+        # over, a transfer each way between the LAN host and the VNet host completes with the clamp,
+        # and stalls after the handshake without it. A failover of its own: bulk TCP inside the first
+        # one would swamp the streams that window measures.
+        step mss-clamp
+        local xfer=(python3 "$REPO/lab/esp/tcp-transfer.py") lh az mss_st with without back ok=1 so0 si0 so1 si1
+        lh=$(lab_ns lanhost); az=$(lab_ns azure)
+        # Azure's host sends to the LAN host, then the other way; -> "SECONDS SECONDS" or why not.
+        local pairs=("$az:10.200.0.4" "$lh:$ESP_LANHOST" "$lh:$ESP_LANHOST" "$az:10.200.0.4")
+        xfer_ok() { awk -v b="$MSS_BYTES" '/connected=1/ && $4 == "bytes=" b { n++; sub(/seconds=/, "", $5); s = s $5 " " }
+            END { if (n == 2) print s; else exit 1 }' <<<"$1"; }
+        # Stalled: the handshake went through, less than a tenth of the bytes did.
+        xfer_stalled() { awk -v b="$MSS_BYTES" '/connected=1/ { sub(/bytes=/, "", $4); if ($4 * 10 < b) n++ } END { exit n != 2 }' <<<"$1"; }
+        esp_fail_er || die "esp_fail_er failed"
+        { wait_path vpn 20 && wait_ok 30 eval '[ "$(azure_route_of "$ESP_LANHOST")" = vpn ]'; } >/dev/null || ok=0
+        mss_st=$(timeout 10 "$HEDGE_BIN" status --json -s "$SOCK" 2>/dev/null |
+            jq -r '.paths[]? | select(.name == "vpn") | "mss \(.ipsec.mss), clamp in place: \(.ipsec.mss_clamp_in_place)"' 2>/dev/null)
+        so0=$(sa_out); si0=$(sa_in)
+        with=$("${xfer[@]}" "$MSS_BYTES" "$MSS_XFER_S" "${pairs[@]}" 2>&1)
+        so1=$(sa_out); si1=$(sa_in)
+        # The clamp off and nothing else: hedge frozen, its table deleted. SIGTERM or a reload with
+        # `mss off` would end hedge's BGP session with the VPN gateway, and with ExpressRoute down
+        # Azure would have no way back to the LAN: the stall would be routing's, not the MSS's.
+        # Frozen, hedge keeps its routes, SAs and sessions (BGP's hold time outlasts the freeze).
+        kill -STOP "$hedge_pid"
+        ip netns exec "$ON" nft delete table inet hedge
+        without=$("${xfer[@]}" --parallel "$MSS_BYTES" "$MSS_STALL_S" "${pairs[@]}" 2>&1)
+        kill -CONT "$hedge_pid"
+        # Woken, it finds its table gone and puts it back.
+        back=$(wait_ok 15 sh -c "ip netns exec '$ON' nft list table inet hedge | grep -q 'maxseg size set'") || { back=-1; ok=0; }
+        esp_restore_er || die "esp_restore_er failed"
+        wait_path expressroute 30 >/dev/null || ok=0
+        local times t_down t_up; times=$(xfer_ok "$with") || ok=0
+        xfer_stalled "$without" || ok=0
+        [[ "$mss_st" == *"clamp in place: true"* ]] || ok=0
+        # Both transfers went through the tunnel: each way the SAs carried at least the bytes in 1400-byte packets.
+        [ $((so1 - so0)) -ge $((MSS_BYTES / 1400)) ] && [ $((si1 - si0)) -ge $((MSS_BYTES / 1400)) ] || ok=0
+        read -r t_down t_up <<<"$times"
+        record "$( [ "$ok" = 1 ] && echo true || echo false)" "hedge: ${mss_st:-no status}; $MSS_BYTES bytes Azure -> LAN host in ${t_down:-?} s, LAN host -> Azure in ${t_up:-?} s with the clamp (SAs +$((so1 - so0)) out, +$((si1 - si0)) in); without it (hedge frozen, its table deleted) in $MSS_STALL_S s: $(awk '{ printf "%s%s -> %s %s %s", (NR > 1 ? ", " : ""), $1, $2, $3, $4 }' <<<"$without" | sed "s/$LAB-//g"); table put back after $back ms$( [ "$ok" = 1 ] || printf '; with: %s' "$with")"
+        hedge_status "after mss-clamp"
     fi
 
     step ipsec-summary
