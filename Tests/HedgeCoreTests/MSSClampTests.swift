@@ -97,3 +97,42 @@ final class ConfigTunnelFamilyTests: XCTestCase, ConfigChecking {
             """)).filter { $0.contains("error") }, [])
     }
 }
+
+/// Default-route mode: the tunnel's remote end is pinned on the underlay whenever a group with the
+/// tunnel routes it, and a configuration that could not pin it is refused.
+final class UnderlayPinTests: XCTestCase, ConfigChecking {
+    func conf(_ underlay: String, prefix: String = "0.0.0.0/0") -> String {
+        """
+        path er { priority 10; device er0; gateway 192.168.10.2; }
+        path vpn { priority 20; device vpn0; probe icmp 10.200.0.4 { }
+            ipsec { if-id 42; local 198.51.100.1; remote 203.0.113.2; \(underlay) strongswan { connection a; } } }
+        group all { prefix \(prefix); paths er vpn; }
+        """
+    }
+
+    func testTheDefaultRoutePinsTheRemoteOnTheUnderlay() throws {
+        let c = try XCTUnwrap(parse(conf("underlay wan0 via 198.51.100.2;")).config)
+        let pin = try XCTUnwrap(underlayPin(c, path: 1))
+        XCTAssertEqual(pin.0, IPPrefix("203.0.113.2/32"))
+        XCTAssertEqual(pin.1, IPAddress("198.51.100.2"))
+        XCTAssertEqual(pin.2, "wan0")
+        let s = desiredKernelState(config: c, active: [1], ifindex: { ["er0": 3, "vpn0": 4, "wan0": 5][$0] },
+                                   nexthopObjects: true, actual: KernelState())
+        XCTAssertEqual(s.routes[RouteKey(prefix: IPPrefix("203.0.113.2/32")!, table: 254, metric: 0)]?.target,
+                       .via(gateway: IPAddress("198.51.100.2"), ifindex: 5), "IKE and ESP stay on wan0 while 0.0.0.0/0 is on vpn0")
+    }
+
+    func testNoPinWhereNoGroupRoutesTheRemote() throws {
+        let c = try XCTUnwrap(parse(conf("underlay wan0 via 198.51.100.2;", prefix: "10.200.0.0/16")).config)
+        XCTAssertNil(underlayPin(c, path: 1))
+    }
+
+    func testADefaultOverATunnelThatCannotBePinnedIsRefused() {
+        expectError(conf("underlay wan0;"), at: 4, 7, "needs 'underlay INTERFACE via GATEWAY;'")
+        expectError(conf(""), at: 4, 7, "covers the tunnel's remote end 203.0.113.2")
+    }
+
+    func testUnderlayTakesViaOnly() {
+        expectError(conf("underlay wan0 through 198.51.100.2;"), at: 3, 77, "unexpected 'through' after the underlay device")
+    }
+}

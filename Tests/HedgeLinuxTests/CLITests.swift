@@ -12,10 +12,12 @@ final class CLITests: XCTestCase {
     }
 
     func testExampleConfigChecksClean() {
-        let (rc, out) = run("check -c \(packageRoot)/deploy/examples/azure-er-vpn.conf")
-        XCTAssertEqual(rc, 0, out)
-        XCTAssertTrue(out.contains("OK"), out)
-        XCTAssertFalse(out.contains("warning"), out)
+        for example in ["azure-er-vpn.conf", "azure-default-route.conf"] {
+            let (rc, out) = run("check -c \(packageRoot)/deploy/examples/\(example)")
+            XCTAssertEqual(rc, 0, out)
+            XCTAssertTrue(out.contains("OK"), out)
+            XCTAssertFalse(out.contains("warning"), out)
+        }
     }
 
     func testLabConfigChecksClean() {

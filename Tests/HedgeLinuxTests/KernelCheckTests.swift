@@ -26,7 +26,7 @@ final class KernelCheckTests: XCTestCase {
         XCTAssertTrue(out.hasPrefix("kernel \(try String(contentsOfFile: "/proc/sys/kernel/osrelease", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)): probed in a private network namespace\n"), out)
         XCTAssertEqual(line(out, "nexthop objects"), "ok      nexthop objects (RTM_NEWNEXTHOP) [Linux 5.3+]", out)
         XCTAssertEqual(line(out, "XFRM policies"), "ok      XFRM policies (XFRM_MSG_UPDPOLICY) [CONFIG_XFRM_USER]", out)
-        for t in ["routes", "policy routing rules", "ICMP probes", "BFD/GTSM sockets"] {
+        for t in ["routes", "policy routing rules", "ICMP probes", "BFD/GTSM sockets", "nftables TCP MSS clamp"] {
             XCTAssertTrue(line(out, t)?.hasPrefix("ok      ") == true, "\(t):\n\(out)")
         }
         let config = try XCTUnwrap(kernelConfig(), "this machine publishes /proc/config.gz")
@@ -52,7 +52,7 @@ final class KernelCheckTests: XCTestCase {
             XCTAssertTrue(out.contains("MISSING ESP states (XFRM_MSG_NEWSA) [CONFIG_INET_ESP]: XFRM_MSG_NEWSA: EPROTONOSUPPORT"), out)
             XCTAssertTrue(out.contains("MISSING XFRM interfaces (RTM_NEWLINK kind xfrm) [CONFIG_XFRM_INTERFACE]: RTM_NEWLINK: EOPNOTSUPP"), out)
             XCTAssertTrue(out.contains("MISSING AES-GCM for ESP (rfc4106(gcm(aes))) [CONFIG_CRYPTO_GCM"), out)
-            XCTAssertTrue(out.contains("3 of 8 required features missing"), out)
+            XCTAssertTrue(out.contains("3 of 9 required features missing"), out)
             XCTAssertEqual(rc, 1, out)
         }
     }

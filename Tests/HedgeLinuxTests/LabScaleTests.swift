@@ -90,8 +90,8 @@ final class LabScaleTests: XCTestCase {
         // BFD stayed Up from the first route installed to the last (the log has each kernel op).
         let log = lab.log
         let lines = log.split(separator: "\n")
-        let first = try XCTUnwrap(lines.firstIndex { $0.contains("kernel: replace route 10.1") })
-        let last = try XCTUnwrap(lines.lastIndex { $0.contains("kernel: replace route 10.1") })
+        let first = try XCTUnwrap(lines.firstIndex { $0.contains("kernel: add route 10.1") })
+        let last = try XCTUnwrap(lines.lastIndex { $0.contains("kernel: add route 10.1") })
         let downs = lines[first...last].filter { $0.contains("bfd 192.168.10.2: Up -> ") }
         XCTAssertEqual(downs, [], "BFD left Up while the table went in")
         XCTAssertFalse(log.contains("overrun"), "no netlink overrun while \(n) routes went in")

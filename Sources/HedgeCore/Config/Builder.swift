@@ -349,7 +349,13 @@ struct Builder {
             case "if-id": x.ifID = number(a[0], "if-id")
             case "local": x.local = address(a[0], "ipsec local")
             case "remote": x.remote = address(a[0], "ipsec remote")
-            case "underlay": x.underlay = Located(a[0].text, loc(a[0]))
+            case "underlay":
+                x.underlay = Located(a[0].text, loc(a[0]))
+                if a.count == 3 && a[1].text == "via" {
+                    x.underlayGateway = address(a[2], "underlay gateway")
+                } else if a.count > 1 {
+                    error(loc(a[1]), "unexpected \(a[1].quoted) after the underlay device (usage: underlay INTERFACE [via ADDRESS];)")
+                }
             case "mss": x.mss = a[0].text == "off" ? Located(0, loc(a[0])) : number(a[0], "mss")
             case "mtu": x.mtu = number(a[0], "mtu")
             case "static": x.manual = buildStaticKeying(s)

@@ -53,6 +53,7 @@ struct DraftIPsec {
     var local: Located<IPAddress>?
     var remote: Located<IPAddress>?
     var underlay: Located<String>?
+    var underlayGateway: Located<IPAddress>?
     /// nil: the default; 0: `mss off`.
     var mss: Located<UInt64>?
     var mtu: Located<UInt64>?

@@ -12,6 +12,10 @@ public struct IPsecConfig: Sendable, Equatable {
     public var remote: IPAddress
     /// IFLA_XFRM_LINK: the device the encrypted packets leave by; nil lets the route lookup decide.
     public var underlay: String?
+    /// The underlay's next hop toward `remote`: with it hedge pins a host route to `remote` onto the
+    /// underlay, so that a group carrying a prefix that covers `remote` (the default route) cannot
+    /// pull the tunnel's own IKE and ESP packets into the tunnel.
+    public var underlayGateway: IPAddress?
     public var keying: IPsecKeying
     /// The TCP MSS that SYNs entering or leaving by the tunnel are clamped to; nil: `mss off`. Azure
     /// asks for 1350 (and MTU 1400): where ICMP "fragmentation needed" is filtered on the way, TCP
@@ -24,10 +28,11 @@ public struct IPsecConfig: Sendable, Equatable {
     public static let azureMSS: UInt16 = 1350
     public static let azureMTU: UInt32 = 1400
 
-    public init(ifID: UInt32, local: IPAddress, remote: IPAddress, underlay: String? = nil,
+    public init(ifID: UInt32, local: IPAddress, remote: IPAddress, underlay: String? = nil, underlayGateway: IPAddress? = nil,
                 keying: IPsecKeying, mss: UInt16? = IPsecConfig.azureMSS, mtu: UInt32 = IPsecConfig.azureMTU,
                 location: SourceLocation) {
         self.ifID = ifID; self.local = local; self.remote = remote; self.underlay = underlay
+        self.underlayGateway = underlayGateway
         self.keying = keying; self.mss = mss; self.mtu = mtu; self.location = location
     }
 }

@@ -110,7 +110,7 @@ struct Keyword: Sendable {
         Keyword("if-id", 1, 1, usage: "if-id NUMBER;"),
         Keyword("local", 1, 1, usage: "local ADDRESS;"),
         Keyword("remote", 1, 1, usage: "remote ADDRESS;"),
-        Keyword("underlay", 1, 1, usage: "underlay INTERFACE;"),
+        Keyword("underlay", 1, 3, usage: "underlay INTERFACE [via ADDRESS];"),
         Keyword("mss", 1, 1, usage: "mss NUMBER|off;"),
         Keyword("mtu", 1, 1, usage: "mtu NUMBER;"),
         Keyword("static", 0, 0, .required, body: .ipsecStatic,

@@ -477,6 +477,18 @@ struct Validator {
             if g.prefixes.isEmpty && !g.seen.contains("prefix") && learners.isEmpty {
                 error(g.name.at, "group '\(gname)' has no prefixes (add 'prefix PREFIX;', or a member path with a 'bgp' session to learn them)"); ok = false
             }
+            // A tunnel whose remote end the group routes would route into itself unless hedge pins
+            // the remote on the underlay, which takes the underlay's next hop.
+            for m in members {
+                guard let x = d.paths.first(where: { $0.name.value == m })?.ipsec, let r = x.remote?.value else { continue }
+                let pinnable = x.underlay != nil && x.underlayGateway != nil
+                if let cover = prefixes.first(where: { $0.contains(r) }), !pinnable {
+                    error(g.name.at, "group '\(gname)' routes \(cover), which covers the tunnel's remote end \(r): path '\(m)' needs 'underlay INTERFACE via GATEWAY;' in its ipsec block, so that hedge keeps IKE and ESP to \(r) off the tunnel")
+                    ok = false
+                } else if !learners.isEmpty && !pinnable {
+                    warning(g.name.at, "group '\(gname)' takes what BGP learns over the tunnel's path '\(m)': should Azure announce a route covering \(r) (the default route), the tunnel would route into itself; add 'underlay INTERFACE via GATEWAY;' to its ipsec block")
+                }
+            }
             for l in learners {
                 if let other = learnerGroup[l] {
                     warning(g.name.at, "path '\(l)' is also in group '\(other)': the prefixes its BGP session learns join only '\(other)'")

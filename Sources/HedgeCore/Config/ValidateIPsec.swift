@@ -76,6 +76,10 @@ extension Validator {
             }
         }
 
+        if let g = x.underlayGateway, let r = x.remote, g.value.isV4 != r.value.isV4 {
+            error(g.at, "underlay gateway \(g.value) and remote \(r.value) are of different address families"); ok = false
+        }
+
         var keying: IPsecKeying? = nil
         switch (x.manual, x.strongswan) {
         case (let m?, let s?):
@@ -109,6 +113,7 @@ extension Validator {
 
         guard ok, let keying, let id = x.ifID, let l = x.local, let r = x.remote else { return nil }
         return IPsecConfig(ifID: UInt32(id.value), local: l.value, remote: r.value, underlay: x.underlay?.value,
+                           underlayGateway: x.underlayGateway?.value,
                            keying: keying, mss: x.mss.map { $0.value == 0 ? nil : UInt16($0.value) } ?? IPsecConfig.azureMSS,
                            mtu: x.mtu.map { UInt32($0.value) } ?? IPsecConfig.azureMTU, location: x.at)
     }

@@ -47,6 +47,11 @@ public func desiredKernelState(config: HedgeConfig, active: [Int?], ifindex: (St
         s.insert(RouteSpec(prefix: host, table: table, metric: kernelMetric(0, family: fam), target: .via(gateway: gw, ifindex: dev),
                            protocolID: k.routeProtocol))
     }
+    for (pi, p) in config.paths.enumerated() {
+        guard let (host, gw, device) = underlayPin(config, path: pi), let dev = ifindex(device) else { continue }
+        s.insert(RouteSpec(prefix: host, table: k.table, metric: kernelMetric(k.metric, family: host.family),
+                           target: .via(gateway: gw, ifindex: dev), protocolID: k.routeProtocol))
+    }
     for p in config.paths {
         guard let host = tunnelledNeighbor(p), let dev = ifindex(p.device) else { continue }
         let fam = host.family
@@ -55,6 +60,23 @@ public func desiredKernelState(config: HedgeConfig, active: [Int?], ifindex: (St
                            target: .via(gateway: gw, ifindex: dev), protocolID: k.routeProtocol))
     }
     return s
+}
+
+/// The host route that keeps a tunnel's own packets (IKE, ESP) on its underlay: needed when a group
+/// with the tunnel among its paths carries a prefix that covers the tunnel's remote end (the default
+/// route), or the tunnel would route into itself. Host route, gateway, underlay device; nil when no
+/// such group exists or the path has no underlay gateway (`hedge check` refuses the second case).
+public func underlayPin(_ config: HedgeConfig, path pi: Int) -> (IPPrefix, IPAddress, String)? {
+    let p = config.paths[pi]
+    guard let x = p.ipsec, let dev = x.underlay, let gw = x.underlayGateway, tunnelCovered(config, path: pi) else { return nil }
+    return (IPPrefix(address: x.remote, length: x.remote.isV4 ? 32 : 128)!, gw, dev)
+}
+
+/// Whether a group that may use ipsec path `pi` routes the tunnel's remote end.
+public func tunnelCovered(_ config: HedgeConfig, path pi: Int) -> Bool {
+    let p = config.paths[pi]
+    guard let x = p.ipsec else { return false }
+    return config.groups.contains { g in g.paths.contains(p.name) && g.prefixes.contains { $0.contains(x.remote) } }
 }
 
 /// The address hedge puts on the tunnel device of an `ipsec` path when no device has it: the source
