@@ -43,6 +43,29 @@ final class ReloadPlanTests: XCTestCase {
         XCTAssertEqual(p.changes, ["path vpn: changed", "group azure: changed"])
     }
 
+    func testMSSAndMTUChangeInPlace() throws {
+        let tunnel = """
+            path er { priority 10; device er0; gateway 192.168.10.2; }
+            path vpn { priority 20; device vpn0; probe icmp 10.200.0.4 { }
+                ipsec { if-id 42; local 198.51.100.1; remote 203.0.113.2; strongswan { connection a; } MSS } }
+            group azure { prefix 10.200.0.0/16; paths er vpn; }
+            """
+        let p = ReloadPlan(old: try config(tunnel.replacingOccurrences(of: "MSS", with: "")),
+                           new: try config(tunnel.replacingOccurrences(of: "MSS", with: "mss off; mtu 1420;")))
+        XCTAssertEqual(p.paths, [0: 0, 1: 1], "the tunnel's sessions and probes carry on")
+        XCTAssertEqual(p.groups, [0: 0])
+        XCTAssertEqual(p.changes, ["path vpn: mss 1350 -> off", "path vpn: mtu 1400 -> 1420"])
+    }
+
+    func testAMeasureChangeKeepsTheGroup() throws {
+        let measured = base.replacingOccurrences(of: "hold-down 30s;",
+                                                 with: "hold-down 30s; measure reflect 10.200.0.4 { source 172.16.0.1; key-file \"/k\"; }")
+        let p = ReloadPlan(old: try config(base), new: try config(measured))
+        XCTAssertEqual(p.groups, [0: 0], "a measure decides nothing")
+        XCTAssertEqual(p.changes, ["group azure: measure changed"])
+        XCTAssertEqual(ReloadPlan(old: try config(measured), new: try config("\n" + measured)).changes, [])
+    }
+
     func testPriorityChangeKeepsSessionsButNotTheGroupEngine() throws {
         let p = ReloadPlan(old: try config(base), new: try config(base.replacingOccurrences(of: "priority 20", with: "priority 5")))
         XCTAssertEqual(p.paths, [0: 0, 1: 1])

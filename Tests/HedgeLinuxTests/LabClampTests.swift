@@ -137,4 +137,22 @@ final class LabClampTests: XCTestCase {
         XCTAssertTrue(lab.onprem("nft list tables").contains("table inet other"))
         XCTAssertEqual(tunnel(lab)["mss_clamp_restored"] as? Int, 1)
     }
+
+    func testAReloadChangesTheClampInPlace() throws {
+        let lab = Lab("tcr")
+        lab.writeConfig(text: config(lab))
+        lab.startHedge()
+        XCTAssertTrue(waitFor(5) { self.table(lab).contains("maxseg size set 1350") }, lab.log)
+        lab.writeConfig(text: config(lab, mss: "mss 1300;"))
+        lab.signalHedge(SIGHUP)
+        XCTAssertTrue(waitFor(5) { self.table(lab).contains("maxseg size set 1300") && !self.table(lab).contains("1350") },
+                      "\(table(lab))\n\(lab.log)")
+        XCTAssertTrue(lab.log.contains("path vpn: mss 1350 -> 1300"), lab.log)
+        XCTAssertFalse(lab.log.contains("path vpn: changed"), "the tunnel's sessions and probes carry on")
+        lab.writeConfig(text: config(lab, mss: "mss off;"))
+        lab.signalHedge(SIGHUP)
+        XCTAssertTrue(waitFor(5) { !self.hasTable(lab) }, "mss off: hedge's table is gone:\n\(table(lab))")
+    }
+
+    func hasTable(_ lab: Lab) -> Bool { lab.onprem("nft list tables", check: false).contains("inet hedge") }
 }

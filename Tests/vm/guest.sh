@@ -16,6 +16,11 @@
 # between two 1500-byte hosts, the LAN host behind onprem and 10.200.0.4, through the lab's path-MTU
 # black hole (lab/esp.sh): a transfer each way completes with hedge's MSS clamp, and stalls after
 # the handshake with hedge frozen and its table deleted; woken, hedge puts the table back.
+# default-route then gives on-prem an ISP default (metric 100) in place of the lab's route to the VPN
+# gateway, reloads hedge with 0.0.0.0/0 over both paths (metric 10), and fails over once more: an
+# Internet host behind Azure (192.0.2.80) is reached over er0, then vpn0, then er0 again, while
+# hedge's pin keeps IKE (a CHILD_SA re-key, ikev2) and ESP to 203.0.113.2 on wan0 and leaves the
+# ISP's default alone. Last in the scenario: it leaves the lab's routing changed.
 #
 # Settings come from OUT/env (written by Tests/vm/run), or the environment:
 #   ONPREM     hedge        hedge owns vpn0, the SAs/policies (static) or follows charon (ikev2), and
@@ -659,6 +664,128 @@ scenario() { # static|ikev2 — runs in a subshell; `die` ends it, the EXIT trap
         read -r t_down t_up <<<"$times"
         record "$( [ "$ok" = 1 ] && echo true || echo false)" "hedge: ${mss_st:-no status}; $MSS_BYTES bytes Azure -> LAN host in ${t_down:-?} s, LAN host -> Azure in ${t_up:-?} s with the clamp (SAs +$((so1 - so0)) out, +$((si1 - si0)) in); without it (hedge frozen, its table deleted) in $MSS_STALL_S s: $(awk '{ printf "%s%s -> %s %s %s", (NR > 1 ? ", " : ""), $1, $2, $3, $4 }' <<<"$without" | sed "s/$LAB-//g"); table put back after $back ms$( [ "$ok" = 1 ] || printf '; with: %s' "$with")"
         hedge_status "after mss-clamp"
+    fi
+
+    if [ "$ONPREM" = hedge ]; then
+        # The default route (forced tunnelling: Azure's firewall is the way out). hedge reloads with a
+        # group carrying 0.0.0.0/0 over both paths, beside an ISP default (metric 100) that replaces
+        # the lab's route to the VPN gateway: only hedge's pin keeps IKE and ESP on wan0 once its own
+        # default (metric 10) points into er0 or vpn0. The Internet host 192.0.2.80 sits behind Azure
+        # (lab/esp.sh). Only where hedge owns the tunnel: without its ipsec block it cannot pin.
+        step default-route
+        local dr_ok=1 dr_why='' dr_tables=$OUT/$SCEN-default-route-tables.txt dr_mon=$LAB_RUN/default-route-monitor.txt dr_mon_pid
+        local isp isp_end pin pin_get pin_at def_at spis0 spis1 ike_note='' dr_st
+        local p_er p_vpn p_back
+        dr_bad() { dr_ok=0; dr_why="$dr_why; NOT: $*"; }
+        # dr_dev: the device of hedge's default (proto 88), or none.
+        dr_dev() { ip -n "$ON" route show default proto 88 2>/dev/null | grep -o ' dev [a-z0-9]*' | head -1 | cut -c6-; }
+        dr_table() { { echo "=== $1"; ip -n "$ON" route show; } >>"$dr_tables"; }
+        # Where the echoes to the Internet host and the packets to the VPN gateway's public address
+        # leave onprem (postrouting: for ESP, the outer packet): counters of the lab's own table.
+        ip netns exec "$ON" nft -f - <<EOF || die "nft: no counters table"
+table inet labdr {
+    counter er0 {}
+    counter vpn0 {}
+    counter under {}
+    counter ike {}
+    counter astray {}
+    chain post {
+        type filter hook postrouting priority 0;
+        ip daddr $ESP_INET_HOST oifname "er0" counter name "er0" accept
+        ip daddr $ESP_INET_HOST oifname "vpn0" counter name "vpn0" accept
+        ip daddr $ESP_VPNGW_WAN oifname != "wan0" counter name "astray" accept
+        ip daddr $ESP_VPNGW_WAN udp dport { 500, 4500 } counter name "ike"
+        ip daddr $ESP_VPNGW_WAN counter name "under"
+    }
+}
+EOF
+        dr_counts() { ip netns exec "$ON" nft -j list counters table inet labdr 2>/dev/null |
+            jq -r '[.nftables[] | select(.counter) | .counter | {(.name): .packets}] | add | "\(.er0) \(.vpn0) \(.under) \(.ike) \(.astray)"'; }
+        # dr_ping: 5 echoes from the LAN address to the Internet host -> "ANSWERED ER0 VPN0" (echoes out each)
+        dr_ping() {
+            local a b n
+            read -r -a a <<<"$(dr_counts)"
+            n=$(ip netns exec "$ON" ping -n -q -c 5 -i 0.1 -W 2 -I 172.16.0.1 "$ESP_INET_HOST" 2>&1 | sed -n 's/.* \([0-9]*\) received.*/\1/p')
+            read -r -a b <<<"$(dr_counts)"
+            echo "${n:-0} $((b[0] - a[0])) $((b[1] - a[1]))"
+        }
+        # A path carried it: at least 3 of 5 answered, every echo left by that device and none by the other.
+        dr_took() { # "ANSWERED ER0 VPN0" er0|vpn0
+            local n e v; read -r n e v <<<"$1"
+            case "$2" in er0) [ "$n" -ge 3 ] && [ "$e" -ge 5 ] && [ "$v" -eq 0 ] ;; vpn0) [ "$n" -ge 3 ] && [ "$v" -ge 5 ] && [ "$e" -eq 0 ] ;; esac
+        }
+        : >"$dr_tables"
+        wait_path expressroute 30 >/dev/null || dr_bad "10.200.0.0/16 back on er0 after mss-clamp"
+        esp_isp_default || die "esp_isp_default failed"
+        isp=$(ip -n "$ON" route show default metric "$ESP_ISP_METRIC")
+        dr_table "onprem before the reload: the ISP's default, hedge routes 10.200.0.0/16"
+        sed '/^# >>> default-route$/,/^# <<< default-route$/s/^# \(group\|kernel\) /\1 /' "$conf" >"$conf.dr" &&
+            "$HEDGE_BIN" check -c "$conf.dr" >"$LAB_RUN/check-dr.txt" 2>&1 || die "hedge check rejects the default-route config: $(grep -m3 -i error "$LAB_RUN/check-dr.txt")"
+        mv "$conf.dr" "$conf"; cp "$conf" "$OUT/$SCEN-hedge-default-route.conf"
+        ip -n "$ON" monitor route >"$dr_mon" 2>&1 &
+        dr_mon_pid=$!
+        nap 0.3
+        kill -HUP "$hedge_pid"
+        wait_ok 20 eval '[ "$(dr_dev)" = er0 ] && ip -n "$ON" route show "$ESP_VPNGW_WAN" | grep -q " proto 88 "' >/dev/null ||
+            dr_bad "hedge's default on er0 and its pin after the reload: $(ip -n "$ON" route show default | paste -sd';' -)"
+        nap 0.3
+        lab_stop_pids "$dr_mon_pid"
+        cp "$dr_mon" "$OUT/$SCEN-default-route-monitor.txt"
+        # hedge pins the underlay before its default appears (the kernel's order of notifications).
+        pin_at=$(grep -n "^$ESP_VPNGW_WAN via 198\.51\.100\.2 dev wan0 proto 88" "$dr_mon" | head -1 | cut -d: -f1)
+        def_at=$(grep -n '^default .* proto 88 ' "$dr_mon" | head -1 | cut -d: -f1)
+        [ -n "$pin_at" ] && [ -n "$def_at" ] && [ "$pin_at" -lt "$def_at" ] || dr_bad "pin (line ${pin_at:-none}) before the default (line ${def_at:-none}) in ip monitor"
+        pin=$(ip -n "$ON" route show "$ESP_VPNGW_WAN" | xargs)
+        [[ "$pin" == "$ESP_VPNGW_WAN via 198.51.100.2 dev wan0 proto 88 "* ]] || dr_bad "pin: ${pin:-none}"
+        dr_table "onprem with ExpressRoute up: hedge's default (metric 10) via er0, its pin, the ISP's default untouched"
+        p_er=$(dr_ping)
+        dr_took "$p_er" er0 || dr_bad "the Internet host over er0: $p_er"
+
+        esp_fail_er || die "esp_fail_er failed"
+        wait_ok 20 eval '[ "$(dr_dev)" = vpn0 ]' >/dev/null || dr_bad "hedge's default on vpn0 after the failure: $(ip -n "$ON" route show default | paste -sd';' -)"
+        # The echoes' replies come back by Azure's route to the LAN, which hedge moves onto the tunnel.
+        wait_ok 30 eval '[ "$(azure_route_of)" = vpn ]' >/dev/null || dr_bad "Azure -> LAN on the VPN"
+        dr_table "onprem failed over: hedge's default via vpn0, the pin keeps 203.0.113.2 on wan0"
+        pin_get=$(ip -n "$ON" route get "$ESP_VPNGW_WAN" | head -1 | xargs)
+        [[ "$pin_get" == *" via 198.51.100.2 dev wan0 "* ]] || dr_bad "route get $ESP_VPNGW_WAN: $pin_get"
+        local so0 si0 so1 si1 c_a c_b c_e
+        read -r -a c_a <<<"$(dr_counts)"
+        so0=$(sa_out); si0=$(sa_in)
+        p_vpn=$(dr_ping)
+        so1=$(sa_out); si1=$(sa_in)
+        dr_took "$p_vpn" vpn0 && [ $((so1 - so0)) -ge 5 ] && [ $((si1 - si0)) -ge 3 ] || dr_bad "the Internet host over vpn0: $p_vpn, SAs +$((so1 - so0)) out +$((si1 - si0)) in"
+        if [ "$SCEN" = ikev2 ]; then
+            # IKE through the pinned underlay while the default points into the tunnel: charon
+            # re-keys the CHILD_SA (new SPIs only if the gateway answered), and the new SAs carry on.
+            spis0=$(ip -n "$ON" xfrm state | awk '/proto esp spi/ { print $4 }' | sort | tr '\n' ' ')
+            esp_swanctl onprem --rekey --child azure >"$LAB_RUN/rekey.txt" 2>&1 || dr_bad "swanctl --rekey: $(tail -1 "$LAB_RUN/rekey.txt")"
+            lab_wait_for 30 sh -c "ip -n $ON xfrm state | awk '/proto esp spi/ { print \$4 }' | sort | tr '\n' ' ' | grep -qvxF '$spis0'"
+            lab_wait_for 30 esp_sa_present onprem
+            spis1=$(ip -n "$ON" xfrm state | awk '/proto esp spi/ { print $4 }' | sort | tr '\n' ' ')
+            local p_rk; p_rk=$(dr_ping)
+            [ "$spis1" != "$spis0" ] && dr_took "$p_rk" vpn0 || dr_bad "CHILD_SA re-keyed and used: SPIs [$spis0] -> [$spis1], $p_rk"
+            ike_note="; swanctl --rekey --child azure while failed over: SPIs [${spis0% }] -> [${spis1% }], then $(cut -d' ' -f1 <<<"$p_rk")/5 answered over vpn0"
+        fi
+        read -r -a c_b <<<"$(dr_counts)"
+        [ $((c_b[2] - c_a[2])) -ge 5 ] || dr_bad "ESP out of wan0 while failed over: +$((c_b[2] - c_a[2]))"
+        [ "$SCEN" != ikev2 ] || [ $((c_b[3] - c_a[3])) -gt 0 ] || dr_bad "IKE out of wan0 during the re-key"
+        hedge_status "default route, failed over"
+
+        esp_restore_er || die "esp_restore_er failed"
+        wait_ok 30 eval '[ "$(dr_dev)" = er0 ]' >/dev/null || dr_bad "hedge's default back on er0: $(ip -n "$ON" route show default | paste -sd';' -)"
+        dr_table "onprem after the failback: hedge's default via er0 again"
+        p_back=$(dr_ping)
+        dr_took "$p_back" er0 || dr_bad "the Internet host back over er0: $p_back"
+        isp_end=$(ip -n "$ON" route show default metric "$ESP_ISP_METRIC")
+        [ -n "$isp" ] && [ "$isp" = "$isp_end" ] || dr_bad "the ISP's default unchanged: [$isp] -> [$isp_end]"
+        read -r -a c_e <<<"$(dr_counts)"
+        [ "${c_e[4]}" -eq 0 ] || dr_bad "${c_e[4]} packets to $ESP_VPNGW_WAN left by another device than wan0"
+        dr_st=$(timeout 10 "$HEDGE_BIN" status -s "$SOCK" 2>&1 | grep -ci 'does not own')
+        [ "$dr_st" -eq 0 ] || dr_bad "hedge status names a foreign route"
+        echo "--- default route: onprem's main table ($(basename "$dr_tables"))"; sed 's/^/    | /' "$dr_tables"
+        # "ANSWERED ER0 VPN0" -> "n/5 answered, echoes er0 +E vpn0 +V"
+        dr_fmt() { awk '{ printf "%s/5 answered, echoes out er0 +%s vpn0 +%s", $1, $2, $3 }' <<<"$1"; }
+        record "$( [ "$dr_ok" = 1 ] && echo true || echo false)" "hedge reloaded with 0.0.0.0/0 over both paths (metric 10) beside the ISP's default (metric $ESP_ISP_METRIC, left alone: ${isp_end:-gone}); pin: $pin (in place before hedge's default: ip monitor lines $pin_at < $def_at); to $ESP_INET_HOST with ER up: $(dr_fmt "$p_er"); failed over: $(dr_fmt "$p_vpn"), SAs +$((so1 - so0)) out +$((si1 - si0)) in, route get $ESP_VPNGW_WAN: $pin_get, out of wan0 to it +$((c_b[2] - c_a[2])) (IKE +$((c_b[3] - c_a[3])))$ike_note; after the failback: $(dr_fmt "$p_back"); packets to $ESP_VPNGW_WAN by another device: ${c_e[4]}; tables in $(basename "$dr_tables")$dr_why"
     fi
 
     step ipsec-summary

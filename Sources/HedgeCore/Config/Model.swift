@@ -219,6 +219,13 @@ public struct ProbeConfig: Sendable, Equatable {
     public var recover: Int
     public var location: SourceLocation
 
+    /// The same probe, wherever it was written in the file.
+    public var withoutLocation: ProbeConfig {
+        var p = self
+        p.location = SourceLocation(line: 0, column: 0)
+        return p
+    }
+
     /// Default UDP port of `hedge reflect` (0x4865, "He").
     public static let reflectPort: UInt16 = 18533
 

@@ -20,6 +20,10 @@ public struct ReloadPlan: Sendable {
                 paths[ni] = oi
                 if old.paths[oi].priority != p.priority { changes.append("path \(p.name): priority \(old.paths[oi].priority) -> \(p.priority)") }
                 if old.paths[oi].announce != p.announce { changes.append("path \(p.name): announcements changed") }
+                if let a = old.paths[oi].ipsec, let b = p.ipsec {
+                    if a.mss != b.mss { changes.append("path \(p.name): mss \(a.mss.map { "\($0)" } ?? "off") -> \(b.mss.map { "\($0)" } ?? "off")") }
+                    if a.mtu != b.mtu { changes.append("path \(p.name): mtu \(a.mtu) -> \(b.mtu)") }
+                }
             } else {
                 changes.append("path \(p.name): changed")
             }
@@ -33,6 +37,7 @@ public struct ReloadPlan: Sendable {
                       old.paths[o].priority == new.paths[n].priority else { same = false; break }
             }
             if same { groups[ni] = oi } else { changes.append("group \(g.name): changed") }
+            if old.groups[oi].measure?.withoutLocation != g.measure?.withoutLocation { changes.append("group \(g.name): measure changed") }
         }
         for g in old.groups where !new.groups.contains(where: { $0.name == g.name }) { changes.append("group \(g.name): removed") }
         let watched = { (c: HedgeConfig) -> [String] in
@@ -47,11 +52,14 @@ public struct ReloadPlan: Sendable {
     /// Where an unchanged old path sits in the new configuration.
     public func newIndex(ofOld old: Int) -> Int? { paths.first { $0.value == old }?.key }
 
-    /// Everything that feeds a path's signals or sessions is the same.
+    /// Everything that feeds a path's signals or sessions is the same. The tunnel's MSS clamp and
+    /// MTU are applied in place (nftables, the link), and restart nothing.
     static func sameSessions(_ a: PathConfig, _ b: PathConfig) -> Bool {
         var x = normalized(a), y = normalized(b)
         x.priority = 0; y.priority = 0
         x.announce = []; y.announce = []
+        x.ipsec?.mss = nil; y.ipsec?.mss = nil
+        x.ipsec?.mtu = 0; y.ipsec?.mtu = 0
         return x == y
     }
 
@@ -77,9 +85,12 @@ public struct ReloadPlan: Sendable {
         return p
     }
 
+    /// A group's measure decides nothing: it carries on by itself (the agent keeps it while it is
+    /// the same), and a change to it keeps the group's state.
     static func normalized(_ g: GroupConfig) -> GroupConfig {
         var g = g
         g.location = nowhere
+        g.measure = nil
         return g
     }
 }

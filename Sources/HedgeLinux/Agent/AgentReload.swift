@@ -35,7 +35,7 @@ extension Agent {
         // A group's measure carries on (with its counters) while the group and its measure are the same.
         var keptMeasures = HashMap<Int, MeasureRunner>()
         for (gi, g) in c.groups.enumerated() {
-            if let m = measures.first(where: { $0.groupName == g.name }), m.config == g.measure { keptMeasures[gi] = m }
+            if let m = measures.first(where: { $0.groupName == g.name }), m.config.withoutLocation == g.measure?.withoutLocation { keptMeasures[gi] = m }
         }
         // Everything that can fail, before anything changes.
         var newProbes: [ProbeRunner] = []
