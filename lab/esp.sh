@@ -28,10 +28,16 @@
 #                   10.255.2.1/30 ── azure vpn0 10.255.2.2/30 (named as in netns.sh: azure_route_of
 #                   tells the VPN by it)
 #   ${LAB}-azure    vnet0 10.200.0.4/24: the VNet host; Azure's routing and, in model mode, the VPN
-#                   gateway's BGP address 169.254.21.1
+#                   gateway's BGP address 169.254.21.1; 192.0.2.80/32 (ESP_INET_HOST): an Internet
+#                   host as forced tunnelling reaches it, through the VNet's firewall, so the edge
+#                   and the gateway route 192.0.2.0/24 into Azure as they route the VNet
 #
 # onprem reaches 203.0.113.0/30 over wan0 and nothing else of the Internet: with no route to
 # 10.200.0.0/16 (after esp_lab_up) the LAN's packets are dropped on-prem, never sent in the clear.
+# esp_isp_default swaps that route for what an ISP's DHCP leaves, a default via 198.51.100.2 at metric
+# 100, for the default-route test: then only hedge's pin keeps IKE and ESP off hedge's own default.
+# The internet namespace routes nothing beyond its two links, so what onprem sends it in the clear
+# ends there.
 #
 # A path-MTU black hole, as where ICMP is filtered on the way: the hosts on both sides (lanhost,
 # the VNet's 10.200.0.4) keep MTU 1500; the tunnel's ends (onprem vpn0, vpngw ipsec0) carry 1400; and
@@ -77,6 +83,7 @@
 #   esp_sa_present [NS]            an inbound and an outbound ESP SA with if_id 42 exist in NS (onprem)
 #   esp_sa_packets NS SRC DST      packets counted by the SAs SRC -> DST (sum; 0 if none)
 #   esp_fail_er / esp_restore_er   far-end ExpressRoute failure and repair (manual mode: Azure's route too)
+#   esp_isp_default                onprem: the ISP's default (metric 100) in place of the route to 203.0.113.0/30
 #   esp_shell_failover_start / _stop   ONPREM=ip: the smallest agent that fails over (a ping loop)
 #   esp_show NS                    xfrm state (keys stripped), policies, vpn0/ipsec0 details, routes
 #   esp_strip_keys                 filter: replaces key hex of enc/auth/auth-trunc/aead/comp lines
@@ -90,6 +97,8 @@ ESP_SPI_IN=0x2001             # vpngw -> onprem
 ESP_AEAD='rfc4106(gcm(aes))'
 ESP_MTU=1400                  # Azure: MTU 1400 and MSS 1350 inside the tunnel
 ESP_LANHOST=172.16.0.20       # the LAN host behind onprem (lanhost)
+ESP_INET_HOST=192.0.2.80      # the Internet host behind Azure's firewall (forced tunnelling)
+ESP_ISP_METRIC=100            # the ISP default's metric (esp_isp_default), as DHCP clients set it
 : "${ESP_AZURE_CONVERGE_MS:=0}"     # manual mode only: Azure's convergence after the edge drops
 : "${ESP_AZURE_ROUTING:=manual}"   # model | manual: see the top
 # The MSEE stand-in's BGP timers toward on-prem (model mode): short enough that a far-end failure ends
@@ -144,6 +153,7 @@ addr add 10.255.1.1/30 dev azure0
 link set onprem0 up
 link set azure0 up
 route add 10.200.0.0/16 via 10.255.1.2 dev azure0
+route add 192.0.2.0/24 via 10.255.1.2 dev azure0
 route add 172.16.0.0/16 via 192.168.10.1 dev onprem0
 EOB
     ip -n "$it" -batch - <<EOB
@@ -163,6 +173,7 @@ link set wan0 up
 link set azure0 up
 route add 198.51.100.0/30 via 203.0.113.1 dev wan0
 route add 10.200.0.0/16 via 10.255.2.2 dev azure0
+route add 192.0.2.0/24 via 10.255.2.2 dev azure0
 EOB
     # Azure: ER's /30 back over ER (the ER probe's replies) and the VPN probe's source over the VPN
     # gateway only. The LAN's way back: see ESP_AZURE_ROUTING.
@@ -172,6 +183,7 @@ link add vnet0 type veth peer name vnet0p
 addr add 10.255.1.2/30 dev edge0
 addr add 10.255.2.2/30 dev vpn0
 addr add 10.200.0.4/24 dev vnet0
+addr add $ESP_INET_HOST/32 dev vnet0
 link set edge0 up
 link set vpn0 up
 link set vnet0 up
@@ -390,6 +402,16 @@ esp_restore_er() {
     lab_restore_far || return 1
     [ "$ESP_AZURE_ROUTING" = manual ] || return 0
     ip -n "$(lab_ns azure)" route replace 172.16.0.0/16 via 10.255.1.1 dev edge0 metric 10
+}
+
+# esp_isp_default: onprem's Internet as an ISP leaves it, a default route of its own (foreign to hedge,
+# which must leave it alone) and no route to the VPN gateway's /30: IKE and ESP reach 203.0.113.2
+# by the ISP's default, or by hedge's pin once hedge carries a default of its own at a lower metric.
+esp_isp_default() {
+    ip -n "$(lab_ns onprem)" -batch - <<EOB
+route add default via 198.51.100.2 dev wan0 metric $ESP_ISP_METRIC
+route del 203.0.113.0/30 via 198.51.100.2 dev wan0
+EOB
 }
 
 # ------------------------------------------------------------------------------------------ ONPREM=ip
