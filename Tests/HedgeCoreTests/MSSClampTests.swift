@@ -116,10 +116,25 @@ final class UnderlayPinTests: XCTestCase, ConfigChecking {
         XCTAssertEqual(pin.0, IPPrefix("203.0.113.2/32"))
         XCTAssertEqual(pin.1, IPAddress("198.51.100.2"))
         XCTAssertEqual(pin.2, "wan0")
-        let s = desiredKernelState(config: c, active: [1], ifindex: { ["er0": 3, "vpn0": 4, "wan0": 5][$0] },
-                                   nexthopObjects: true, actual: KernelState())
-        XCTAssertEqual(s.routes[RouteKey(prefix: IPPrefix("203.0.113.2/32")!, table: 254, metric: 0)]?.target,
-                       .via(gateway: IPAddress("198.51.100.2"), ifindex: 5), "IKE and ESP stay on wan0 while 0.0.0.0/0 is on vpn0")
+        let devices: [String: Int32] = ["er0": 3, "vpn0": 4, "wan0": 5]
+        let pinKey = RouteKey(prefix: IPPrefix("203.0.113.2/32")!, table: 254, metric: 0)
+        let defaultKey = RouteKey(prefix: IPPrefix("0.0.0.0/0")!, table: 254, metric: 0)
+        let first = desiredKernelState(config: c, active: [1], ifindex: { devices[$0] }, nexthopObjects: true, actual: KernelState())
+        XCTAssertEqual(first.routes[pinKey]?.target, .via(gateway: IPAddress("198.51.100.2"), ifindex: 5),
+                       "IKE and ESP stay on wan0 whichever path 0.0.0.0/0 takes")
+        XCTAssertNil(first.routes[defaultKey], "the default waits until the pin is in the kernel")
+        XCTAssertTrue(underlayPinsPending(config: c, ifindex: { devices[$0] }, actual: KernelState()))
+        var withPin = KernelState()
+        withPin.insert(first.routes[pinKey]!)
+        XCTAssertFalse(underlayPinsPending(config: c, ifindex: { devices[$0] }, actual: withPin))
+        let then = desiredKernelState(config: c, active: [1], ifindex: { devices[$0] }, nexthopObjects: true, actual: withPin)
+        XCTAssertEqual(then.routes[defaultKey]?.target, .nexthop(4800))
+        XCTAssertNotNil(then.routes[pinKey])
+        // The underlay gone: no pin can be made, and the default stays as the kernel has it.
+        var both = withPin
+        both.insert(then.routes[defaultKey]!)
+        let gone = desiredKernelState(config: c, active: [1], ifindex: { ["er0": 3, "vpn0": 4][$0] }, nexthopObjects: true, actual: both)
+        XCTAssertEqual(gone.routes[defaultKey], then.routes[defaultKey])
     }
 
     func testNoPinWhereNoGroupRoutesTheRemote() throws {

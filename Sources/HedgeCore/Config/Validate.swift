@@ -479,8 +479,9 @@ struct Validator {
             }
             // A tunnel whose remote end the group routes would route into itself unless hedge pins
             // the remote on the underlay, which takes the underlay's next hop.
-            for m in members {
-                guard let x = d.paths.first(where: { $0.name.value == m })?.ipsec, let r = x.remote?.value else { continue }
+            for q in d.paths {
+                guard let x = q.ipsec, let r = x.remote?.value else { continue }
+                let m = q.name.value
                 let pinnable = x.underlay != nil && x.underlayGateway != nil
                 if let cover = prefixes.first(where: { $0.contains(r) }), !pinnable {
                     error(g.name.at, "group '\(gname)' routes \(cover), which covers the tunnel's remote end \(r): path '\(m)' needs 'underlay INTERFACE via GATEWAY;' in its ipsec block, so that hedge keeps IKE and ESP to \(r) off the tunnel")

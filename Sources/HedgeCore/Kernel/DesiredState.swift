@@ -10,6 +10,14 @@ public func desiredKernelState(config: HedgeConfig, active: [Int?], ifindex: (St
                                nexthopObjects: Bool, actual: KernelState) -> KernelState {
     var s = KernelState()
     let k = config.kernel
+    // The tunnels' underlay pins go in first: a route that covers a tunnel's remote end waits
+    // until its pin is in the kernel (kept as it is if it is there already), so the tunnel's own
+    // IKE and ESP never follow it, not even for the length of a batch.
+    let pins = underlayPins(config, ifindex: ifindex)
+    for p in pins { if let r = p.route { s.insert(r) } }
+    func held(_ prefix: IPPrefix) -> Bool {
+        pins.contains { prefix.contains($0.remote) && ($0.route == nil || actual.routes[$0.route!.key] != $0.route) }
+    }
     for (gi, g) in config.groups.enumerated() {
         let v6ID = g.nexthopID + 1
         guard let pi = active[gi], let dev = ifindex(config.paths[pi].device) else {
@@ -23,6 +31,12 @@ public func desiredKernelState(config: HedgeConfig, active: [Int?], ifindex: (St
         let gw4 = p.gateway.flatMap { $0.isV4 ? $0 : nil }
         let gw6 = p.gateway6 ?? p.gateway.flatMap { $0.isV4 ? nil : $0 }
         for prefix in g.prefixes {
+            if held(prefix) {
+                if let r = actual.routes[RouteKey(prefix: prefix, table: k.table, metric: kernelMetric(k.metric, family: prefix.family))] {
+                    s.insert(r)
+                }
+                continue
+            }
             let v4 = prefix.family == .v4
             let target: RouteTarget
             if nexthopObjects {
@@ -47,11 +61,6 @@ public func desiredKernelState(config: HedgeConfig, active: [Int?], ifindex: (St
         s.insert(RouteSpec(prefix: host, table: table, metric: kernelMetric(0, family: fam), target: .via(gateway: gw, ifindex: dev),
                            protocolID: k.routeProtocol))
     }
-    for (pi, p) in config.paths.enumerated() {
-        guard let (host, gw, device) = underlayPin(config, path: pi), let dev = ifindex(device) else { continue }
-        s.insert(RouteSpec(prefix: host, table: k.table, metric: kernelMetric(k.metric, family: host.family),
-                           target: .via(gateway: gw, ifindex: dev), protocolID: k.routeProtocol))
-    }
     for p in config.paths {
         guard let host = tunnelledNeighbor(p), let dev = ifindex(p.device) else { continue }
         let fam = host.family
@@ -72,11 +81,34 @@ public func underlayPin(_ config: HedgeConfig, path pi: Int) -> (IPPrefix, IPAdd
     return (IPPrefix(address: x.remote, length: x.remote.isV4 ? 32 : 128)!, gw, dev)
 }
 
-/// Whether a group that may use ipsec path `pi` routes the tunnel's remote end.
+/// Whether any group routes ipsec path `pi`'s remote end (whichever paths it uses, it would pull the
+/// tunnel's own packets off the underlay).
 public func tunnelCovered(_ config: HedgeConfig, path pi: Int) -> Bool {
-    let p = config.paths[pi]
-    guard let x = p.ipsec else { return false }
-    return config.groups.contains { g in g.paths.contains(p.name) && g.prefixes.contains { $0.contains(x.remote) } }
+    guard let x = config.paths[pi].ipsec else { return false }
+    return config.groups.contains { g in g.prefixes.contains { $0.contains(x.remote) } }
+}
+
+/// Each covered tunnel's remote end and the pin that protects it; nil where it cannot be made (no
+/// underlay gateway, or the underlay device is not there): then what covers the remote waits.
+public func underlayPins(_ config: HedgeConfig, ifindex: (String) -> Int32?) -> [(remote: IPAddress, route: RouteSpec?)] {
+    var out: [(remote: IPAddress, route: RouteSpec?)] = []
+    let k = config.kernel
+    for (pi, p) in config.paths.enumerated() {
+        guard let x = p.ipsec, tunnelCovered(config, path: pi) else { continue }
+        var route: RouteSpec?
+        if let (host, gw, device) = underlayPin(config, path: pi), let dev = ifindex(device) {
+            route = RouteSpec(prefix: host, table: k.table, metric: kernelMetric(k.metric, family: host.family),
+                              target: .via(gateway: gw, ifindex: dev), protocolID: k.routeProtocol)
+        }
+        out.append((x.remote, route))
+    }
+    return out
+}
+
+/// A route that covers a tunnel's remote end is waiting for its pin: the agent reconciles again once
+/// the batch that put the pin in has been taken.
+public func underlayPinsPending(config: HedgeConfig, ifindex: (String) -> Int32?, actual: KernelState) -> Bool {
+    underlayPins(config, ifindex: ifindex).contains { $0.route != nil && actual.routes[$0.route!.key] != $0.route }
 }
 
 /// The address hedge puts on the tunnel device of an `ipsec` path when no device has it: the source

@@ -262,6 +262,8 @@ public final class Agent {
     /// Kernel operations decided but not yet sent (a large table goes in over several loop turns),
     /// and the next one to send.
     var pendingOps: [KernelOp] = []
+    /// The batch under way puts underlay pins in before the routes that cover them.
+    var pinsFirst = false
     var pendingAt = 0
     var reconcileRetryAt: Millis?
     var lastErrorEventAt: Millis = -1_000_000
@@ -364,8 +366,12 @@ public final class Agent {
     /// nexthop replace never waits behind routes. The mirror follows every part the kernel took.
     func reconcileKernel() {
         if needsReconcile {
-            let desired = desiredKernelState(config: effectiveConfig(), active: activePaths(), ifindex: { self.indexByName[$0] },
+            let eff = effectiveConfig()
+            let desired = desiredKernelState(config: eff, active: activePaths(), ifindex: { self.indexByName[$0] },
                                              nexthopObjects: useNexthops, actual: mirror)
+            // Routes covering a tunnel's remote wait for its underlay pin: once this batch has put
+            // the pin in, the next turn adds them.
+            pinsFirst = underlayPinsPending(config: eff, ifindex: { self.indexByName[$0] }, actual: mirror)
             pendingOps = reconcile(desired: desired, actual: mirror)
             pendingAt = 0
             needsReconcile = false
@@ -391,7 +397,10 @@ public final class Agent {
         if refused.isEmpty {
             for op in part { mirror.apply(op) }
             pendingAt = end
-            if pendingAt == pendingOps.count { pendingOps = []; pendingAt = 0 }
+            if pendingAt == pendingOps.count {
+                pendingOps = []; pendingAt = 0
+                if pinsFirst { pinsFirst = false; needsReconcile = true }
+            }
         } else {
             // Some of it did not take: learn what the kernel really holds. What was not sent yet is
             // decided again from there; what the kernel refused is tried once more at most.
