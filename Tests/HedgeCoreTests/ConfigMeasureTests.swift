@@ -67,7 +67,7 @@ final class ConfigProbeReturnTests: XCTestCase, ConfigChecking {
         path er { priority 10; device er0; gateway 192.168.10.2; announce \(erAnnounce);
             probe icmp 10.200.0.4 { source \(erSource); } }
         path vpn { priority 20; device vpn0; announce 172.16.0.0/16;
-            ipsec { if-id 42; local 198.51.100.1; remote 203.0.113.2; strongswan { connection a; } }
+            ipsec { if-id 42; local 198.51.100.1; remote 203.0.113.2; underlay wan0 via 198.51.100.254; strongswan { connection a; } }
             bgp 169.254.21.1 { remote-as 65515; source 169.254.21.2; \(steering) }
             probe icmp 10.200.0.4 { \(vpnSource.map { "source \($0);" } ?? "") } }
         group azure { prefix 10.200.0.0/16; paths er vpn; }

@@ -151,3 +151,15 @@ final class UnderlayPinTests: XCTestCase, ConfigChecking {
         expectError(conf("underlay wan0 through 198.51.100.2;"), at: 3, 77, "unexpected 'through' after the underlay device")
     }
 }
+
+extension UnderlayPinTests {
+    func testALearnedDefaultThatCouldNotBePinnedIsWarnedOf() {
+        expectWarning("""
+            router-id 192.168.10.1; local-as 65010;
+            path er { priority 10; device er0; gateway 192.168.10.2; bgp 192.168.10.2 { remote-as 12076; } }
+            path vpn { priority 20; device vpn0; probe icmp 10.200.0.4 { }
+                ipsec { if-id 42; local 198.51.100.1; remote 203.0.113.2; strongswan { connection a; } } }
+            group azure { paths er vpn; }
+            """, at: 5, 7, "hedge would hold it back, since nothing pins path 'vpn''s tunnel on its underlay")
+    }
+}

@@ -487,7 +487,7 @@ struct Validator {
                     error(g.name.at, "group '\(gname)' routes \(cover), which covers the tunnel's remote end \(r): path '\(m)' needs 'underlay INTERFACE via GATEWAY;' in its ipsec block, so that hedge keeps IKE and ESP to \(r) off the tunnel")
                     ok = false
                 } else if !learners.isEmpty && !pinnable {
-                    warning(g.name.at, "group '\(gname)' takes what BGP learns over the tunnel's path '\(m)': should Azure announce a route covering \(r) (the default route), the tunnel would route into itself; add 'underlay INTERFACE via GATEWAY;' to its ipsec block")
+                    warning(g.name.at, "group '\(gname)' takes what BGP learns: should Azure announce a route covering \(r) (the default route), hedge would hold it back, since nothing pins path '\(m)''s tunnel on its underlay; add 'underlay INTERFACE via GATEWAY;' to its ipsec block")
                 }
             }
             for l in learners {
