@@ -72,9 +72,10 @@ public func desiredKernelState(config: HedgeConfig, active: [Int?], ifindex: (St
 }
 
 /// The host route that keeps a tunnel's own packets (IKE, ESP) on its underlay: needed when a group
-/// with the tunnel among its paths carries a prefix that covers the tunnel's remote end (the default
-/// route), or the tunnel would route into itself. Host route, gateway, underlay device; nil when no
-/// such group exists or the path has no underlay gateway (`hedge check` refuses the second case).
+/// carries a prefix that covers the tunnel's remote end (the default route), or the tunnel's packets
+/// would follow it (into the tunnel itself, or out of ExpressRoute). Host route, gateway, underlay
+/// device; nil when no group covers the remote or the path has no underlay gateway (`hedge check`
+/// refuses a configured covering prefix then, and one learned is held back).
 public func underlayPin(_ config: HedgeConfig, path pi: Int) -> (IPPrefix, IPAddress, String)? {
     let p = config.paths[pi]
     guard let x = p.ipsec, let dev = x.underlay, let gw = x.underlayGateway, tunnelCovered(config, path: pi) else { return nil }
