@@ -5,7 +5,7 @@ import XCTest
 final class BFDSessionTests: XCTestCase {
 
     func sends(_ actions: [BFDAction]) -> [BFDControlPacket] {
-        actions.compactMap { if case .send(let b) = $0 { return bfdDecode(b)! }; return nil }
+        actions.compactMap { if case .send(let p) = $0 { return bfdDecode(p.encode())! }; return nil }
     }
     func stateChanges(_ actions: [BFDAction]) -> [BFDStateChange] {
         actions.compactMap { if case .stateChanged(let c) = $0 { return c }; return nil }
@@ -14,7 +14,7 @@ final class BFDSessionTests: XCTestCase {
         actions.compactMap { if case .down(let d) = $0 { return d }; return nil }
     }
     func bytes(_ actions: [BFDAction]) -> [UInt8] {
-        for a in actions { if case .send(let b) = a { return b } }
+        for a in actions { if case .send(let p) = a { return p.encode() } }
         XCTFail("no packet sent"); return []
     }
 

@@ -88,7 +88,8 @@ struct BFDPair {
     mutating func handle(_ side: Side, _ actions: [BFDAction]) {
         for action in actions {
             switch action {
-            case .send(let bytes):
+            case .send(let packet):
+                let bytes = packet.encode()
                 let p = bfdDecode(bytes)!
                 if side == .a {
                     sentByA.append(Sent(at: now, packet: p))

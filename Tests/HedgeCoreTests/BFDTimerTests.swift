@@ -20,8 +20,8 @@ final class BFDTimerTests: XCTestCase {
         var times: [Int64] = []
         var now: Int64 = 0
         while now < 20_000_000 {
-            for case .send(let b) in s.tick(now: now, random: rng.next()) {
-                let p = bfdDecode(b)!
+            for case .send(let sent) in s.tick(now: now, random: rng.next()) {
+                let p = bfdDecode(sent.encode())!
                 XCTAssertEqual(p.state, .down)
                 XCTAssertEqual(p.desiredMinTxInterval, 1_000_000)
                 XCTAssertEqual(p.requiredMinRxInterval, 10_000, "RX stays as configured")

@@ -167,16 +167,14 @@ final class BGPDriver {
             self.events += self.runner.ready(fd: fd, events: ev, now: Clock.monotonicMs())
             self.binding.sync()
         }
-        loop.onTimer = { [unowned self] in
+        loop.register(LoopTimer("runner", deadline: { [unowned self] _ in
+            min(self.runner.nextDeadline ?? .max, self.sliceEnd) * 1000
+        }, fire: { [unowned self] _ in
             let now = Clock.monotonicMs()
             if let d = self.runner.nextDeadline, d <= now { self.events += self.runner.tick(now: now) }
             self.binding.sync()
             if now >= self.sliceEnd { self.loop.stop() }
-        }
-        loop.beforeWait = { [unowned self] in
-            let d = min(self.runner.nextDeadline ?? .max, self.sliceEnd)
-            self.loop.arm(atUs: d * 1000)
-        }
+        }))
     }
 
     func start() {
@@ -192,6 +190,7 @@ final class BGPDriver {
     /// Runs the loop for `ms`.
     func pump(_ ms: Millis) {
         sliceEnd = Clock.monotonicMs() + ms
+        loop.rescheduleAll()
         loop.run()
     }
 

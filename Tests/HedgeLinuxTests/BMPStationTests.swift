@@ -205,20 +205,20 @@ final class BMPDriver {
             self.events += self.station.ready(fd: fd, events: ev, now: Clock.monotonicMs())
             self.binding.sync()
         }
-        loop.onTimer = { [unowned self] in
+        loop.register(LoopTimer("station", deadline: { [unowned self] _ in
+            min(self.station.nextDeadline ?? .max, self.sliceEnd) * 1000
+        }, fire: { [unowned self] _ in
             let now = Clock.monotonicMs()
             if let d = self.station.nextDeadline, d <= now { self.events += self.station.tick(now: now) }
             self.binding.sync()
             if now >= self.sliceEnd { self.loop.stop() }
-        }
-        loop.beforeWait = { [unowned self] in
-            self.loop.arm(atUs: min(self.station.nextDeadline ?? .max, self.sliceEnd) * 1000)
-        }
+        }))
         binding.sync()
     }
 
     func pump(_ ms: Millis) {
         sliceEnd = Clock.monotonicMs() + ms
+        loop.rescheduleAll()
         loop.run()
     }
 

@@ -63,16 +63,16 @@ final class EventDeliveryTests: XCTestCase {
     func pump(_ timeoutMs: Millis, until cond: @escaping () -> Bool = { false }) -> Bool {
         let end = Clock.monotonicMs() + timeoutMs
         var met = false
-        loop.beforeWait = { [unowned self] in
+        let slot = loop.register(LoopTimer("pusher", deadline: { [unowned self] _ in
             let slice = Clock.monotonicMs() + 20
-            self.loop.arm(atUs: min(self.pusher?.nextDeadline ?? .max, slice) * 1000)
-        }
-        loop.onTimer = { [unowned self] in
+            return min(self.pusher?.nextDeadline ?? .max, slice) * 1000
+        }, fire: { [unowned self] _ in
             let now = Clock.monotonicMs()
             self.pusher?.tick(now: now)
             if cond() { met = true; self.loop.stop() } else if now >= end { self.loop.stop() }
-        }
+        }))
         loop.run()
+        loop.unregister(slot)
         return met
     }
 

@@ -38,8 +38,7 @@ final class HTTPTestServer: @unchecked Sendable {
         XCTAssertEqual(pipe(&wake), 0)
         let (server, loop, wake) = (self.server, self.loop, self.wake)
         try loop.add(wake[0]) { _ in loop.stop() }
-        loop.beforeWait = { if let d = server.nextDeadline { loop.arm(atUs: d * 1000) } }
-        loop.onTimer = { server.tick(now: Clock.monotonicMs()) }
+        loop.register(LoopTimer("http", ms: { _ in server.nextDeadline }, fire: { now in server.tick(now: now) }))
         Thread { self.loop.run(); self.done.signal() }.start()
     }
 

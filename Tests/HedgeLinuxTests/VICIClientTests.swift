@@ -239,9 +239,10 @@ final class VICIClientTests: XCTestCase {
         try c.request("stats")
         XCTAssertEqual(c.pending, 4)
         XCTAssertEqual(c.outstanding, "ike-updown")
-        loop.arm(atUs: Clock.monotonicUs() + 5_000_000)
-        loop.onTimer = { loop.stop() }
+        let stopAt = Clock.monotonicUs() + 5_000_000
+        let slot = loop.register(LoopTimer("stop", deadline: { _ in stopAt }, fire: { _ in loop.stop() }))
         loop.run()
+        loop.unregister(slot)
         loop.remove(c.fd)
         let names = got.compactMap { e -> String? in
             switch e {

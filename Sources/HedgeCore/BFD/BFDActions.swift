@@ -1,7 +1,9 @@
 /// What a session asks of its caller. Returned in the order to carry them out.
 public enum BFDAction: Equatable, Sendable {
-    /// Send these bytes to the neighbour now (UDP 3784, TTL 255: the Linux layer's part).
-    case send([UInt8])
+    /// Send this packet to the neighbour now (UDP 3784, TTL 255: the Linux layer's part). The
+    /// packet, not its bytes: the Linux layer encodes it into a buffer of its own, so that the
+    /// periodic packet allocates nothing.
+    case send(BFDControlPacket)
     /// The session changed state.
     case stateChanged(BFDStateChange)
     /// The session just left Up (RFC 5882): follows the `.stateChanged` it belongs to.

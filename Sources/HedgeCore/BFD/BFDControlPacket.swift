@@ -61,6 +61,27 @@ public struct BFDControlPacket: Equatable, Sendable {
     /// The Length field: the mandatory section plus the authentication section, if any.
     public var length: Int { BFDControlPacket.mandatoryLength + (authentication?.length ?? 0) }
 
+    /// Writes the mandatory section (24 bytes) at `p`: the send path's encoding, with no
+    /// allocation. The caller sends it only when `authentication` is nil (hedge never signs).
+    public func encodeMandatory(into p: UnsafeMutableRawPointer) {
+        var flags = state.rawValue << 6
+        if poll { flags |= 0x20 }
+        if final { flags |= 0x10 }
+        if controlPlaneIndependent { flags |= 0x08 }
+        if authenticationPresent { flags |= 0x04 }
+        if demand { flags |= 0x02 }
+        if multipoint { flags |= 0x01 }
+        p.storeBytes(of: BFDControlPacket.version << 5 | diagnostic.rawValue & 0x1f, toByteOffset: 0, as: UInt8.self)
+        p.storeBytes(of: flags, toByteOffset: 1, as: UInt8.self)
+        p.storeBytes(of: detectMult, toByteOffset: 2, as: UInt8.self)
+        p.storeBytes(of: UInt8(truncatingIfNeeded: length), toByteOffset: 3, as: UInt8.self)
+        p.storeBytes(of: myDiscriminator.bigEndian, toByteOffset: 4, as: UInt32.self)
+        p.storeBytes(of: yourDiscriminator.bigEndian, toByteOffset: 8, as: UInt32.self)
+        p.storeBytes(of: desiredMinTxInterval.bigEndian, toByteOffset: 12, as: UInt32.self)
+        p.storeBytes(of: requiredMinRxInterval.bigEndian, toByteOffset: 16, as: UInt32.self)
+        p.storeBytes(of: requiredMinEchoRxInterval.bigEndian, toByteOffset: 20, as: UInt32.self)
+    }
+
     public func encode() -> [UInt8] {
         var b = [UInt8]()
         b.reserveCapacity(length)

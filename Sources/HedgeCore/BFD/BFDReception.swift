@@ -45,12 +45,31 @@ public enum BFDDiscardReason: UInt8, Error, Sendable, CaseIterable {
 }
 
 /// One counter per discard reason.
+///
+/// Inline storage, not an array: the session is a plain value then, and reading it (its deadline
+/// on every loop turn) copies bytes without touching a reference count.
 public struct BFDDiscardCounters: Equatable, Sendable {
-    private var counts = [Int](repeating: 0, count: BFDDiscardReason.allCases.count)
-    public init() {}
-    public subscript(reason: BFDDiscardReason) -> Int { counts[Int(reason.rawValue)] }
-    public var total: Int { counts.reduce(0, +) }
-    public mutating func count(_ reason: BFDDiscardReason) { counts[Int(reason.rawValue)] += 1 }
+    private var counts: (Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int)
+        = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    private static let capacity = 20
+    public init() {
+        precondition(BFDDiscardReason.allCases.count <= Self.capacity, "BFDDiscardCounters: room for every reason")
+    }
+    public subscript(reason: BFDDiscardReason) -> Int {
+        withUnsafeBytes(of: counts) { $0.load(fromByteOffset: Int(reason.rawValue) * MemoryLayout<Int>.stride, as: Int.self) }
+    }
+    public var total: Int {
+        withUnsafeBytes(of: counts) { b in (0..<Self.capacity).reduce(0) { $0 + b.load(fromByteOffset: $1 * MemoryLayout<Int>.stride, as: Int.self) } }
+    }
+    public mutating func count(_ reason: BFDDiscardReason) {
+        withUnsafeMutableBytes(of: &counts) { b in
+            let o = Int(reason.rawValue) * MemoryLayout<Int>.stride
+            b.storeBytes(of: b.load(fromByteOffset: o, as: Int.self) + 1, toByteOffset: o, as: Int.self)
+        }
+    }
+    public static func == (a: BFDDiscardCounters, b: BFDDiscardCounters) -> Bool {
+        BFDDiscardReason.allCases.allSatisfy { a[$0] == b[$0] }
+    }
 }
 
 /// The checks of RFC 5880 §6.8.6 that come before a packet may touch a session, in the RFC's order

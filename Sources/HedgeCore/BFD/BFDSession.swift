@@ -60,6 +60,7 @@ public struct BFDSession: Sendable {
         createdAt = now
         intervals = BFDIntervals(tx: max(timers.desiredMinTx, BFDTimers.slowTx), rx: timers.requiredMinRx)
         nextTransmitAt = now
+        deadline = now
     }
 
     // MARK: derived values
@@ -82,11 +83,16 @@ public struct BFDSession: Sendable {
     }
 
     /// When `tick` must run next (µs, never before `now`); nil when nothing is pending.
-    public func nextDeadline(now: Int64) -> Int64? {
+    public func nextDeadline(now: Int64) -> Int64? { deadline.map { max($0, now) } }
+
+    /// The earlier of detection and the periodic packet, kept by every event: the caller reads
+    /// a stored value after each packet instead of working it out again.
+    public private(set) var deadline: Int64?
+
+    private mutating func updateDeadline() {
         var d = nextTransmitAt
         if let det = detectionDeadline { d = min(d ?? det, det) }
-        guard let t = d else { return nil }
-        return max(t, now)
+        deadline = d
     }
 
     /// §6.8.7: no periodic packets while the neighbour asks for none (Required Min RX 0), nor while
@@ -115,13 +121,22 @@ public struct BFDSession: Sendable {
     public mutating func receive(_ bytes: UnsafeRawBufferPointer, ttl: UInt8, now: Int64,
                                  random: UInt32) -> [BFDAction] {
         var out = [BFDAction]()
+        receive(bytes, ttl: ttl, now: now, random: random, into: &out)
+        return out
+    }
+
+    /// `receive`, appending its actions to `out` (the caller reuses one array: nothing allocated
+    /// per packet).
+    public mutating func receive(_ bytes: UnsafeRawBufferPointer, ttl: UInt8, now: Int64,
+                                 random: UInt32, into out: inout [BFDAction]) {
+        defer { updateDeadline() }
         if let d = detectionDeadline, now >= d { expire(now: now, random: random, &out) }
         let p: BFDControlPacket
         do throws(BFDDiscardReason) {
             p = try BFDReception.check(bytes, ttl: ttl, localDiscriminator: localDiscriminator)
         } catch {
             discards.count(error)
-            return out
+            return
         }
         remoteDiscriminator = p.myDiscriminator
         remoteState = p.state
@@ -135,7 +150,7 @@ public struct BFDSession: Sendable {
         if state == .adminDown {
             discards.count(.localAdminDown)
             reschedule()
-            return out
+            return
         }
         accepted += 1
         lastReceivedAt = now
@@ -149,11 +164,10 @@ public struct BFDSession: Sendable {
         }
         if p.poll {
             // §6.8.6: F goes back at once, whatever the transmit timer, Demand mode or Required Min RX.
-            out.append(.send(packet(final: true).encode()))
+            out.append(.send(packet(final: true)))
             sent += 1
         }
         if !changed || p.poll { reschedule() }
-        return out
     }
 
     public mutating func receive(_ bytes: [UInt8], ttl: UInt8, now: Int64, random: UInt32) -> [BFDAction] {
@@ -163,9 +177,15 @@ public struct BFDSession: Sendable {
     /// The timer fired (or any time): runs detection, then sends the periodic packet if it is due.
     public mutating func tick(now: Int64, random: UInt32) -> [BFDAction] {
         var out = [BFDAction]()
+        tick(now: now, random: random, into: &out)
+        return out
+    }
+
+    /// `tick`, appending its actions to `out`.
+    public mutating func tick(now: Int64, random: UInt32, into out: inout [BFDAction]) {
+        defer { updateDeadline() }
         if let d = detectionDeadline, now >= d { expire(now: now, random: random, &out) }
         if let t = nextTransmitAt, now >= t { transmitPeriodic(now: now, random: random, &out) }
-        return out
     }
 
     /// New local timers (configuration reload). A TX/RX change starts a Poll Sequence while Init or
@@ -174,6 +194,7 @@ public struct BFDSession: Sendable {
         timers = t
         updateIntervals()
         reschedule()
+        updateDeadline()
     }
 
     /// Takes the session AdminDown (§6.8.16): diag 7, packets keep going at the slow rate so that
@@ -185,6 +206,7 @@ public struct BFDSession: Sendable {
                now: now, random: random, sendNow: true, &out)
         // Packets are discarded from now on, so none may count for detection after AdminDown ends.
         lastReceivedAt = nil
+        updateDeadline()
         return out
     }
 
@@ -194,6 +216,7 @@ public struct BFDSession: Sendable {
         guard state == .adminDown else { return out }
         change(to: .down, diagnostic: .none, reason: "BFD: administratively enabled",
                now: now, random: random, sendNow: true, &out)
+        updateDeadline()
         return out
     }
 
@@ -261,7 +284,7 @@ public struct BFDSession: Sendable {
 
     private mutating func transmitPeriodic(now: Int64, random: UInt32, _ out: inout [BFDAction]) {
         guard periodicAllowed else { nextTransmitAt = nil; return }
-        out.append(.send(packet().encode()))
+        out.append(.send(packet()))
         sent += 1
         lastPeriodicAt = now
         jitter = BFDJitter.permyriad(detectMult: timers.detectMult, random: random)

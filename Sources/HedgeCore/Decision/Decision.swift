@@ -8,6 +8,9 @@ public struct Decision: Sendable {
     private var engines: [GroupEngine]
     /// Latest time seen on any call; `groups` is computed at this time.
     public private(set) var lastNow: Millis = 0
+    /// Moves whenever a signal, a path's health or a group's choice changes: the agent re-reports
+    /// (events, the redundancy alarm) only when it moved, not on every turn of its loop.
+    public private(set) var version = 1
 
     public init(paths: [PathSpec], groups: [GroupSpec]) {
         let states = paths.map { PathState($0) }
@@ -51,6 +54,7 @@ public struct Decision: Sendable {
         guard group >= 0 && group < engines.count else { return }
         see(now)
         engines[group].adopt(activePath, now: now)
+        version += 1
     }
 
     /// Feeds one signal of one path. Returns the path's new health if it changed.
@@ -61,6 +65,7 @@ public struct Decision: Sendable {
         guard path >= 0 && path < paths.count else { return nil }
         see(now)
         let change = paths[path].apply(kind, health, reason: reason, now: now)
+        if change.touched { version += 1 }
         if change.flap {
             for g in engines.indices { engines[g].recordFlap(path: path, now: now) }
         }
@@ -82,6 +87,7 @@ public struct Decision: Sendable {
             engines[n] = e
         }
         if old.lastNow > lastNow { lastNow = old.lastNow }
+        version = old.version + 1
     }
 
     /// Applies the selection rules to every group; returns the switches to carry out, in group order.
@@ -89,8 +95,11 @@ public struct Decision: Sendable {
         see(now)
         var out: [Switch] = []
         for g in engines.indices {
+            let stranded = engines[g].stranded
             if let s = engines[g].evaluate(paths: paths, now: now) { out.append(s) }
+            if engines[g].stranded != stranded { version += 1 }
         }
+        if !out.isEmpty { version += 1 }
         return out
     }
 

@@ -51,13 +51,17 @@ public struct PathState: Sendable {
         var health: Health?
         /// True when this was a down transition (counts as a flap, damping adds a penalty).
         var flap: Bool
+        /// The signal's health or reason changed (what an observer of the path would see).
+        var touched = false
     }
 
     /// Feeds one signal report. Signals the path does not declare are ignored.
     mutating func apply(_ kind: SignalKind, _ h: Health, reason: String, now: Millis) -> Change {
         var found = false
+        var touched = false
         for i in signals.indices where signals[i].kind == kind {
             found = true
+            if signals[i].health != h || signals[i].reason != reason { touched = true }
             if signals[i].health != h { signals[i].since = now }
             signals[i].health = h
             signals[i].reason = reason
@@ -65,7 +69,7 @@ public struct PathState: Sendable {
         guard found else { return Change(health: nil, flap: false) }
         let (newHealth, newReason) = combine()
         self.reason = newReason
-        guard newHealth != health else { return Change(health: nil, flap: false) }
+        guard newHealth != health else { return Change(health: nil, flap: false, touched: touched) }
         health = newHealth
         since = now
         var flap = false
@@ -74,7 +78,7 @@ public struct PathState: Sendable {
             flap = true
         }
         if newHealth != .unknown { lastKnown = newHealth }
-        return Change(health: newHealth, flap: flap)
+        return Change(health: newHealth, flap: flap, touched: true)
     }
 
     /// How long the path has been continuously up at `now`; nil if it is not up.

@@ -29,6 +29,15 @@ public final class Agent {
     /// nftables, opened only when a path has `ipsec` (the MSS clamp, AgentClamp).
     var nft: NftNetlink?
     var nftEvents: NftEvents?
+    /// Each path's runtime parts, as the loop drives them (AgentLoop).
+    var pathRuntimes: [PathRuntime] = []
+    /// Loop slots of the timers that other work moves (AgentLoop.registerTimers).
+    var decisionSlot = -1
+    var kernelSlot = -1
+    var measureSlot = -1
+    var reportingSlot = -1
+    /// The decision's version last reported (events, the redundancy alarm).
+    var reportedVersion = 0
     var clampInPlace = false
     var clampRepairs = 0
     var jitter = Jitter()
@@ -116,6 +125,7 @@ public final class Agent {
         Log.info("starting: \(config.paths.count) paths, \(config.groups.count) groups, "
                  + (useNexthops ? "nexthop objects" : "per-route replace (kernel has no nexthop objects)"))
         let now = Clock.monotonicMs()
+        registerTimers()
         // The tunnel's interface must exist before routes can point at it.
         try startIPsec(now: now)
         startClamp(now: now)
@@ -131,9 +141,9 @@ public final class Agent {
         startReporting(now: now)
         try loop.add(events.fd) { _ in self.kernelEvents() }
         loop.onSignal = { sig in self.signal(sig) }
-        loop.onTimer = { self.timer() }
-        loop.beforeWait = { self.armTimer() }
-        step(now: now)
+        try rebuildPathRuntimes()
+        step(now: now, due: true)
+        loop.rescheduleAll()
         try dropPrivileges()
         startService(now: now)
         emitEvent(type: "start", severity: .notice, message: "hedge \(HedgeVersion.string) started: \(serviceStatus())",
@@ -281,7 +291,9 @@ public final class Agent {
 
     // MARK: decision and actuation
 
-    func step(now: Millis) {
+    /// Decides, and applies what changed. `due`: the decision's own deadline came (a hold-down
+    /// ended, damping let a path go): its alarms are looked at again even if no signal moved.
+    func step(now: Millis, due: Bool = false) {
         let sw = decision.evaluate(now: now)
         // The kernel first: logging, events and their fsync come after traffic has moved.
         if !sw.isEmpty {
@@ -296,8 +308,19 @@ public final class Agent {
         }
         let ackAt = sw.isEmpty ? now : Clock.monotonicMs()
         for s in sw { record(s, ackAt: ackAt); measureSwitch(s) }
-        reportChanges(now: now)
-        checkRedundancy(now: now)
+        if due || decision.version != reportedVersion {
+            reportedVersion = decision.version
+            reportChanges(now: now)
+            checkRedundancy(now: now)
+        }
+        // A switch moves work everywhere (steering, measures, status); otherwise only the
+        // decision's own deadline and the kernel's pending work can have moved.
+        if !sw.isEmpty {
+            loop.rescheduleAll()
+        } else {
+            loop.reschedule(decisionSlot)
+            loop.reschedule(kernelSlot)
+        }
     }
 
     /// Logs the no-redundancy alarm when it is raised and when it clears.
@@ -471,13 +494,12 @@ public final class Agent {
         for (i, p) in config.paths.enumerated() {
             guard let pc = p.probe else { continue }
             let mark = ProbePinning.table(base: config.kernel.probeTableBase, path: i)
-            try addProbe(try ProbeRunner(path: i, config: pc, mark: mark, device: p.device))
+            addProbe(try ProbeRunner(path: i, config: pc, mark: mark, device: p.device))
         }
     }
 
-    func addProbe(_ r: ProbeRunner) throws(SystemError) {
+    func addProbe(_ r: ProbeRunner) {
         probes.append(r)
-        try loop.add(r.socket.fd) { _ in self.probeReplies(r) }
     }
 
     func probeReplies(_ r: ProbeRunner) {
@@ -492,11 +514,11 @@ public final class Agent {
         bfds = []
         for (i, p) in config.paths.enumerated() {
             guard let b = p.bfd else { continue }
-            try addBFD(try BFDRunner(path: i, config: b, device: p.device, jitter: &jitter))
+            addBFD(try BFDRunner(path: i, config: b, device: p.device, jitter: &jitter))
         }
     }
 
-    func addBFD(_ r: BFDRunner) throws(SystemError) {
+    func addBFD(_ r: BFDRunner) {
         bfds.append(r)
         // A BGP session to the same neighbour starts this one (see `waitingForBGP`), unless it is up.
         if let b = config.paths[r.path].bgp, b.neighbor == r.config.neighbor,
@@ -506,7 +528,6 @@ public final class Agent {
         decision.signal(path: r.path, .bfd, .unknown,
                         reason: r.waitingForBGP ? "BFD: starts when BGP with \(r.config.neighbor) is Established"
                                                 : "BFD: waiting for \(r.config.neighbor)", now: Clock.monotonicMs())
-        try loop.add(r.socket.rx) { _ in self.bfdPackets(r) }
     }
 
     func bfdPackets(_ r: BFDRunner) {
@@ -523,58 +544,6 @@ public final class Agent {
         // table marked stale, work that grows with the table.
         if h == .down { step(now: now) }
         bfdChanged(path: path, h, now: now)
-    }
-
-    func timer() {
-        let now = Clock.monotonicMs()
-        let nowUs = Clock.monotonicUs()
-        for (path, until) in holds where now >= until {
-            Log.warn("drill: hold on \(config.paths[path].name) lapsed; releasing it")
-            release(path: path, now: now)
-        }
-        for r in bfds {
-            // Packets already queued count before the detection time is judged.
-            if let (h, why) = r.receive(nowUs: nowUs, jitter: &jitter) { bfdSignal(r.path, h, why, now: now) }
-            if let (h, why) = r.tick(nowUs: nowUs, jitter: &jitter) { bfdSignal(r.path, h, why, now: now) }
-        }
-        retryReconcile(now: now)
-        tickBGP(now: now)
-        tickBMP(now: now)
-        tickIKE(now: now)
-        tickWatchdog(now: now)
-        tickReporting(now: now)
-        tickMeasures(now: now)
-        for r in probes {
-            // Replies already queued count first: a stalled loop must not read as a dead path.
-            if let h = r.receive(now: now) {
-                decision.signal(path: r.path, .probe, h, reason: r.tracker.reason, now: now)
-            }
-            // Send before judging: the probe due now is one of the `threshold` that must go unanswered.
-            r.sendIfDue(now: now)
-            if let h = r.tracker.tick(now: now) {
-                decision.signal(path: r.path, .probe, h, reason: r.tracker.reason, now: now)
-            }
-        }
-        step(now: now)
-    }
-
-    func armTimer() {
-        let now = Clock.monotonicMs()
-        var next = decision.nextDeadline(now: now) ?? now + 60_000
-        for (_, until) in holds { next = min(next, until) }
-        if let d = nextBGPDeadline() { next = min(next, d) }
-        if let d = bmp?.station.nextDeadline { next = min(next, d) }
-        if let d = nextIKEDeadline() { next = min(next, d) }
-        if let d = nextWatchdog { next = min(next, d) }
-        if let d = nextReportingDeadline() { next = min(next, d) }
-        if let d = nextMeasureDeadline() { next = min(next, d) }
-        for r in probes { next = min(next, r.tracker.nextDeadline()) }
-        if kernelWorkPending { next = now }
-        if let t = reconcileRetryAt { next = min(next, t) }
-        let nowUs = Clock.monotonicUs()
-        var nextUs = max(next, now) * 1000
-        for r in bfds { if let d = r.nextDeadline(nowUs: nowUs) { nextUs = min(nextUs, d) } }
-        loop.arm(atUs: max(nextUs, nowUs))
     }
 
     // MARK: signals, reload, shutdown

@@ -13,7 +13,7 @@ extension Agent {
 
     func addMeasure(_ m: MeasureRunner) throws(SystemError) {
         measures.append(m)
-        try loop.add(m.socket.fd) { _ in
+        try loop.add(m.socket.fd, owner: measureSlot) { _ in
             if let t = m.receive(now: Clock.monotonicMs()) { self.reportTransitionLoss(t, group: m.group) }
         }
     }

@@ -122,10 +122,11 @@ extension Agent {
         }
         holds = newHolds
         probes = keptProbes.stableSorted { $0.key < $1.key }.map { $0.value }
-        for p in newProbes { do { try addProbe(p) } catch { recordError("reload: probe: \(error)") } }
+        for p in newProbes { addProbe(p) }
         bfds = []
         for (n, b) in keptBFDs.stableSorted(by: { $0.key < $1.key }) { b.path = n; bfds.append(b) }
-        for b in newBFDs { do { try addBFD(b) } catch { recordError("reload: BFD: \(error)") } }
+        for b in newBFDs { addBFD(b) }
+        do { try rebuildPathRuntimes() } catch { recordError("reload: \(error)") }
         do { try startIPsec(now: now) } catch { recordError("reload: ipsec: \(error)") }
         startClamp(now: now)
         resync(now: now, why: "reload")
@@ -154,7 +155,8 @@ extension Agent {
         emitEvent(type: "config_reload", severity: .notice, message: "configuration generation \(configGeneration) applied: \(what)",
                   fields: [EventField(name: "generation", value: "\(configGeneration)")])
         needsReconcile = true
-        step(now: now)
+        step(now: now, due: true)
+        loop.rescheduleAll()
     }
 
     /// Per-group counters follow the group's name across a reload.

@@ -106,6 +106,8 @@ extension Agent {
     func emitEvent(type: String, severity: SyslogSeverity, message: String, fields: [EventField] = []) {
         let now = Clock.monotonicMs()
         eventLog?.emit(type: type, severity: severity, message: message, fields: fields, wallMs: now + wallOffset, now: now)
+        // The push may now have something to send, whoever emitted the event.
+        loop.reschedule(reportingSlot)
     }
 
     /// The events part of the status snapshot.

@@ -5,7 +5,7 @@ import HedgeCore
 final class BFDRunner {
     var path: Int
     let config: BFDConfig
-    var session: BFDSession
+    private(set) var session: BFDSession
     let socket: BFDSocket
 
     init(path: Int, config: BFDConfig, device: String, jitter: inout Jitter) throws(SystemError) {
@@ -24,7 +24,7 @@ final class BFDRunner {
         var change: (Health, String)?
         for a in actions {
             switch a {
-            case .send(let bytes): socket.send(bytes)
+            case .send(let packet): socket.send(packet)
             case .stateChanged(let c):
                 if c.to == .up { change = (.up, "BFD up with \(config.neighbor)") }
                 else if c.from == .up || change?.0 == .up { change = (.down, c.reason) }
@@ -44,20 +44,36 @@ final class BFDRunner {
     /// already Up, and the new BGP session with it.
     var waitingForBGP = false
 
+    /// The session's actions, one array kept for the runner's life: a packet in or out allocates
+    /// nothing.
+    private var actions: [BFDAction] = []
+
+    /// Empties `actions` keeping its storage (removeAll(keepingCapacity:) costs more for the one
+    /// or two actions it ever holds).
+    private func clearActions() {
+        while !actions.isEmpty { actions.removeLast() }
+    }
+
     func receive(nowUs: Int64, jitter: inout Jitter) -> (Health, String)? {
-        var actions: [BFDAction] = []
+        clearActions()
         let drop = waitingForBGP
         socket.receive { bytes, ttl in
             if drop { return }
-            actions += session.receive(bytes, ttl: ttl, now: nowUs, random: jitter.next())
+            session.receive(bytes, ttl: ttl, now: nowUs, random: jitter.next(), into: &actions)
         }
-        return perform(actions)
+        return actions.isEmpty ? nil : perform(actions)
     }
 
     func tick(nowUs: Int64, jitter: inout Jitter) -> (Health, String)? {
         if waitingForBGP { return nil }
-        return perform(session.tick(now: nowUs, random: jitter.next()))
+        clearActions()
+        session.tick(now: nowUs, random: jitter.next(), into: &actions)
+        return actions.isEmpty ? nil : perform(actions)
     }
 
-    func nextDeadline(nowUs: Int64) -> Int64? { waitingForBGP ? nil : session.nextDeadline(now: nowUs) }
+    func nextDeadline(nowUs: Int64) -> Int64? {
+        // The stored deadline, not `session.nextDeadline`: a method call would copy the session.
+        guard !waitingForBGP, let d = session.deadline else { return nil }
+        return max(d, nowUs)
+    }
 }

@@ -9,9 +9,16 @@ public final class BFDSocket {
     let tx: Int32
     let neighbor: IPAddress
     private var buf = [UInt8](repeating: 0, count: 256)
+    /// The neighbour as the kernel writes it into a sockaddr_in (network order), and its address
+    /// for sending: both worked out once, as they are needed for every packet.
+    private let neighborWire: UInt32
+    private var to = sockaddr_storage()
+    private var toLength: socklen_t = 0
 
     public init(device: String, neighbor: IPAddress, sourcePortSeed: UInt16) throws(SystemError) {
         self.neighbor = neighbor
+        if case .v4(let v) = neighbor { neighborWire = v.bigEndian } else { neighborWire = 0 }
+        fillSockaddr(&to, &toLength, neighbor, port: 3784)
         let flags = Int32(SOCK_DGRAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue)
         rx = socket(AF_INET, flags, 0)
         tx = socket(AF_INET, flags, 0)
@@ -44,9 +51,17 @@ public final class BFDSocket {
     deinit { close(rx); close(tx) }
 
     public func send(_ packet: [UInt8]) {
-        var to = sockaddr_storage(); var len: socklen_t = 0
-        fillSockaddr(&to, &len, neighbor, port: 3784)
-        _ = packet.withUnsafeBytes { hedge_sendto(tx, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT), &to, len) }
+        _ = packet.withUnsafeBytes { hedge_sendto(tx, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT), &to, toLength) }
+    }
+
+    /// Sends a packet without an authentication section, encoded on the stack.
+    public func send(_ packet: BFDControlPacket) {
+        guard packet.authentication == nil else { send(packet.encode()); return }
+        var wire: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &wire) { b in
+            packet.encodeMandatory(into: b.baseAddress!)
+            _ = hedge_sendto(tx, b.baseAddress, BFDControlPacket.mandatoryLength, Int32(MSG_DONTWAIT), &to, toLength)
+        }
     }
 
     /// Each queued packet from the neighbour, with its TTL.
@@ -57,7 +72,7 @@ public final class BFDSocket {
             let n = buf.withUnsafeMutableBytes { hedge_recv_ttl(rx, $0.baseAddress, $0.count, &ttl, &from) }
             if n < 0 { return }
             // Only the configured neighbour speaks to this session.
-            guard IPAddress(bytes: withUnsafeBytes(of: from.sin_addr) { [UInt8]($0) }) == neighbor else { continue }
+            guard from.sin_addr.s_addr == neighborWire else { continue }
             buf.withUnsafeBytes { each(UnsafeRawBufferPointer(rebasing: $0[0..<n]), UInt8(clamping: ttl < 0 ? 0 : ttl)) }
         }
     }

@@ -159,7 +159,7 @@ public final class EventLoop {
         let now = Clock.monotonicUs()
         // Every due one is taken off first, then fired: one that is due again at once waits for
         // the next turn, behind the descriptors, instead of spinning here.
-        due.removeAll(keepingCapacity: true)
+        while !due.isEmpty { due.removeLast() }
         while let slot = deadlines.popDue(now: now) { due.append(slot) }
         for slot in due {
             participants[slot]?.fire(nowUs: now)

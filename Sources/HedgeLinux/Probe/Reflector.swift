@@ -19,7 +19,7 @@ public enum ReflectKeyFile {
 /// Replies leave from the address the request was sent to (IP_PKTINFO / IPV6_PKTINFO): a VM with
 /// several addresses would otherwise answer from its primary one, and the agent, which accepts
 /// replies from its target only, would see a dead path.
-public final class Reflector {
+public final class Reflector: LoopParticipant {
     public let listen: IPAddress
     public let port: UInt16
     public let keyFile: String
@@ -80,7 +80,8 @@ public final class Reflector {
     /// Serves until SIGTERM or SIGINT; SIGHUP re-reads the key file (a bad file keeps the old key).
     public func run() -> Int32 {
         do throws(SystemError) {
-            try loop.add(fd) { _ in self.readable() }
+            let slot = loop.register(self)
+            try loop.add(fd, owner: slot) { _ in self.readable() }
         } catch {
             Log.error("\(error)")
             return 1
@@ -89,7 +90,6 @@ public final class Reflector {
             if sig == SIGHUP { self.reloadKey(); return }
             self.loop.stop()
         }
-        loop.onTimer = { self.timer() }
         Log.info("reflect: listening on " + (v6 ? "[\(listen)]" : "\(listen)") + ":\(port), key id 0x" + hex32(responder.key.id))
         loop.run()
         report(final: true)
@@ -254,10 +254,12 @@ public final class Reflector {
     private func event(_ nowUs: Int64) {
         dirty = true
         if nowUs - lastReportUs >= Reflector.reportIntervalUs { report(final: false) }
-        else { loop.arm(atUs: lastReportUs + Reflector.reportIntervalUs) }
     }
 
-    private func timer() {
+    /// What is left to log waits for the next report time (the loop asks after each read).
+    public func nextDeadline(nowUs: Int64) -> Int64? { dirty ? lastReportUs + Reflector.reportIntervalUs : nil }
+
+    public func fire(nowUs: Int64) {
         if dirty { report(final: false) }
     }
 
