@@ -4,7 +4,7 @@
 /// be accepted and then left unread. The tables themselves are in the `Build*.swift` files, next to
 /// what they read.
 
-enum BlockKind: Equatable, Sendable {
+enum BlockKind: Equatable, Sendable, CaseIterable {
     case top, azure, path, probe, bfd, bgp, watch, bmp, group, damping, kernel, control
     case ipsec, ipsecStatic, strongswan, reporting, push
 
@@ -30,8 +30,8 @@ enum BlockKind: Equatable, Sendable {
         }
     }
 
-    static let all: [BlockKind] = [.top, .azure, .path, .probe, .bfd, .bgp, .watch, .bmp, .group, .damping, .kernel, .control,
-                                   .ipsec, .ipsecStatic, .strongswan, .reporting, .push]
+    /// In declaration order: where a misplaced keyword is said to belong, the first that has it.
+    static let all: [BlockKind] = allCases
 
     /// The forms of the block's statements, from its table.
     var keywords: [Keyword] {
