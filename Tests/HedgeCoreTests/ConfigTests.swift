@@ -764,6 +764,6 @@ final class ConfigTests: XCTestCase, ConfigChecking {
         XCTAssertNil(Suggest.nearest("xyz", in: ["gateway", "device"]))
         XCTAssertNil(Suggest.nearest("ab", in: ["ac"]))
         XCTAssertEqual(Suggest.distance("vnp", "vpn"), 1)                  // a transposition
-        XCTAssertEqual(Suggest.nearest("prioirty", in: Keyword.path.map { $0.name }), "priority")
+        XCTAssertEqual(Suggest.nearest("prioirty", in: BlockKind.path.keywords.map { $0.name }), "priority")
     }
 }

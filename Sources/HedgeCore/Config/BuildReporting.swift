@@ -1,38 +1,42 @@
 /// The `reporting` block's statements, word by word (values are checked in `Validator`).
-extension Builder {
-    mutating func buildReporting(_ node: Node) {
-        var r = DraftReporting(at: loc(node.keyword))
-        for s in statements(node.body ?? [], in: .reporting, owner: "reporting") {
+extension Grammar {
+    static let reporting: [Statement<DraftReporting>] = [
+        .init("http", 1, 3, usage: "http ADDRESS [port NUMBER]; | http off;") { b, s, r in
             let a = s.args
-            switch s.keyword.text {
-            case "http":
-                if a.count == 1 && a[0].text == "off" { r.httpOff = true; continue }
-                r.httpAddress = address(a[0], "http")
-                if a.count == 3 && a[1].text == "port" {
-                    r.httpPort = number(a[2], "http port")
-                } else if a.count != 1 {
-                    error(loc(a[1]), "expected 'port NUMBER' after the address (usage: \((BlockKind.reporting.keyword(s.keyword.text)?.usage ?? "")))")
-                }
-            case "syslog":
-                buildSyslog(a, usage: (BlockKind.reporting.keyword(s.keyword.text)?.usage ?? ""), into: &r)
-            case "syslog-facility":
-                r.facility = Located(a[0].text, loc(a[0]))
-            case "push":
-                var p = DraftPush(at: loc(s.keyword), url: Located(a[0].text, loc(a[0])))
-                for ps in statements(s.body ?? [], in: .push, owner: "push") {
-                    let v = ps.args[0]
-                    switch ps.keyword.text {
-                    case "spool": p.spool = Located(v.text, loc(v))
-                    case "max-events": p.maxEvents = number(v, "max-events")
-                    default: break
-                    }
-                }
-                r.push = p
-            default: break
+            if a.count == 1 && a[0].text == "off" { r.httpOff = true; return }
+            r.httpAddress = b.address(a[0], "http")
+            if a.count == 3 && a[1].text == "port" {
+                r.httpPort = b.number(a[2], "http port")
+            } else if a.count != 1 {
+                b.error(b.loc(a[1]), "expected 'port NUMBER' after the address (usage: \(b.usage(s, in: .reporting)))")
             }
-        }
-        draft.reporting = r
+        },
+        .init("syslog", 1, 4, usage: "syslog local [\"PATH\"]; | syslog udp ADDRESS [port NUMBER]; | syslog off;") { b, s, r in
+            b.buildSyslog(s.args, usage: b.usage(s, in: .reporting), into: &r)
+        },
+        .init("syslog-facility", 1, 1, usage: "syslog-facility daemon|local0..local7|...;") { b, s, r in r.facility = b.text(s.args[0]) },
+        .init("push", 1, 1, .optional, usage: "push \"http://ADDRESS[:PORT]/PATH\" { spool \"DIR\"; max-events NUMBER; }") { b, s, r in
+            var p = DraftPush(at: b.loc(s.keyword), url: b.text(s.args[0]))
+            b.read(s.body, .push, push, owner: "push", into: &p)
+            r.push = p
+        },
+    ]
+
+    static let push: [Statement<DraftPush>] = [
+        .init("spool", 1, 1, usage: "spool \"DIRECTORY\";") { b, s, p in p.spool = b.text(s.args[0]) },
+        .init("max-events", 1, 1, usage: "max-events NUMBER;") { b, s, p in p.maxEvents = b.number(s.args[0], "max-events") },
+    ]
+}
+
+extension Builder {
+    mutating func buildReporting(_ node: Node) -> DraftReporting {
+        var r = DraftReporting(at: loc(node.keyword))
+        read(node.body, .reporting, Grammar.reporting, owner: "reporting", into: &r)
+        return r
     }
+
+    /// The form of a statement, for a message about its values.
+    func usage(_ s: Node, in kind: BlockKind) -> String { kind.keyword(s.keyword.text)?.usage ?? "" }
 
     mutating func buildSyslog(_ a: [Token], usage: String, into r: inout DraftReporting) {
         r.syslogAt = loc(a[0])

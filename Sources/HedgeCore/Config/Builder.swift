@@ -1,7 +1,8 @@
 /// The statement layer: syntax tree → `DraftConfig`. Checks each statement against the keyword
 /// table of its block (unknown keywords, missing `;` between two statements, value counts, blocks,
-/// repeats) and reads each value (numbers, durations, switches, addresses, prefixes). Rules that
-/// relate values to each other are `Validator`'s.
+/// repeats), then reads it by the code its table entry carries, with the value readers below
+/// (numbers, durations, switches, addresses, prefixes). Rules that relate values to each other are
+/// `Validator`'s.
 
 struct Builder {
     let file: String
@@ -191,6 +192,9 @@ struct Builder {
         return nil
     }
 
+    /// A word or string taken as it is written: a device, a file name.
+    func text(_ t: Token) -> Located<String> { Located(t.text, loc(t)) }
+
     @inline(never) mutating func name(_ t: Token, _ what: String) -> Located<String> {
         if !Values.isName(t.text) {
             error(loc(t), "invalid \(what) name \(t.quoted) (letters, digits, '_', '-', '.'; starting with a letter)")
@@ -201,331 +205,22 @@ struct Builder {
     // MARK: - Blocks
 
     mutating func build(_ nodes: [Node]) {
-        for s in statements(nodes, in: .top, owner: "the configuration") {
-            let a = s.args
-            switch s.keyword.text {
-            case "router-id": draft.routerID = address(a[0], "router-id")
-            case "local-as": draft.localAS = number(a[0], "local-as")
-            case "azure": buildAzure(s)
-            case "path": buildPath(s)
-            case "group": buildGroup(s)
-            case "kernel": buildKernel(s)
-            case "control": buildControl(s)
-            case "reporting": buildReporting(s)
-            case "bmp": buildBMP(s)
-            default: break
-            }
-        }
+        var d = DraftConfig()
+        read(nodes, .top, Grammar.top, owner: "the configuration", into: &d)
+        draft = d
     }
 
-    mutating func buildAzure(_ node: Node) {
-        var az = DraftAzure(at: loc(node.keyword))
-        for s in statements(node.body ?? [], in: .azure, owner: "azure") {
-            let a = s.args
-            switch s.keyword.text {
-            case "vnet": for t in a { if let p = prefix(t) { az.vnet.append(p) } }
-            case "gateway-subnet": az.gatewaySubnet = prefix(a[0])
-            case "private-peering-limit": az.privatePeeringLimit = number(a[0], "private-peering-limit")
-            default: break
-            }
+    /// Checks a block's statements against `kind`'s table and reads each one that passes into
+    /// `draft` by its entry in `table` (the same table); returns the keywords read, so that a
+    /// block can tell a statement that was absent from one whose value was unreadable.
+    @discardableResult
+    mutating func read<D>(_ nodes: [Node]?, _ kind: BlockKind, _ table: [Statement<D>], owner: String,
+                          into draft: inout D) -> HashSet<String> {
+        var given: HashSet<String> = []
+        for s in statements(nodes ?? [], in: kind, owner: owner) {
+            given.insert(s.keyword.text)
+            for entry in table where entry.form.name == s.keyword.text { entry.apply(&self, s, &draft) }
         }
-        draft.azure = az
-    }
-
-    mutating func buildBFD(_ node: Node) -> DraftBFD {
-        var b = DraftBFD(at: loc(node.keyword), neighbor: address(node.args[0], "BFD neighbor"))
-        for s in statements(node.body ?? [], in: .bfd, owner: "bfd") {
-            let v = s.args[0]
-            switch s.keyword.text {
-            case "interval": b.interval = duration(v, "interval")
-            case "min-rx": b.minRx = duration(v, "min-rx")
-            case "multiplier": b.multiplier = number(v, "multiplier")
-            default: break
-            }
-        }
-        return b
-    }
-
-    mutating func buildBGP(_ node: Node) -> DraftBGP {
-        var b = DraftBGP(at: loc(node.keyword), neighbor: address(node.args[0], "BGP neighbor"))
-        for s in statements(node.body ?? [], in: .bgp, owner: "bgp") {
-            let v = s.args[0]
-            switch s.keyword.text {
-            case "remote-as": b.remoteAS = number(v, "remote-as")
-            case "hold-time": b.holdTime = number(v, "hold-time")
-            case "connect-retry": b.connectRetry = duration(v, "connect-retry")
-            case "passive": if let x = onOff(v, "passive") { b.passive = x }
-            case "gtsm": if let x = onOff(v, "gtsm") { b.gtsm = x }
-            case "return-steering": if let x = onOff(v, "return-steering") { b.returnSteering = x }
-            case "md5-key-file": b.md5KeyFile = Located(v.text, loc(v))
-            case "max-prefix": b.maxPrefix = number(v, "max-prefix")
-            case "prepend": b.prepend = number(v, "prepend")
-            case "source": b.source = address(v, "BGP source")
-            default: break
-            }
-        }
-        return b
-    }
-
-    mutating func buildWatch(_ node: Node) -> DraftWatch {
-        var w = DraftWatch(at: loc(node.keyword))
-        let p = node.args[0]
-        if let n = RouteWatch.parseProtocol(p.text) {
-            w.protocolID = Located(UInt64(n), loc(p))
-        } else {
-            error(loc(p), "unknown route protocol \(p.quoted) (expected bgp, bird, static, kernel or a number 0–255)")
-        }
-        for s in statements(node.body ?? [], in: .watch, owner: "watch-routes") {
-            let v = s.args[0]
-            switch s.keyword.text {
-            case "prefix": for t in s.args { if let x = prefix(t) { w.prefixes.append(x) } }
-            case "table": w.table = number(v, "table")
-            case "mode":
-                switch v.text {
-                case "all": w.all = true
-                case "any": w.all = false
-                default: error(loc(v), "mode must be all or any, not \(v.quoted)")
-                }
-            default: break
-            }
-        }
-        return w
-    }
-
-    mutating func buildBMP(_ node: Node) {
-        var b = DraftBMP(at: loc(node.keyword))
-        for s in statements(node.body ?? [], in: .bmp, owner: "bmp") {
-            let v = s.args[0]
-            switch s.keyword.text {
-            case "listen": b.listen = address(v, "BMP listen address")
-            case "port": b.port = number(v, "port")
-            case "allow": for t in s.args { if let x = address(t, "BMP router address") { b.allow.append(x) } }
-            case "grace": b.grace = duration(v, "grace")
-            default: break
-            }
-        }
-        draft.bmp = b
-    }
-
-    mutating func buildPath(_ node: Node) {
-        var p = DraftPath(at: loc(node.keyword), name: name(node.args[0], "path"))
-        for s in statements(node.body ?? [], in: .path, owner: "path '\(p.name.value)'") {
-            let a = s.args
-            p.seen.insert(s.keyword.text)
-            switch s.keyword.text {
-            case "priority": p.priority = number(a[0], "priority")
-            case "device": p.device = Located(a[0].text, loc(a[0]))
-            case "gateway": p.gateway = address(a[0], "gateway")
-            case "gateway6": p.gateway6 = address(a[0], "gateway6")
-            case "carrier": if let b = onOff(a[0], "carrier") { p.carrier = b }
-            case "announce": for t in a { if let x = prefix(t) { p.announce.append(x) } }
-            case "probe": p.probe = buildProbe(s)
-            case "bfd": p.bfd = buildBFD(s)
-            case "bgp": p.bgp = buildBGP(s)
-            case "bmp-neighbor":
-                p.bmpNeighbor = address(a[0], "BMP neighbor")
-                if a.count == 2 || (a.count == 3 && a[1].text != "as") {
-                    error(loc(a[1]), "unexpected \(a[1].quoted) after the neighbor (usage: bmp-neighbor ADDRESS [as NUMBER];)")
-                } else if a.count == 3 {
-                    p.bmpPeerAS = number(a[2], "as")
-                }
-            case "watch-routes": p.watch = buildWatch(s)
-            case "ipsec": p.ipsec = buildIPsec(s)
-            default: break
-            }
-        }
-        draft.paths.append(p)
-    }
-
-    mutating func buildIPsec(_ node: Node) -> DraftIPsec {
-        var x = DraftIPsec(at: loc(node.keyword))
-        // Every statement given, readable or not: a `static;` without its block is reported once,
-        // not again as missing keying.
-        for n in node.body ?? [] { x.seen.insert(n.keyword.text) }
-        for s in statements(node.body ?? [], in: .ipsec, owner: "ipsec") {
-            x.seen.insert(s.keyword.text)
-            let a = s.args
-            switch s.keyword.text {
-            case "if-id": x.ifID = number(a[0], "if-id")
-            case "local": x.local = address(a[0], "ipsec local")
-            case "remote": x.remote = address(a[0], "ipsec remote")
-            case "underlay":
-                x.underlay = Located(a[0].text, loc(a[0]))
-                if a.count == 3 && a[1].text == "via" {
-                    x.underlayGateway = address(a[2], "underlay gateway")
-                } else if a.count > 1 {
-                    error(loc(a[1]), "unexpected \(a[1].quoted) after the underlay device (usage: underlay INTERFACE [via ADDRESS];)")
-                }
-            case "mss": x.mss = a[0].text == "off" ? Located(0, loc(a[0])) : number(a[0], "mss")
-            case "mtu": x.mtu = number(a[0], "mtu")
-            case "static": x.manual = buildStaticKeying(s)
-            case "strongswan": x.strongswan = buildStrongSwan(s)
-            default: break
-            }
-        }
-        return x
-    }
-
-    mutating func buildStaticKeying(_ node: Node) -> DraftStaticKeying {
-        var k = DraftStaticKeying(at: loc(node.keyword))
-        for n in node.body ?? [] { k.seen.insert(n.keyword.text) }
-        for s in statements(node.body ?? [], in: .ipsecStatic, owner: "static") {
-            k.seen.insert(s.keyword.text)
-            let v = s.args[0]
-            switch s.keyword.text {
-            case "spi-out": k.spiOut = number(v, "spi-out")
-            case "spi-in": k.spiIn = number(v, "spi-in")
-            case "cipher":
-                if let c = IPsecCipher(rawValue: v.text) {
-                    k.cipher = Located(c, loc(v))
-                } else {
-                    let names = IPsecCipher.all.map { $0.rawValue }
-                    error(loc(v), "unknown cipher \(v.quoted) (expected aes256gcm16 or aes256-sha256)\(Suggest.hint(v.text, in: names))")
-                }
-            case "key-file": k.keyFile = Located(v.text, loc(v))
-            case "replay-window": k.replayWindow = number(v, "replay-window")
-            default: break
-            }
-        }
-        return k
-    }
-
-    mutating func buildStrongSwan(_ node: Node) -> DraftStrongSwan {
-        var w = DraftStrongSwan(at: loc(node.keyword))
-        for n in node.body ?? [] { w.seen.insert(n.keyword.text) }
-        for s in statements(node.body ?? [], in: .strongswan, owner: "strongswan") {
-            w.seen.insert(s.keyword.text)
-            let v = s.args[0]
-            switch s.keyword.text {
-            case "connection": w.connection = Located(v.text, loc(v))
-            case "child": w.child = Located(v.text, loc(v))
-            case "vici": w.vici = Located(v.text, loc(v))
-            case "initiate": w.initiate = onOff(v, "initiate")
-            default: break
-            }
-        }
-        return w
-    }
-
-    mutating func buildProbe(_ node: Node) -> DraftProbe? {
-        let a = node.args
-        var kind: ProbeConfig.Kind? = nil
-        switch a[0].text {
-        case "icmp": kind = .icmp
-        case "udp": kind = .udp
-        case "reflect": kind = .reflect
-        default:
-            error(loc(a[0]), "unknown probe type \(a[0].quoted) (expected icmp, udp or reflect)\(Suggest.hint(a[0].text, in: ["icmp", "udp", "reflect"]))")
-        }
-        let target = address(a[1], "probe target")
-        var port: Located<UInt64>? = nil
-        if a.count == 3 {
-            error(loc(a[2]), "unexpected \(a[2].quoted) after the probe target (usage: probe udp ADDRESS port NUMBER { ... })")
-        } else if a.count == 4 {
-            if a[2].text == "port" {
-                port = number(a[3], "port")
-            } else {
-                error(loc(a[2]), "unexpected \(a[2].quoted) after the probe target (expected 'port' or '{')")
-            }
-        }
-        var probe: DraftProbe? = nil
-        if let kind, let target {
-            probe = DraftProbe(at: loc(node.keyword), kind: kind, target: target, port: port)
-        }
-        var headerPort = port != nil
-        for s in statements(node.body ?? [], in: .probe, owner: "probe") {
-            let v = s.args[0]
-            switch s.keyword.text {
-            case "interval": probe?.interval = duration(v, "interval")
-            case "threshold": probe?.threshold = number(v, "threshold")
-            case "recover": probe?.recover = number(v, "recover")
-            case "source": probe?.source = address(v, "probe source")
-            case "key-file": probe?.keyFile = Located(v.text, loc(v))
-            case "port":
-                if headerPort {
-                    error(loc(s.keyword), "duplicate 'port' in probe (already given after the target)")
-                } else {
-                    probe?.port = number(v, "port")
-                    headerPort = true
-                }
-            default: break
-            }
-        }
-        return probe
-    }
-
-    mutating func buildGroup(_ node: Node) {
-        var g = DraftGroup(at: loc(node.keyword), name: name(node.args[0], "group"))
-        for s in statements(node.body ?? [], in: .group, owner: "group '\(g.name.value)'") {
-            let a = s.args
-            g.seen.insert(s.keyword.text)
-            switch s.keyword.text {
-            case "prefix": for t in a { if let x = prefix(t) { g.prefixes.append(x) } }
-            case "paths": g.paths = a.map { Located($0.text, loc($0)) }
-            case "hold-down": g.holdDown = duration(a[0], "hold-down")
-            case "nexthop-id": g.nexthopID = number(a[0], "nexthop-id")
-            case "damping": g.damping = buildDamping(s)
-            case "measure": g.measure = buildProbe(s)
-            default: break
-            }
-        }
-        draft.groups.append(g)
-    }
-
-    mutating func buildDamping(_ node: Node) -> DraftDamping? {
-        var d = DraftDamping(at: loc(node.keyword))
-        if let t = node.args.first {
-            if node.open != nil {
-                error(loc(t), "'damping' takes either on|off or a block, not both")
-            }
-            guard let on = onOff(t, "damping") else { return nil }
-            if !on { return nil }
-        } else if node.body == nil {
-            error(node.terminator.map { loc($0) } ?? loc(after: node.keyword),
-                  "'damping' needs on, off or a block (usage: damping on|off; or damping { ... })")
-            return nil
-        }
-        for s in statements(node.body ?? [], in: .damping, owner: "damping") {
-            let v = s.args[0]
-            switch s.keyword.text {
-            case "penalty": d.penalty = number(v, "penalty")
-            case "suppress": d.suppress = number(v, "suppress")
-            case "reuse": d.reuse = number(v, "reuse")
-            case "half-life": d.halfLife = duration(v, "half-life")
-            case "max-suppress": d.maxSuppress = duration(v, "max-suppress")
-            default: break
-            }
-        }
-        return d
-    }
-
-    mutating func buildKernel(_ node: Node) {
-        var k = DraftKernel()
-        for s in statements(node.body ?? [], in: .kernel, owner: "kernel") {
-            let v = s.args[0]
-            switch s.keyword.text {
-            case "protocol": k.routeProtocol = number(v, "protocol")
-            case "table": k.table = number(v, "table")
-            case "metric": k.metric = number(v, "metric")
-            case "withdraw-on-exit": k.withdrawOnExit = onOff(v, "withdraw-on-exit")
-            case "nexthop-objects": k.nexthopObjects = onOff(v, "nexthop-objects")
-            case "netlink-receive-buffer": k.netlinkReceiveBuffer = number(v, "netlink-receive-buffer")
-            case "probe-table-base": k.probeTableBase = number(v, "probe-table-base")
-            default: break
-            }
-        }
-        draft.kernel = k
-    }
-
-    mutating func buildControl(_ node: Node) {
-        var c = DraftControl()
-        for s in statements(node.body ?? [], in: .control, owner: "control") {
-            let v = s.args[0]
-            switch s.keyword.text {
-            case "socket": c.socket = Located(v.text, loc(v))
-            default: break
-            }
-        }
-        draft.control = c
+        return given
     }
 }

@@ -22,7 +22,7 @@ public enum ConfigLoader {
         var diagnostics: [Diagnostic] = []
         let tokens = Lexer.tokenize(text, file: file, diagnostics: &diagnostics)
         var parser = SyntaxParser(tokens: tokens, file: file,
-                                  topLevelKeywords: HashSet(Keyword.top.map { $0.name }))
+                                  topLevelKeywords: HashSet(BlockKind.top.keywords.map { $0.name }))
         let nodes = parser.parseFile()
         diagnostics += parser.diagnostics
         var builder = Builder(file: file)
