@@ -9,29 +9,17 @@ final class AgentIKE {
     let keying: StrongSwanKeyingConfig
     var client: VICIClient?
     var tracker: VICISessionTracker
-    /// When to try connecting to charon again (it may not be running yet, or restarted).
-    var nextConnect: Millis = 0
-    var backoff: Millis = AgentIKE.minBackoff
     var lastConnectError: String?
-    /// Initiation: at most one outstanding, and not more often than `initiateEvery`.
-    var lastInitiate: Millis?
-    var initiating = false
-    var initiations = 0
-    var lastInitiateResult: String?
-    /// The kernel's SA pair, as the SA signal last saw it.
-    var kernelSAs = false
-
-    static let minBackoff: Millis = 1000
-    static let maxBackoff: Millis = 30_000
-    static let initiateEvery: Millis = 5000
-    /// charon's own retransmissions go on after this; it only bounds how long `initiate` blocks
-    /// the connection's command queue.
-    static let initiateTimeoutMs = 10_000
+    /// When to reconnect, and when to ask charon to initiate.
+    var initiation: ChildSAInitiation
 
     init(keying: StrongSwanKeyingConfig) {
         self.keying = keying
         tracker = VICISessionTracker(ike: keying.connection, child: keying.child)
+        initiation = ChildSAInitiation(enabled: keying.initiate)
     }
+
+    var initiations: Int { initiation.initiations }
 
     var summary: String {
         if client == nil { return "VICI " + keying.vici + " not connected" + (lastConnectError.map { " (" + $0 + ")" } ?? "") }
@@ -66,19 +54,18 @@ extension Agent {
             let why = error.description
             if ike.lastConnectError != why { Log.warn("path \(name): charon's VICI socket: \(why); retrying") }
             ike.lastConnectError = why
-            ike.nextConnect = now + ike.backoff
-            ike.backoff = min(ike.backoff * 2, AgentIKE.maxBackoff)
+            ike.initiation.connectFailed(now: now)
             return
         }
         ike.client = c
         ike.lastConnectError = nil
-        ike.backoff = AgentIKE.minBackoff
+        ike.initiation.connected()
         Log.info("path \(name): connected to charon at \(c.path)")
         do { try loop.add(c.fd) { _ in self.viciArrived(t) } } catch {
             recordError("path \(name): VICI: \(error)")
             c.close()
             ike.client = nil
-            ike.nextConnect = now + ike.backoff
+            ike.initiation.disconnected(now: now)
             return
         }
         do throws(VICIError) {
@@ -105,24 +92,22 @@ extension Agent {
             case .response("list-sas", _):
                 if ike.tracker.endListing() { Log.info("path \(name): charon: \(ike.tracker.summary)") }
             case .response("initiate", let m):
-                ike.initiating = false
                 let ok = m["success"] == "yes"
-                ike.lastInitiateResult = ok ? "initiated" : "initiate failed: " + (m["errmsg"] ?? "no reason given")
+                ike.initiation.answered(success: ok, errmsg: m["errmsg"])
                 if ok { Log.info("path \(name): charon initiated \(ike.keying.child)") } else {
-                    Log.warn("path \(name): charon: \(ike.lastInitiateResult ?? "")")
+                    Log.warn("path \(name): charon: \(ike.initiation.lastResult ?? "")")
                 }
             case .response, .registered, .unregistered:
                 break
             case .unknownCommand(let n), .unknownEvent(let n):
                 recordError("path \(name): charon does not know VICI \(n)")
-                if n == "initiate" { ike.initiating = false }
+                if n == "initiate" { ike.initiation.refused() }
             case .closed(let why):
                 Log.warn("path \(name): VICI connection closed: \(why); reconnecting")
                 loop.remove(c.fd)
                 ike.client = nil
-                ike.initiating = false
                 ike.tracker.reset("VICI closed")
-                ike.nextConnect = now + ike.backoff
+                ike.initiation.disconnected(now: now)
             }
         }
         maybeInitiate(t, now: now)
@@ -133,35 +118,30 @@ extension Agent {
     /// The SA signal changed (netlink): with no ESP SA pair in the kernel, ask charon again.
     func ikeSAChanged(_ t: AgentTunnel, up: Bool, now: Millis) {
         guard let ike = t.ike else { return }
-        ike.kernelSAs = up
+        ike.initiation.kernelSAs = up
         maybeInitiate(t, now: now)
     }
 
     private func maybeInitiate(_ t: AgentTunnel, now: Millis) {
-        guard let ike = t.ike, ike.keying.initiate, let c = ike.client, !ike.initiating, !ike.kernelSAs else { return }
-        // charon reuses an IKE_SA that is up or connecting (checkout_by_config), so asking again
-        // every few seconds while the kernel has no SA pair cannot pile up IKE_SAs.
-        if ike.tracker.childInstalled { return }
-        if let last = ike.lastInitiate, now - last < AgentIKE.initiateEvery { return }
+        guard let ike = t.ike, let c = ike.client,
+              ike.initiation.initiateDue(connected: true, childInstalled: ike.tracker.childInstalled, now: now) else { return }
         var m = VICIMessage()
         m.add("child", ike.keying.child)
         m.add("ike", ike.keying.connection)
-        m.add("timeout", "\(AgentIKE.initiateTimeoutMs)")
+        m.add("timeout", "\(ChildSAInitiation.timeoutMs)")
         m.add("init-limits", "no")
         do { try c.request("initiate", m) } catch {
             recordError("path \(config.paths[t.path].name): VICI initiate: \(error)")
             return
         }
-        ike.initiating = true
-        ike.lastInitiate = now
-        ike.initiations += 1
+        ike.initiation.initiated(now: now)
         Log.info("path \(config.paths[t.path].name): asking charon to initiate \(ike.keying.connection)/\(ike.keying.child)")
     }
 
     func tickIKE(now: Millis) {
         for t in tunnels {
             guard let ike = t.ike else { continue }
-            if ike.client == nil && now >= ike.nextConnect {
+            if ike.client == nil && ike.initiation.connectDue(now: now) {
                 connectIKE(t, ike, now: now)
             }
             maybeInitiate(t, now: now)
@@ -172,11 +152,7 @@ extension Agent {
         var next: Millis?
         for t in tunnels {
             guard let ike = t.ike else { continue }
-            var d: Millis?
-            if ike.client == nil { d = ike.nextConnect } else if ike.keying.initiate && !ike.kernelSAs && !ike.initiating {
-                d = (ike.lastInitiate ?? 0) + AgentIKE.initiateEvery
-            }
-            if let d { next = min(next ?? d, d) }
+            if let d = ike.initiation.nextDeadline(connected: ike.client != nil) { next = min(next ?? d, d) }
         }
         return next
     }

@@ -10,32 +10,20 @@ final class AgentTunnel {
     /// Static keying: what the kernel must hold. nil in strongSwan mode (charon installs its own).
     var tunnel: XfrmTunnel?
     /// ESP SAs with this tunnel's if_id, as the kernel holds them (kept from dumps and events).
-    var states = HashMap<XfrmSAID, XfrmState>()
-    /// Last time hedge put back objects someone removed (not in a loop against another daemon).
-    var lastReassert: Millis?
+    var sa: SAHealth
+    /// Puts back objects someone removed, but not in a loop against another daemon.
+    var reassert = ReassertLimiter<Int>(windowMs: 10_000)
     var reassertNeeded = false
     /// strongSwan mode.
     var ike: AgentIKE?
 
     init(path: Int, config: IPsecConfig, device: String) {
         self.path = path; self.config = config; self.device = device
+        sa = SAHealth(config)
     }
 
-    var outbound: XfrmState? { states.values.first { $0.source == config.local && $0.destination == config.remote } }
-    var inbound: XfrmState? { states.values.first { $0.source == config.remote && $0.destination == config.local } }
-
-    /// Health of the SA signal: both directions present. The data plane's truth is the kernel's SAD,
-    /// whoever keyed it.
-    var saHealth: (Health, String) {
-        let o = outbound, i = inbound
-        if let o, let i {
-            return (.up, "ESP SAs in place: out spi 0x\(hex32(o.spi)), in spi 0x\(hex32(i.spi)) (if_id \(config.ifID))")
-        }
-        var missing: [String] = []
-        if o == nil { missing.append("outbound") }
-        if i == nil { missing.append("inbound") }
-        return (.down, "no \(missing.joined(separator: " or ")) ESP SA with if_id \(config.ifID)")
-    }
+    var outbound: XfrmState? { sa.outbound }
+    var inbound: XfrmState? { sa.inbound }
 }
 
 /// The VPN path's tunnel: created or adopted at start, kept as configured, followed through XFRM
@@ -230,15 +218,13 @@ extension Agent {
             }
         }
         for t in tunnels {
-            t.states.removeAll()
-            for s in states where s.ifID == t.config.ifID && s.proto == .esp { t.states[s.id] = s }
+            t.sa.replace(with: states)
             feedSA(t, now: now)
         }
     }
 
     func feedSA(_ t: AgentTunnel, now: Millis) {
-        var (h, why) = t.saHealth
-        if let ike = t.ike { why += "; charon: " + ike.summary }
+        let (h, why) = t.sa.judge(charon: t.ike?.summary)
         decision.signal(path: t.path, .sa, h, reason: why, now: now)
         ikeSAChanged(t, up: h == .up, now: now)
     }
@@ -251,17 +237,15 @@ extension Agent {
         let ok = ev.drain { m in
             switch m {
             case .newSA(let s), .updSA(let s):
-                for t in tunnels where s.ifID == t.config.ifID && s.proto == .esp {
-                    t.states[s.id] = s; touched.insert(t.path)
-                }
+                for t in tunnels where t.sa.update(s) { touched.insert(t.path) }
             case .delSA(let id, _):
-                for t in tunnels where t.states.removeValue(forKey: withoutSource(id)) != nil {
+                for t in tunnels where t.sa.deleted(id) {
                     touched.insert(t.path)
                     if t.tunnel != nil { t.reassertNeeded = true }
                 }
             case .expire(let s, let hard):
                 guard hard else { break }
-                for t in tunnels where t.states.removeValue(forKey: s.id) != nil { touched.insert(t.path) }
+                for t in tunnels where t.sa.expired(s) { touched.insert(t.path) }
             case .flushSA:
                 redump = true
                 for t in tunnels where t.tunnel != nil { t.reassertNeeded = true }
@@ -282,11 +266,10 @@ extension Agent {
         for t in tunnels where t.reassertNeeded {
             t.reassertNeeded = false
             // Put back what someone removed, but not in a loop against a daemon that keeps removing it.
-            if let last = t.lastReassert, now - last < 10_000 {
+            guard t.reassert.allow(t.path, now: now) else {
                 recordError("path \(config.paths[t.path].name): its SAs or policies were removed again; not re-installing them within 10 s")
                 continue
             }
-            t.lastReassert = now
             recordError("path \(config.paths[t.path].name): its SAs or policies were removed by someone else; re-installing them")
             reassert = true
         }
@@ -296,13 +279,5 @@ extension Agent {
             for t in tunnels where touched.contains(t.path) { feedSA(t, now: now) }
         }
         step(now: now)
-    }
-
-    /// DELSA names the SA by destination, SPI and protocol; hedge's keys carry no source.
-    private func withoutSource(_ id: XfrmSAID) -> XfrmSAID {
-        var k = id
-        k.source = nil
-        k.mark = nil
-        return k
     }
 }

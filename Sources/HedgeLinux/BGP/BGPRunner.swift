@@ -25,44 +25,6 @@ public struct BGPPeerConfig: Sendable {
     }
 }
 
-/// Why an Established session ended, as the path's health sees it.
-public enum BGPDownCause: Sendable, Equatable {
-    /// The connection broke, the hold timer expired, or BFD went down: the circuit looks failed.
-    case pathFailure
-    /// The peer sent Cease / Maximum Number of Prefixes Reached (RFC 4486): we announced more than
-    /// it accepts. The circuit is fine; the fix is on our side, and failing back will not help.
-    case peerPrefixLimit
-    /// We sent Cease / Maximum Number of Prefixes Reached: the peer sent more than configured.
-    case localPrefixLimit
-    /// Any other NOTIFICATION from the peer (administrative shutdown or reset, errors it found).
-    case peerNotification
-    /// We found a protocol error and sent a NOTIFICATION.
-    case protocolError
-    /// Stopped here (`stop`).
-    case stopped
-
-    public init(_ r: SessionReason) {
-        switch r {
-        case .notificationReceived(let n): self = n.isPrefixLimit ? .peerPrefixLimit : .peerNotification
-        case .maximumPrefixes: self = .localPrefixLimit
-        case .notificationSent: self = .protocolError
-        case .manualStop: self = .stopped
-        default: self = .pathFailure
-        }
-    }
-
-    public var name: String {
-        switch self {
-        case .pathFailure: return "path failure"
-        case .peerPrefixLimit: return "peer's prefix limit"
-        case .localPrefixLimit: return "our prefix limit"
-        case .peerNotification: return "peer notification"
-        case .protocolError: return "protocol error"
-        case .stopped: return "stopped"
-        }
-    }
-}
-
 /// What the runner tells its owner.
 public enum BGPRunnerEvent: Sendable {
     /// Every FSM transition (for logs and status).
@@ -82,13 +44,8 @@ public enum BGPRunnerEvent: Sendable {
     /// The path health this event means, in the form `BFDRunner` returns it.
     public var health: (Health, String)? {
         switch self {
-        case .up(let asn, let id, _):
-            return (.up, "BGP Established with AS\(asn) (\(IPAddress.v4(id)))")
-        case .down(.stopped, _):
-            // Stopped here (shutdown, reconfiguration): BGP no longer says anything about the path.
-            return (.unknown, "BGP stopped")
-        case .down(let cause, let reason):
-            return (.down, "BGP down (\(cause.name)): \(reason)")
+        case .up(let asn, let id, _): return BGPDownCause.established(peerAS: asn, peerID: id)
+        case .down(let cause, let reason): return BGPDownCause.health(cause, reason)
         default:
             return nil
         }
@@ -105,9 +62,9 @@ public final class BGPRunner {
     public let config: BGPPeerConfig
     public private(set) var session: Session
     public let transport: BGPTransport
-    /// What we announce (Adj-RIB-Out), and what the peer has of it in this session.
-    public private(set) var announced: HashSet<IPPrefix> = []
-    private var sent: HashSet<IPPrefix> = []
+    /// What we announce, and what the peer has of it in this session.
+    public private(set) var adjRIBOut = AdjRIBOut()
+    public var announced: HashSet<IPPrefix> { adjRIBOut.wanted }
     /// The last transport error (a refused or failed connection), for status.
     public private(set) var lastTransportError: SystemError?
 
@@ -164,7 +121,7 @@ public final class BGPRunner {
 
     /// Sets the prefixes we announce (IPv4 and IPv6 together); sends the difference if Established.
     public func announce(_ prefixes: [IPPrefix], now: Millis) -> [BGPRunnerEvent] {
-        announced = HashSet(prefixes)
+        adjRIBOut.want(prefixes)
         guard session.state == .established else { return [] }
         return run(syncAnnouncements(now: now, family: nil), now)
     }
@@ -221,7 +178,7 @@ public final class BGPRunner {
                 case .withdraw(let ps): out.append(.withdrawn(ps))
                 case .endOfRIB(let f): out.append(.endOfRIB(f))
                 case .routeRefreshRequested(let f):
-                    sent = sent.filter { AFISAFI.unicast(v6: !$0.isV4) != f }
+                    adjRIBOut.refresh(f)
                     actions += syncAnnouncements(now: now, family: f)
                 case .malformedUpdate(let issues):
                     Log.warn("bgp \(config.name): malformed UPDATE: \(issues.map { $0.description }.joined(separator: "; "))")
@@ -229,13 +186,17 @@ public final class BGPRunner {
                 case .stateChanged(let from, let to, let reason):
                     Log.info("bgp \(config.name) \(config.transport.neighbor): \(from.name) -> \(to.name): \(reason)")
                     out.append(.stateChanged(from: from, to: to, reason: reason))
-                    if to == .established, let n = session.negotiated {
-                        sent = []
+                    switch BGPDownCause.transition(from: from, to: to, reason: reason) {
+                    case .up?:
+                        guard let n = session.negotiated else { break }
+                        adjRIBOut.sessionReset()
                         out.append(.up(peerAS: n.peerAS, peerID: n.peerID, holdMs: n.holdMs))
                         actions += syncAnnouncements(now: now, family: nil)
-                    } else if from == .established {
-                        sent = []
-                        out.append(.down(BGPDownCause(reason), reason))
+                    case .down(let cause)?:
+                        adjRIBOut.sessionReset()
+                        out.append(.down(cause, reason))
+                    case nil:
+                        break
                     }
                 }
             }
@@ -248,54 +209,18 @@ public final class BGPRunner {
 
     // MARK: - Announcements
 
-    /// The UPDATEs that bring the peer from `sent` to `announced` (one family, or both).
+    /// The UPDATEs that bring the peer to what we announce (one family, or both).
     private func syncAnnouncements(now: Millis, family: AFISAFI?) -> [SessionAction] {
         guard session.state == .established, let n = session.negotiated else { return [] }
-        var actions: [SessionAction] = []
-        let local = transport.connectionLocalAddress
-        for f in [AFISAFI.ipv4Unicast, .ipv6Unicast] where family == nil || family == f {
-            guard n.families.contains(f) else { continue }
-            let v6 = f == .ipv6Unicast
-            let want = announced.filter { $0.isV4 != v6 }
-            let have = sent.filter { $0.isV4 != v6 }
-            let add = want.subtracting(have).stableSorted()
-            let del = have.subtracting(want).stableSorted()
-            if add.isEmpty && del.isEmpty { continue }
-            var attrs = PathAttributes(origin: .igp)
-            // eBGP prepends our AS (RFC 4271 §5.1.2); iBGP sends an empty AS_PATH and LOCAL_PREF.
-            let external = n.peerAS != config.session.localAS
-            attrs.asPath = external
-                ? [.sequence([UInt32](repeating: config.session.localAS, count: 1 + max(0, config.prepend)))] : []
-            if !external { attrs.localPref = 100 }
-            let nh: IPAddress?
-            if v6 { nh = config.nextHopV6 ?? (local?.isV6 == true ? local : nil) }
-            else { nh = config.nextHop ?? (local?.isV4 == true ? local : nil) }
-            if !add.isEmpty && nh == nil {
-                Log.warn("bgp \(config.name): no \(f) next hop (set one): not announcing \(add.count) prefixes")
-            }
-            // Chunks far below 4,096 octets: a /32 takes 5 octets, a /128 17.
-            let size = v6 ? 150 : 500
-            var k = 0
-            while k < del.count {
-                let chunk = Array(del[k..<min(k + size, del.count)])
-                k += chunk.count
-                var m = UpdateMessage()
-                if v6 { m.attributes.mpUnreach = MPUnreachNLRI(family: f, withdrawn: chunk) } else { m.withdrawn = chunk }
-                actions += sendUpdate(m, now)
-                for p in chunk { sent.remove(p) }
-            }
-            guard let nh else { continue }
-            k = 0
-            while k < add.count {
-                let chunk = Array(add[k..<min(k + size, add.count)])
-                k += chunk.count
-                var m = UpdateMessage(attributes: attrs)
-                if v6 { m.attributes.mpReach = MPReachNLRI(family: f, nextHop: nh, nlri: chunk) }
-                else { m.attributes.nextHop = nh; m.nlri = chunk }
-                actions += sendUpdate(m, now)
-                for p in chunk { sent.insert(p) }
-            }
+        let route = AdjRIBOut.Route(localAS: config.session.localAS, peerAS: n.peerAS, prepend: config.prepend,
+                                    nextHop: config.nextHop, nextHopV6: config.nextHopV6,
+                                    local: transport.connectionLocalAddress)
+        let u = adjRIBOut.updates(families: n.families, only: family, route: route)
+        for w in u.withoutNextHop {
+            Log.warn("bgp \(config.name): no \(w.family) next hop (set one): not announcing \(w.count) prefixes")
         }
+        var actions: [SessionAction] = []
+        for m in u.messages { actions += sendUpdate(m, now) }
         return actions
     }
 
