@@ -277,16 +277,14 @@ final class BGPTransportTests: XCTestCase {
 
     func requireGoBGP() throws {
         try requireRoot("BGP against GoBGP in namespaces")
-        if !FileManager.default.isExecutableFile(atPath: "/usr/bin/gobgpd") {
-            throw XCTSkip("gobgpd not installed (apt-get install gobgpd)")
-        }
+        try requireTool("/usr/bin/gobgpd", install: "gobgpd")
     }
 
     // MARK: - Golden bytes
 
     func testGoBGPOpenGolden() throws {
         let o = BGPTransportTests.goBGPOpen
-        guard !o.isEmpty else { throw XCTSkip("no golden bytes yet") }
+        guard !o.isEmpty else { return XCTFail("no golden bytes") }
         guard case .open(let m) = try BGPMessage.decode(o) else { return XCTFail("not an OPEN") }
         XCTAssertEqual(m.asNumber, 12076)
         XCTAssertEqual(m.holdTime, 30)
@@ -536,7 +534,8 @@ final class BGPTransportTests: XCTestCase {
         XCTAssertFalse(t.wantsWrite)
         // The peer closes: the transport reports it and closes its end.
         close(peer)
-        usleep(10_000)
+        pfd = pollfd(fd: t.connectionFD, events: Int16(POLLIN), revents: 0)
+        XCTAssertEqual(poll(&pfd, 1, 2000), 1, "the peer's FIN")
         let ev = t.ready(fd: t.connectionFD, events: UInt32(EPOLLIN.rawValue))
         guard case .closed? = ev.last else { return XCTFail("\(ev)") }
         XCTAssertEqual(t.connectionFD, -1)
@@ -546,7 +545,7 @@ final class BGPTransportTests: XCTestCase {
 
     func testFRRWithMD5() throws {
         try requireRoot("BGP against FRR in namespaces")
-        if !FileManager.default.isExecutableFile(atPath: "/usr/lib/frr/bgpd") { throw XCTSkip("FRR not installed") }
+        try requireTool("/usr/lib/frr/bgpd", install: "frr")
         let lab = BGPPeerLab("bgpf")
         lab.startFRR(password: "frr-er-key")
         let d = try BGPDriver(makeRunner(lab, config(md5KeyFile: writeKey(lab, "frr-er-key"))))

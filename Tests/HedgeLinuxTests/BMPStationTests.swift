@@ -251,7 +251,7 @@ final class BMPDriver {
 final class BMPStationTests: XCTestCase {
     override func setUpWithError() throws {
         try requireRoot("BMP station against FRR bgpd -M bmp and GoBGP in namespaces")
-        try requireTools(["/usr/lib/frr/bgpd", "/usr/bin/gobgpd"], install: "frr gobgpd")
+        try requireTool("/usr/lib/frr/bgpd", "/usr/bin/gobgpd", install: "frr gobgpd")
     }
 
     let msee = IPAddress("10.78.0.2")!

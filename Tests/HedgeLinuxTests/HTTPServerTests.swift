@@ -240,9 +240,7 @@ final class HTTPServerTests: XCTestCase {
     /// The real scraper: Prometheus 2.42 (Debian) scrapes the server every second over one
     /// keep-alive connection and stores what it read.
     func testPrometheusScrapes() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/prometheus") else {
-            throw XCTSkip("prometheus not installed")
-        }
+        try requireTool("/usr/bin/prometheus", install: "prometheus")
         let s = try HTTPTestServer("127.0.0.1")
         // A free port for Prometheus' own web listener.
         let probe = try HTTPServer(address: IPAddress("127.0.0.1")!, port: 0)

@@ -128,9 +128,8 @@ final class LabAgentTests: XCTestCase {
         XCTAssertTrue(err.contains("nexthop id 4800") && err.contains("zebra"), err)
         // At once again: reported, left alone for 10 s.
         _ = lab.onprem("ip nexthop replace id 4800 via 192.168.20.2 dev vpn0 proto zebra")
-        usleep(300_000)
+        XCTAssertTrue(waitFor(3) { lab.log.contains("not re-asserting") }, lab.log)
         XCTAssertEqual(lab.kernelPath, "vpn")
-        XCTAssertTrue(lab.log.contains("not re-asserting"), lab.log)
     }
 
     /// A flood of route events into a small event socket: the kernel drops events (ENOBUFS), hedge

@@ -8,7 +8,7 @@ import Glibc
 final class LabBFDTests: XCTestCase {
     override func setUpWithError() throws {
         try requireRoot("BFD interop with FRR and BIRD in the namespace lab")
-        try requireTools(["/usr/lib/frr/bfdd", "/usr/sbin/bird"], install: "frr bird2")
+        try requireTool("/usr/lib/frr/bfdd", "/usr/sbin/bird", install: "frr bird2")
     }
 
     let config = """

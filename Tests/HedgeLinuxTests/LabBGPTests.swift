@@ -9,7 +9,7 @@ import Glibc
 final class LabBGPTests: XCTestCase {
     override func setUpWithError() throws {
         try requireRoot("hedge BGP against FRR in the namespace lab")
-        try requireTools(["/usr/lib/frr/bgpd", "/usr/lib/frr/bfdd"], install: "frr")
+        try requireTool("/usr/lib/frr/bgpd", "/usr/lib/frr/bfdd", install: "frr")
     }
 
     /// No `prefix` in the group: it is what the BGP session learns.

@@ -9,7 +9,7 @@ import XCTest
 final class LabClampTests: XCTestCase {
     override func setUpWithError() throws {
         try requireRoot("hedge's nftables table (NETLINK_NETFILTER) in the namespace lab")
-        try requireTools(["/usr/sbin/nft", "/usr/bin/python3"], install: "nftables python3")
+        try requireTool("/usr/sbin/nft", "/usr/bin/python3", install: "nftables python3")
     }
 
     func config(_ lab: Lab, mss: String = "") -> String {

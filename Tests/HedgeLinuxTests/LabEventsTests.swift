@@ -45,7 +45,7 @@ final class LabEventsTests: XCTestCase {
         XCTAssertTrue(waitFor(5) { lab.kernelPath == "vpn" }, lab.log)
         lab.bash("lab_restore_far")
         XCTAssertTrue(waitFor(8) { lab.kernelPath == "expressroute" }, lab.log)
-        usleep(300_000)
+        XCTAssertTrue(waitFor(3) { events(lab)["queued"] as? Int ?? 0 > 5 && events(lab)["push_errors"] as? Int ?? 0 > 0 }, "\(events(lab))")
         let queuedBefore = events(lab)["queued"] as? Int ?? 0
         XCTAssertGreaterThan(queuedBefore, 5, "\(events(lab))")
         XCTAssertGreaterThan(events(lab)["push_errors"] as? Int ?? 0, 0, "the collector was tried and refused")

@@ -11,7 +11,7 @@ import Glibc
 final class LabInteropTests: XCTestCase {
     override func setUpWithError() throws {
         try requireRoot("hedge against FRR, BIRD and GoBGP as the MSEE in the namespace lab")
-        try requireTools(["/usr/lib/frr/bgpd", "/usr/lib/frr/bfdd", "/usr/sbin/bird", "/usr/bin/gobgpd"], install: "frr bird2 gobgpd")
+        try requireTool("/usr/lib/frr/bgpd", "/usr/lib/frr/bfdd", "/usr/sbin/bird", "/usr/bin/gobgpd", install: "frr bird2 gobgpd")
     }
 
     func config(bfd: Bool, md5Key: String?) -> String {

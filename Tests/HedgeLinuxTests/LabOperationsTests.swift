@@ -102,18 +102,19 @@ final class LabOperationsTests: XCTestCase {
                     f.write(m.replace('\\n', '|') + '\\n'); f.flush()
             """
         try py.write(toFile: lab.dir + "/notify.py", atomically: true, encoding: .utf8)
-        sh("python3 \(lab.dir)/notify.py \(sock) \(got) >/dev/null 2>&1 & echo $! >\(lab.dir)/notify.pid; sleep 0.3")
+        sh("python3 \(lab.dir)/notify.py \(sock) \(got) >/dev/null 2>&1 & echo $! >\(lab.dir)/notify.pid")
+        XCTAssertTrue(waitFor(3) { FileManager.default.fileExists(atPath: sock) }, "the notify receiver is bound")
         defer { sh("kill $(cat \(lab.dir)/notify.pid)", check: false) }
         lab.environment = ["NOTIFY_SOCKET": sock, "WATCHDOG_USEC": "200000"]
         lab.startHedge()
         XCTAssertTrue(lab.waitSteady(), lab.log)
-        usleep(1_000_000)
+        XCTAssertTrue(waitFor(3) { ((try? String(contentsOfFile: got, encoding: .utf8)) ?? "").components(separatedBy: "WATCHDOG=1").count > 8 })
         var lines = ((try? String(contentsOfFile: got, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
         XCTAssertTrue(lines.first?.hasPrefix("READY=1|STATUS=azure via") ?? false, "\(lines)")
         XCTAssertGreaterThanOrEqual(lines.filter { $0 == "WATCHDOG=1" }.count, 8, "a ping every 100 ms: \(lines)")
         lab.signalHedge(SIGHUP)
         XCTAssertTrue(waitFor(3) { ((try? String(contentsOfFile: got, encoding: .utf8)) ?? "").contains("RELOADING=1|MONOTONIC_USEC=") })
-        usleep(300_000)
+        XCTAssertTrue(waitFor(3) { ((try? String(contentsOfFile: got, encoding: .utf8)) ?? "").components(separatedBy: "RELOADING=1").last?.contains("READY=1") == true })
         lines = ((try? String(contentsOfFile: got, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
         let reload = lines.firstIndex { $0.hasPrefix("RELOADING=1") } ?? lines.count
         XCTAssertTrue(lines[reload...].contains { $0.hasPrefix("READY=1") }, "READY=1 after the reload: \(lines)")
@@ -135,7 +136,7 @@ final class LabOperationsTests: XCTestCase {
         lab.writeConfig()
         lab.startHedge()
         XCTAssertTrue(lab.waitSteady(), lab.log)
-        usleep(500_000)
+        XCTAssertTrue(waitFor(3) { (lab.path("expressroute")["probe"] as? [String: Any])?["sent"] as? Int ?? -1 > 10 })
         let sentBefore = (lab.path("expressroute")["probe"] as? [String: Any])?["sent"] as? Int ?? -1
         XCTAssertGreaterThan(sentBefore, 10)
         let good = try String(contentsOfFile: lab.configPath, encoding: .utf8)

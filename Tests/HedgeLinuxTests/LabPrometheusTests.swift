@@ -9,9 +9,7 @@ import Glibc
 final class LabPrometheusTests: XCTestCase {
     override func setUpWithError() throws {
         try requireRoot("Prometheus scraping hedge in the namespace lab")
-        if ProcessInfo.processInfo.environment["CI"] != "true" && sh("command -v prometheus", check: false).0 != 0 {
-            throw XCTSkip("SKIPPED LOUDLY: Debian's prometheus package is not installed (scripts/install-deps installs it)")
-        }
+        try requireTool("prometheus", install: "prometheus")
     }
 
     /// PromQL through Prometheus's HTTP API, run inside the lab's on-prem namespace.

@@ -17,7 +17,7 @@ final class LabScaleTests: XCTestCase {
 
     override func setUpWithError() throws {
         try requireRoot("10,000 learned prefixes in the namespace lab")
-        try requireTools(["/usr/lib/frr/bgpd", "/usr/lib/frr/bfdd"], install: "frr")
+        try requireTool("/usr/lib/frr/bgpd", "/usr/lib/frr/bfdd", install: "frr")
         if let bin = ProcessInfo.processInfo.environment["HEDGE_BIN"] { Self.routerBuild = bin }
         if Self.routerBuild == nil {
             // Incremental: a no-op when CI's embedded stage built it already.

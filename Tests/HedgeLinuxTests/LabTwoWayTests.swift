@@ -6,7 +6,7 @@ import XCTest
 final class LabTwoWayTests: XCTestCase {
     override func setUpWithError() throws {
         try requireRoot("hedge's BGP over the VPN against Azure's routing (FRR) in the namespace lab")
-        try requireTools(["/usr/lib/frr/bgpd", "/usr/lib/frr/bfdd", "/usr/bin/jq"], install: "frr jq")
+        try requireTool("/usr/lib/frr/bgpd", "/usr/lib/frr/bfdd", "/usr/bin/jq", install: "frr jq")
     }
 
     func config(steering: Bool = true, vpnBGP: Bool = true, measureKey: String? = nil) -> String {

@@ -15,7 +15,7 @@ import Glibc
 final class LabWatchTests: XCTestCase {
     override func setUpWithError() throws {
         try requireRoot("hedge with BMP and route-watch signals against FRR, BIRD and GoBGP in the namespace lab")
-        try requireTools(["/usr/lib/frr/bgpd", "/usr/lib/frr/zebra", "/usr/sbin/bird", "/usr/bin/gobgpd"], install: "frr bird2 gobgpd")
+        try requireTool("/usr/lib/frr/bgpd", "/usr/lib/frr/zebra", "/usr/sbin/bird", "/usr/bin/gobgpd", install: "frr bird2 gobgpd")
     }
 
     static let vpnPath = "path vpn { priority 20; device vpn0; gateway 192.168.20.2; probe icmp 10.200.0.4 { interval 10ms; } }"

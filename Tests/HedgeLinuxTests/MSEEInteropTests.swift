@@ -49,7 +49,7 @@ final class MSEEInteropTests: XCTestCase {
 
     func requirePeer(_ impl: String) throws {
         let bin = ["frr": "/usr/lib/frr/bgpd", "bird": "/usr/sbin/bird", "gobgp": "/usr/bin/gobgpd"][impl]!
-        if !FileManager.default.isExecutableFile(atPath: bin) { throw XCTSkip("\(bin) not installed") }
+        try requireTool(bin, install: ["frr": "frr", "bird": "bird2", "gobgp": "gobgpd"][impl]!)
     }
 
     /// Starts tcpdump in the edge namespace when MSEE_PCAP_DIR asks for it.

@@ -39,7 +39,7 @@ final class RouteNetlinkTests: XCTestCase {
 
     func testApplyDumpAndReconcileToNothing() throws {
         let k = try RouteNetlink(protocolID: 88)
-        XCTAssertTrue(k.hasNexthopObjects, "this kernel has nexthop objects (toolchain.md)")
+        XCTAssertTrue(k.hasNexthopObjects, "this kernel has nexthop objects (Linux 5.3 and later)")
         let want = desired(via: "a0", gateway: "192.0.2.2")
         XCTAssertEqual(try k.apply(reconcile(desired: want, actual: try k.ownedState())).count, 0)
         let got = try k.ownedState()

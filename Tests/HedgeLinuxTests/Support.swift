@@ -5,26 +5,49 @@ import CHedge
 import Glibc
 #endif
 
-/// Tests that need root and a kernel feature skip loudly outside CI and must run in CI.
-func requireRoot(_ what: String) throws {
-    let inCI = ProcessInfo.processInfo.environment["CI"] == "true"
-    if getuid() != 0 || !FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip") && !FileManager.default.isExecutableFile(atPath: "/sbin/ip") {
-        let msg = "SKIPPED (needs root and iproute2): \(what)"
-        FileHandle.standardError.write(("\n*** " + msg + " ***\n").data(using: .utf8)!)
-        if inCI { XCTFail("CI=true but " + msg); return }
-        throw XCTSkip(msg)
-    }
+/// Under CI=true every test must run: a missing tool or privilege there is a failure, not a skip.
+let inCI = ProcessInfo.processInfo.environment["CI"] == "true"
+
+/// Why a test cannot run where it is; thrown under CI=true after the failure is recorded.
+struct CannotRun: Error, CustomStringConvertible { let description: String }
+
+/// The one way a test gives up for want of root or a tool: loudly on stderr, as a skip outside CI
+/// and as a failure (XCTFail, then a throw that ends the test) under CI=true.
+func cannotRun(_ why: String, file: StaticString = #filePath, line: UInt = #line) -> Error {
+    let msg = "SKIPPED (\(why))"
+    FileHandle.standardError.write(("\n*** " + msg + " ***\n").data(using: .utf8)!)
+    guard inCI else { return XCTSkip(msg, file: file, line: line) }
+    XCTFail("CI=true but " + msg, file: file, line: line)
+    return CannotRun(description: "CI=true but " + msg)
 }
 
-/// The peers a test runs (FRR's daemons, BIRD, GoBGP): missing ones skip loudly outside CI, and
-/// fail the test under CI=true, where scripts/install-deps must have installed them.
-func requireTools(_ paths: [String], install packages: String) throws {
-    for tool in paths where !FileManager.default.fileExists(atPath: tool) {
-        let msg = "SKIPPED (\(tool) missing: apt-get install \(packages))"
-        FileHandle.standardError.write(("\n*** " + msg + " ***\n").data(using: .utf8)!)
-        if ProcessInfo.processInfo.environment["CI"] == "true" { XCTFail("CI=true but " + msg); return }
-        throw XCTSkip(msg)
+/// Tests that need root (namespaces, netlink, raw sockets) and iproute2.
+func requireRoot(_ what: String, file: StaticString = #filePath, line: UInt = #line) throws {
+    if getuid() != 0 { throw cannotRun("needs root: \(what)", file: file, line: line) }
+    try requireTool("ip", install: "iproute2", file: file, line: line)
+}
+
+/// Where a tool is: an absolute path as given, a bare name in the usual bin directories (whatever
+/// PATH the test runner was started with, which sudo may have cut short).
+func toolPath(_ tool: String) -> String? {
+    let candidates = tool.hasPrefix("/") ? [tool]
+        : ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"].map { $0 + "/" + tool }
+    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+}
+
+/// The tools a test runs (FRR's daemons, BIRD, GoBGP, charon, promtool ...), each a path or a bare
+/// name: a missing one skips loudly outside CI and fails under CI=true, where scripts/install-deps
+/// must have installed `packages`. Returns the first tool's path.
+@discardableResult
+func requireTool(_ tools: String..., install packages: String, file: StaticString = #filePath, line: UInt = #line) throws -> String {
+    var found: [String] = []
+    for tool in tools {
+        guard let path = toolPath(tool) else {
+            throw cannotRun("\(tool) missing: apt-get install \(packages)", file: file, line: line)
+        }
+        found.append(path)
     }
+    return found.first ?? ""
 }
 
 @discardableResult
@@ -102,6 +125,8 @@ func freeLoopbackPort(_ type: __socket_type) throws -> UInt16 {
     sa.sin_family = sa_family_t(AF_INET)
     sa.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
     var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    guard hedge_bind(fd, &sa, len) == 0, hedge_getsockname(fd, &sa, &len) == 0 else { throw XCTSkip("no free loopback port") }
+    guard hedge_bind(fd, &sa, len) == 0, hedge_getsockname(fd, &sa, &len) == 0 else {
+        throw CannotRun(description: "no free port on 127.0.0.1 (errno \(errno))")   // a failure everywhere
+    }
     return UInt16(bigEndian: sa.sin_port)
 }

@@ -15,7 +15,7 @@ public struct SessionConfig: Sendable {
     public var peerAS: UInt32?
     public var mode: Mode
     /// Seconds, offered in our OPEN: 0 (no keepalives) or at least 3. The ExpressRoute edge offers
-    /// 180 and accepts lower down to 10 (azure.md).
+    /// 180 and accepts lower down to 10 (Microsoft: ExpressRoute routing requirements).
     public var holdTime: UInt16
     /// RFC 4271 §10 suggests 120 s; hedge retries faster so that a peering coming back is seen soon.
     public var connectRetryMs: Millis

@@ -1,5 +1,5 @@
 import CHedge
-import HedgeCore   // its out-of-line string interpolation (Support/Interpolation.swift)
+import HedgeCore   // its out-of-line string interpolation (Support/StringOutOfLine.swift)
 
 /// A kernel refusal: the netlink error, the request it answered and the object it concerned, plus
 /// the kernel's own extended-ack text when it gave one.

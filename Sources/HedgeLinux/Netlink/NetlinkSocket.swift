@@ -1,5 +1,5 @@
 import CHedge
-import HedgeCore   // its out-of-line string interpolation (Support/Interpolation.swift)
+import HedgeCore   // its out-of-line string interpolation (Support/StringOutOfLine.swift)
 
 /// One netlink socket on libmnl (NETLINK_ROUTE, or NETLINK_XFRM for the tunnel's policies and SAs).
 /// A command socket sends requests and reads their acks or dumps; an event socket joins multicast

@@ -1,5 +1,5 @@
 import CHedge
-import HedgeCore   // its out-of-line string interpolation (Support/Interpolation.swift)
+import HedgeCore   // its out-of-line string interpolation (Support/StringOutOfLine.swift)
 
 /// `hedge run --user NAME`: start as root (netlink sockets, raw probe sockets, port 179, the
 /// root-only key files), then become NAME keeping only the capabilities the agent uses at run time,

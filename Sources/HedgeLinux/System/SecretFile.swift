@@ -1,5 +1,5 @@
 import CHedge
-import HedgeCore   // its out-of-line string interpolation (Support/Interpolation.swift)
+import HedgeCore   // its out-of-line string interpolation (Support/StringOutOfLine.swift)
 
 /// A file holding a shared secret (a BGP TCP MD5 key, the reflect probe's HMAC key): the secret is
 /// the file's text up to its first line break. The file must be a regular file owned by root and

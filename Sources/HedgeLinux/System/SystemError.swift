@@ -1,5 +1,5 @@
 import CHedge
-import HedgeCore   // its out-of-line string interpolation (Support/Interpolation.swift)
+import HedgeCore   // its out-of-line string interpolation (Support/StringOutOfLine.swift)
 
 /// A failed system call: which call, on what, and the errno it set (the swift-system way).
 public struct SystemError: Error, CustomStringConvertible {

@@ -1,5 +1,5 @@
 import CHedge
-import HedgeCore   // its out-of-line string interpolation (Support/Interpolation.swift)
+import HedgeCore   // its out-of-line string interpolation (Support/StringOutOfLine.swift)
 
 /// The service manager's notify protocol (sd_notify(3)) without libsystemd: datagrams of
 /// `KEY=VALUE` lines to $NOTIFY_SOCKET. With `Type=notify` systemd waits for READY=1; with

@@ -2,7 +2,8 @@ import CHedge
 import HedgeCore
 
 /// Log lines on stderr with a UTC millisecond timestamp (journald and `hedge run` in a terminal
-/// both read stderr). Structured events go to syslog in a later layer.
+/// both read stderr). The state changes an operator acts on are events as well (Events/: RFC 5424
+/// syslog and the push queue); these lines are for whoever reads the agent's own output.
 public enum Log {
     nonisolated(unsafe) public static var verbose = false  // one thread: the event loop
     @inline(never) public static func info(_ s: String) { line("info", s) }
