@@ -17,6 +17,9 @@ final class HTTPConnection {
     }
 
     let fd: Int32
+    /// Whom `connectionsPerSource` counts this connection against (`HTTPServer.sourceKey`); nil
+    /// when the kernel would not say.
+    let source: IPAddress?
     let accepted: Millis
     var phase = Phase.open
     /// Last octet received or sent.
@@ -40,8 +43,8 @@ final class HTTPConnection {
 
     static let reparseStep = 1024
 
-    init(fd: Int32, now: Millis) {
-        self.fd = fd; accepted = now; lastActive = now; requestStarted = now
+    init(fd: Int32, source: IPAddress?, now: Millis) {
+        self.fd = fd; self.source = source; accepted = now; lastActive = now; requestStarted = now
     }
 
     var pendingOutput: Int { output.count - outputStart }
@@ -57,14 +60,34 @@ final class HTTPConnection {
         return served > 0 || now - accepted >= newGraceMs
     }
 
+    /// Part of a head has arrived, the rest has not.
+    var isReadingHead: Bool {
+        guard case .open = phase, pendingOutput == 0 else { return false }
+        return !input.isEmpty
+    }
+
+    /// How readily the connection is closed to make room for a newcomer (lower first), and since
+    /// when it has stood there (earlier first); nil when it must not be. First those whose
+    /// response is done (lingering); then heads still arriving, the oldest first: an honest head is
+    /// one small write and arrives at once, so the oldest is a client that trickles, and a
+    /// trickle is never idle; then the idle, the longest idle first. Never a connection whose
+    /// request is being answered, nor a silent newcomer within its grace.
+    func evictionRank(now: Millis, newGraceMs: Millis) -> (rank: Int, since: Millis)? {
+        if isLingering { return (0, lastActive) }
+        if isReadingHead { return (1, requestStarted) }
+        if isIdle(now: now, newGraceMs: newGraceMs) { return (2, lastActive) }
+        return nil
+    }
+
     /// When the connection is closed for lack of progress.
-    func deadline(idleMs: Millis, lingerMs: Millis) -> Millis {
+    func deadline(idleMs: Millis, headMs: Millis, lingerMs: Millis) -> Millis {
         switch phase {
         case .lingering(let since): return since + lingerMs
         case .closeAfterWrite: return lastActive + idleMs
         case .open:
-            // A head must arrive whole within the timeout: dripping octets does not extend it.
-            if pendingOutput == 0 && !input.isEmpty { return requestStarted + idleMs }
+            // A head must arrive whole within its own time, counted from its first octet:
+            // dripping octets does not extend it.
+            if isReadingHead { return requestStarted + headMs }
             return lastActive + idleMs
         }
     }
