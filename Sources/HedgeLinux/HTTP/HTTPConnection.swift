@@ -51,15 +51,6 @@ final class HTTPConnection {
 
     var isLingering: Bool { if case .lingering = phase { return true } else { return false } }
 
-    /// Nothing half-read, nothing half-written: the connection can be closed to make room without
-    /// losing a request. A connection that has sent nothing yet counts only after `newGraceMs`, so
-    /// that a burst of new clients does not push out those whose requests are still in flight.
-    func isIdle(now: Millis, newGraceMs: Millis) -> Bool {
-        if isLingering { return true }
-        guard case .open = phase, input.isEmpty, pendingOutput == 0 else { return false }
-        return served > 0 || now - accepted >= newGraceMs
-    }
-
     /// Part of a head has arrived, the rest has not.
     var isReadingHead: Bool {
         guard case .open = phase, pendingOutput == 0 else { return false }
@@ -67,16 +58,19 @@ final class HTTPConnection {
     }
 
     /// How readily the connection is closed to make room for a newcomer (lower first), and since
-    /// when it has stood there (earlier first); nil when it must not be. First those whose
-    /// response is done (lingering); then heads still arriving, the oldest first: an honest head is
-    /// one small write and arrives at once, so the oldest is a client that trickles, and a
-    /// trickle is never idle; then the idle, the longest idle first. Never a connection whose
-    /// request is being answered, nor a silent newcomer within its grace.
+    /// when it has stood there (earlier first); nil when it must not be: its request is being
+    /// answered. First those whose response is done (lingering). Then heads still arriving, the
+    /// oldest first: an honest head is one small write and arrives at once, so the oldest is a
+    /// client that trickles, and a trickle is never idle. Then the idle, the longest idle first.
+    /// Last, those that have said nothing yet within `newGraceMs` of being accepted: a request
+    /// may be on its way, and they go oldest first, so a burst of newcomers does not push out
+    /// its own youngest.
     func evictionRank(now: Millis, newGraceMs: Millis) -> (rank: Int, since: Millis)? {
         if isLingering { return (0, lastActive) }
         if isReadingHead { return (1, requestStarted) }
-        if isIdle(now: now, newGraceMs: newGraceMs) { return (2, lastActive) }
-        return nil
+        guard case .open = phase, pendingOutput == 0 else { return nil }
+        if served > 0 || now - accepted >= newGraceMs { return (2, lastActive) }
+        return (3, accepted)
     }
 
     /// When the connection is closed for lack of progress.

@@ -12,11 +12,14 @@ import HedgeCore
 ///
 /// Slow clients must not starve scrapes (slowloris: many connections, each sending a head one
 /// octet at a time, are never idle). So:
-/// - At most `maxConnections`. When full, a newcomer takes the place of another: one whose
-///   response is done (lingering), else the one whose head has been arriving the longest, else
-///   the one idle the longest. A connection whose request is being answered is never closed for
-///   room, nor one just accepted that has not yet had `newConnectionGraceMs` to send its request.
-///   When none qualifies, accepting pauses (the kernel's backlog holds the newcomers) until one does.
+/// - A connection is accepted once its first octets are in (TCP_DEFER_ACCEPT) and read at once:
+///   a scraper, which sends its request as soon as it is connected, is answered on arrival, and
+///   a client that says nothing waits in the kernel rather than in one of the places here.
+/// - At most `maxConnections`. When full, a newcomer takes the place of another
+///   (`HTTPConnection.evictionRank`): one whose response is done, else the one whose head has
+///   been arriving the longest, else the one idle the longest, else the oldest that has said
+///   nothing yet. A connection whose request is being answered is never closed for room; when
+///   all are, accepting pauses (the kernel's backlog holds the newcomers) until one is done.
 /// - At most `connectionsPerSource` from one IPv4 address or IPv6 /64 (`HTTPSource`): a newcomer
 ///   beyond that is closed at once, so one host cannot take every place.
 ///
@@ -26,14 +29,16 @@ public final class HTTPServer {
     public static let defaultIdleTimeoutMs: Millis = 10_000
     /// A scraper writes its head at once, and it is small: it arrives in one segment, within a
     /// round trip. A few seconds leave room for a lost segment's retransmission on a poor link,
-    /// and bound how long a trickling client can hold a place even when nobody claims it.
+    /// and bound how long a trickling client can hold a place even when nobody claims it. Also
+    /// about how long the kernel holds a connection that has said nothing (TCP_DEFER_ACCEPT).
     public static let defaultHeadTimeoutMs: Millis = 5_000
     /// The default for `connectionsPerSource`: a Prometheus pair, curl and a browser with room to
-    /// spare, while one host cannot hold more than a quarter of `maxConnections`.
+    /// spare, while one host cannot take every place.
     public static let maxConnectionsPerSource = 8
     /// How long a connection whose response is complete waits for the client to close.
     public static let lingerMs: Millis = 2_000
-    /// A connection that has sent nothing yet is not closed to make room before this.
+    /// Until this long after it was accepted, a connection that has said nothing is closed to make
+    /// room only after all others that may be (its request may be on its way); then it is idle.
     public static let newConnectionGraceMs: Millis = 1_000
 
     public let address: IPAddress
@@ -87,6 +92,11 @@ public final class HTTPServer {
         var sa = sockaddr_storage(); var len: socklen_t = 0
         fillSockaddr(&sa, &len, address, port: port)
         if hedge_bind(fd, &sa, len) != 0 { let e = SystemError("bind", object: what); close(fd); throw e }
+        // A client that connects and says nothing waits in the kernel, not in one of the places
+        // here: accept() sees a connection once its first octets are in (a scraper sends its
+        // request at once), or once the kernel stops waiting, after about a head's time.
+        var deferSeconds = Int32(HTTPServer.defaultHeadTimeoutMs / 1000)
+        _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_DEFER_ACCEPT, &deferSeconds, 4)
         // Room for a scrape burst while all connections are busy (accepting pauses, see above).
         if listen(fd, 64) != 0 { let e = SystemError("listen", object: what); close(fd); throw e }
         var bound = sockaddr_storage(); var blen = socklen_t(MemoryLayout<sockaddr_storage>.size)
@@ -120,11 +130,7 @@ public final class HTTPServer {
     public var nextDeadline: Millis? {
         var d = acceptRetryAt
         for c in connections {
-            var x = c.deadline(idleMs: idleTimeoutMs, headMs: headTimeoutMs, lingerMs: HTTPServer.lingerMs)
-            // While accepting is paused, the end of a silent connection's grace can make room.
-            if !accepting, acceptRetryAt == nil, case .open = c.phase, c.served == 0, c.input.isEmpty {
-                x = min(x, c.accepted + HTTPServer.newConnectionGraceMs)
-            }
+            let x = c.deadline(idleMs: idleTimeoutMs, headMs: headTimeoutMs, lingerMs: HTTPServer.lingerMs)
             if d == nil || x < d! { d = x }
         }
         return d
@@ -138,8 +144,6 @@ public final class HTTPServer {
             drop(c)
         }
         if let t = acceptRetryAt, t <= now { acceptRetryAt = nil; resumeAccepting() }
-        // A silent new connection has outlived its grace: it may make room now.
-        if !accepting && victim() != nil { resumeAccepting() }
     }
 
     // MARK: - Accepting
@@ -191,7 +195,11 @@ public final class HTTPServer {
             try loop?.add(fd, events: c.watching) { events in self.ready(c, events) }
         } catch {
             drop(c)
+            return
         }
+        // Its first octets are usually in already (TCP_DEFER_ACCEPT): a complete request is
+        // answered now, before another newcomer may want its place.
+        ready(c, UInt32(EPOLLIN.rawValue))
     }
 
     /// The connection to close for a newcomer (`HTTPConnection.evictionRank`).
