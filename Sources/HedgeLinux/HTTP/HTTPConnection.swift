@@ -17,6 +17,9 @@ final class HTTPConnection {
     }
 
     let fd: Int32
+    /// Whom `connectionsPerSource` counts this connection against (`HTTPServer.sourceKey`); nil
+    /// when the kernel would not say.
+    let source: IPAddress?
     let accepted: Millis
     var phase = Phase.open
     /// Last octet received or sent.
@@ -40,31 +43,45 @@ final class HTTPConnection {
 
     static let reparseStep = 1024
 
-    init(fd: Int32, now: Millis) {
-        self.fd = fd; accepted = now; lastActive = now; requestStarted = now
+    init(fd: Int32, source: IPAddress?, now: Millis) {
+        self.fd = fd; self.source = source; accepted = now; lastActive = now; requestStarted = now
     }
 
     var pendingOutput: Int { output.count - outputStart }
 
     var isLingering: Bool { if case .lingering = phase { return true } else { return false } }
 
-    /// Nothing half-read, nothing half-written: the connection can be closed to make room without
-    /// losing a request. A connection that has sent nothing yet counts only after `newGraceMs`, so
-    /// that a burst of new clients does not push out those whose requests are still in flight.
-    func isIdle(now: Millis, newGraceMs: Millis) -> Bool {
-        if isLingering { return true }
-        guard case .open = phase, input.isEmpty, pendingOutput == 0 else { return false }
-        return served > 0 || now - accepted >= newGraceMs
+    /// Part of a head has arrived, the rest has not.
+    var isReadingHead: Bool {
+        guard case .open = phase, pendingOutput == 0 else { return false }
+        return !input.isEmpty
+    }
+
+    /// How readily the connection is closed to make room for a newcomer (lower first), and since
+    /// when it has stood there (earlier first); nil when it must not be: its request is being
+    /// answered. First those whose response is done (lingering). Then heads still arriving, the
+    /// oldest first: an honest head is one small write and arrives at once, so the oldest is a
+    /// client that trickles, and a trickle is never idle. Then the idle, the longest idle first.
+    /// Last, those that have said nothing yet within `newGraceMs` of being accepted: a request
+    /// may be on its way, and they go oldest first, so a burst of newcomers does not push out
+    /// its own youngest.
+    func evictionRank(now: Millis, newGraceMs: Millis) -> (rank: Int, since: Millis)? {
+        if isLingering { return (0, lastActive) }
+        if isReadingHead { return (1, requestStarted) }
+        guard case .open = phase, pendingOutput == 0 else { return nil }
+        if served > 0 || now - accepted >= newGraceMs { return (2, lastActive) }
+        return (3, accepted)
     }
 
     /// When the connection is closed for lack of progress.
-    func deadline(idleMs: Millis, lingerMs: Millis) -> Millis {
+    func deadline(idleMs: Millis, headMs: Millis, lingerMs: Millis) -> Millis {
         switch phase {
         case .lingering(let since): return since + lingerMs
         case .closeAfterWrite: return lastActive + idleMs
         case .open:
-            // A head must arrive whole within the timeout: dripping octets does not extend it.
-            if pendingOutput == 0 && !input.isEmpty { return requestStarted + idleMs }
+            // A head must arrive whole within its own time, counted from its first octet:
+            // dripping octets does not extend it.
+            if isReadingHead { return requestStarted + headMs }
             return lastActive + idleMs
         }
     }

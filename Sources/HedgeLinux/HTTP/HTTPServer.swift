@@ -4,21 +4,41 @@ import HedgeCore
 /// hedge's HTTP/1.1 server for `/metrics` and `/status`: GET and HEAD, on the agent's event loop.
 ///
 /// Nothing blocks: a read takes what is there, a response the socket cannot take at once waits
-/// for EPOLLOUT, and a client that stalls is closed by `tick` (idle 10 s; a request head must
-/// arrive whole within that time). Keep-alive and pipelining are served in order; a response is
-/// written completely before the next request on its connection is read.
+/// for EPOLLOUT, and a client that stalls is closed by `tick`: after `idleTimeoutMs` without an
+/// octet, or when a request head has not arrived whole within `headTimeoutMs` of its first octet
+/// (Go's ReadHeaderTimeout, nginx's client_header_timeout), however steadily it drips. Keep-alive
+/// and pipelining are served in order; a response is written completely before the next request
+/// on its connection is read.
 ///
-/// At most `maxConnections`. When full, a new client takes the place of the connection idle the
-/// longest (nothing half-read or half-written); when none is idle, accepting pauses (the kernel's
-/// backlog holds the newcomers) until a connection ends or falls idle.
+/// Slow clients must not starve scrapes (slowloris: many connections, each sending a head one
+/// octet at a time, are never idle). So:
+/// - A connection is accepted once its first octets are in (TCP_DEFER_ACCEPT) and read at once:
+///   a scraper, which sends its request as soon as it is connected, is answered on arrival, and
+///   a client that says nothing waits in the kernel rather than in one of the places here.
+/// - At most `maxConnections`. When full, a newcomer takes the place of another
+///   (`HTTPConnection.evictionRank`): one whose response is done, else the one whose head has
+///   been arriving the longest, else the one idle the longest, else the oldest that has said
+///   nothing yet. A connection whose request is being answered is never closed for room; when
+///   all are, accepting pauses (the kernel's backlog holds the newcomers) until one is done.
+/// - At most `connectionsPerSource` from one IPv4 address or IPv6 /64 (`HTTPSource`): a newcomer
+///   beyond that is closed at once, so one host cannot take every place.
 ///
 /// The owner calls `tick(now:)` at `nextDeadline` (Clock.monotonicMs()).
 public final class HTTPServer {
     public static let maxConnections = 32
     public static let defaultIdleTimeoutMs: Millis = 10_000
+    /// A scraper writes its head at once, and it is small: it arrives in one segment, within a
+    /// round trip. A few seconds leave room for a lost segment's retransmission on a poor link,
+    /// and bound how long a trickling client can hold a place even when nobody claims it. Also
+    /// about how long the kernel holds a connection that has said nothing (TCP_DEFER_ACCEPT).
+    public static let defaultHeadTimeoutMs: Millis = 5_000
+    /// The default for `connectionsPerSource`: a Prometheus pair, curl and a browser with room to
+    /// spare, while one host cannot take every place.
+    public static let maxConnectionsPerSource = 8
     /// How long a connection whose response is complete waits for the client to close.
     public static let lingerMs: Millis = 2_000
-    /// A connection that has sent nothing yet is not closed to make room before this.
+    /// Until this long after it was accepted, a connection that has said nothing is closed to make
+    /// room only after all others that may be (its request may be on its way); then it is idle.
     public static let newConnectionGraceMs: Millis = 1_000
 
     public let address: IPAddress
@@ -29,6 +49,10 @@ public final class HTTPServer {
     /// Answers a GET or HEAD (HEAD gets the same response without its content).
     public var handler: (HTTPRequest) -> HTTPResponse = { _ in .text(404, "not found\n") }
     public var idleTimeoutMs: Millis = HTTPServer.defaultIdleTimeoutMs
+    /// A request head must arrive whole within this of its first octet.
+    public var headTimeoutMs: Millis = HTTPServer.defaultHeadTimeoutMs
+    /// Connections at most from one source (`HTTPSource.key`).
+    public var connectionsPerSource = HTTPServer.maxConnectionsPerSource
     public var limits = HTTPRequestLimits.standard
     /// Stamps activity between ticks; tests may replace it.
     public var clock: () -> Millis = { Clock.monotonicMs() }
@@ -42,6 +66,10 @@ public final class HTTPServer {
     public private(set) var evicted = 0
     /// Connections closed by `tick` for lack of progress.
     public private(set) var timedOut = 0
+    /// Of `timedOut`, those whose request head did not arrive within `headTimeoutMs`.
+    public private(set) var headTimedOut = 0
+    /// Connections closed at once on accept: their source already had `connectionsPerSource`.
+    public private(set) var refused = 0
 
     private var connections: [HTTPConnection] = []
     private var loop: EventLoop?
@@ -64,6 +92,11 @@ public final class HTTPServer {
         var sa = sockaddr_storage(); var len: socklen_t = 0
         fillSockaddr(&sa, &len, address, port: port)
         if hedge_bind(fd, &sa, len) != 0 { let e = SystemError("bind", object: what); close(fd); throw e }
+        // A client that connects and says nothing waits in the kernel, not in one of the places
+        // here: accept() sees a connection once its first octets are in (a scraper sends its
+        // request at once), or once the kernel stops waiting, after about a head's time.
+        var deferSeconds = Int32(HTTPServer.defaultHeadTimeoutMs / 1000)
+        _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_DEFER_ACCEPT, &deferSeconds, 4)
         // Room for a scrape burst while all connections are busy (accepting pauses, see above).
         if listen(fd, 64) != 0 { let e = SystemError("listen", object: what); close(fd); throw e }
         var bound = sockaddr_storage(); var blen = socklen_t(MemoryLayout<sockaddr_storage>.size)
@@ -97,11 +130,7 @@ public final class HTTPServer {
     public var nextDeadline: Millis? {
         var d = acceptRetryAt
         for c in connections {
-            var x = c.deadline(idleMs: idleTimeoutMs, lingerMs: HTTPServer.lingerMs)
-            // While accepting is paused, the end of a silent connection's grace can make room.
-            if !accepting, acceptRetryAt == nil, case .open = c.phase, c.served == 0, c.input.isEmpty {
-                x = min(x, c.accepted + HTTPServer.newConnectionGraceMs)
-            }
+            let x = c.deadline(idleMs: idleTimeoutMs, headMs: headTimeoutMs, lingerMs: HTTPServer.lingerMs)
             if d == nil || x < d! { d = x }
         }
         return d
@@ -109,33 +138,44 @@ public final class HTTPServer {
 
     /// Closes connections past their deadline.
     public func tick(now: Millis) {
-        for c in connections where c.deadline(idleMs: idleTimeoutMs, lingerMs: HTTPServer.lingerMs) <= now {
+        for c in connections where c.deadline(idleMs: idleTimeoutMs, headMs: headTimeoutMs, lingerMs: HTTPServer.lingerMs) <= now {
             if !c.isLingering { timedOut += 1 }
+            if c.isReadingHead { headTimedOut += 1 }
             drop(c)
         }
         if let t = acceptRetryAt, t <= now { acceptRetryAt = nil; resumeAccepting() }
-        // A silent new connection has outlived its grace: it may make room now.
-        if !accepting && idlest() != nil { resumeAccepting() }
     }
 
     // MARK: - Accepting
 
     private func acceptPending() {
         while listenFD >= 0 {
+            var making: HTTPConnection?
             if connections.count >= HTTPServer.maxConnections {
-                guard let victim = idlest() else { pauseAccepting(); return }
-                // Only close it for a client that is really there.
-                let fd = hedge_accept(listenFD)
-                if fd < 0 { acceptFailed(); return }
-                evicted += 1
-                drop(victim, resume: false)
-                adopt(fd)
-                continue
+                guard let v = victim() else { pauseAccepting(); return }
+                making = v
             }
+            // Only close one for a client that is really there, and may stay.
             let fd = hedge_accept(listenFD)
             if fd < 0 { acceptFailed(); return }
-            adopt(fd)
+            let source = peerSource(fd)
+            if let s = source, connections.count(where: { $0.source == s }) >= connectionsPerSource {
+                refused += 1
+                close(fd)
+                continue
+            }
+            if let v = making {
+                evicted += 1
+                drop(v, resume: false)
+            }
+            adopt(fd, source: source)
         }
+    }
+
+    private func peerSource(_ fd: Int32) -> IPAddress? {
+        var sa = sockaddr_storage(); var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        guard hedge_getpeername(fd, &sa, &len) == 0, let (a, _) = bmpEndpoint(sa) else { return nil }
+        return HTTPSource.key(a)
     }
 
     private func acceptFailed() {
@@ -147,25 +187,32 @@ public final class HTTPServer {
         acceptRetryAt = clock() + 1_000
     }
 
-    private func adopt(_ fd: Int32) {
-        let c = HTTPConnection(fd: fd, now: clock())
+    private func adopt(_ fd: Int32, source: IPAddress?) {
+        let c = HTTPConnection(fd: fd, source: source, now: clock())
         connections.append(c)
         c.watching = UInt32(EPOLLIN.rawValue | EPOLLRDHUP.rawValue)
         do throws(SystemError) {
             try loop?.add(fd, events: c.watching) { events in self.ready(c, events) }
         } catch {
             drop(c)
+            return
         }
+        // Its first octets are usually in already (TCP_DEFER_ACCEPT): a complete request is
+        // answered now, before another newcomer may want its place.
+        ready(c, UInt32(EPOLLIN.rawValue))
     }
 
-    /// The connection to close for a newcomer: lingering ones first, then the longest idle.
-    private func idlest() -> HTTPConnection? {
+    /// The connection to close for a newcomer (`HTTPConnection.evictionRank`).
+    private func victim() -> HTTPConnection? {
         let now = clock()
         var best: HTTPConnection?
-        for c in connections where c.isIdle(now: now, newGraceMs: HTTPServer.newConnectionGraceMs) {
-            guard let b = best else { best = c; continue }
-            if c.isLingering != b.isLingering { if c.isLingering { best = c }; continue }
-            if c.lastActive < b.lastActive { best = c }
+        var bestRank = (rank: Int.max, since: Millis.max)
+        for c in connections {
+            guard let r = c.evictionRank(now: now, newGraceMs: HTTPServer.newConnectionGraceMs) else { continue }
+            if r.rank < bestRank.rank || r.rank == bestRank.rank && r.since < bestRank.since {
+                best = c
+                bestRank = r
+            }
         }
         return best
     }
@@ -176,7 +223,7 @@ public final class HTTPServer {
         loop?.modify(listenFD, events: 0)
     }
 
-    /// A connection ended or fell idle: take the clients waiting in the backlog.
+    /// A connection ended or may make room: take the clients waiting in the backlog.
     private func resumeAccepting() {
         guard !accepting, acceptRetryAt == nil, listenFD >= 0 else { return }
         accepting = true
@@ -265,7 +312,7 @@ public final class HTTPServer {
         }
         if c.isLingering && c.peerClosed { drop(c); return }
         watch(c)
-        if !accepting && c.isIdle(now: clock(), newGraceMs: HTTPServer.newConnectionGraceMs) { resumeAccepting() }
+        if !accepting && c.evictionRank(now: clock(), newGraceMs: HTTPServer.newConnectionGraceMs) != nil { resumeAccepting() }
     }
 
     private func answer(_ c: HTTPConnection, _ request: HTTPRequest) {
