@@ -233,8 +233,7 @@ public final class Agent {
                 guard isGroupNexthop(n.id) else { break }
                 // Another daemon took one of hedge's objects over. Say so loudly; put it back, but
                 // not in a loop against a daemon that keeps rewriting it.
-                let reassert = takeovers[n.id].map { now - $0 >= 10_000 } ?? true
-                takeovers[n.id] = now
+                let reassert = takeovers.allow(n.id, now: now)
                 recordError("nexthop id \(n.id) was rewritten by protocol \(RouteWatch.protocolName(p))"
                             + (p == 11 ? " (FRR zebra: set 'zebra nexthop proto only', or give hedge other nexthop-id values)" : "")
                             + (reassert ? "; re-asserting it" : "; not re-asserting it within 10 s"))
@@ -282,8 +281,8 @@ public final class Agent {
     var reportedSignals: [HashMap<SignalKind, Health>] = []
     /// The no-redundancy alarm per group, as last logged.
     var alarms: [String?] = []
-    /// Last time another protocol rewrote one of hedge's nexthop objects, by id.
-    var takeovers = HashMap<UInt32, Millis>()
+    /// Re-asserts of hedge's nexthop objects against another protocol, by id: one per 10 s at most.
+    var takeovers = ReassertLimiter<UInt32>(windowMs: 10_000)
 
     func isGroupNexthop(_ id: UInt32) -> Bool {
         config.groups.contains { $0.nexthopID == id || $0.nexthopID + 1 == id }
