@@ -111,6 +111,7 @@ public struct BFDControlPacket: Equatable, Sendable {
 
     /// Decodes one UDP payload. Bytes past Length are ignored (§6.8.6 only rejects Length larger
     /// than the payload).
+    @inline(__always)
     public static func decode(_ b: UnsafeRawBufferPointer) throws(BFDDiscardReason) -> BFDControlPacket {
         guard b.count >= 1 else { throw .lengthExceedsPayload }
         guard b[0] >> 5 == version else { throw .badVersion }
@@ -124,16 +125,12 @@ public struct BFDControlPacket: Equatable, Sendable {
         if a {
             // Parsed only far enough to carry (and re-encode) it: hedge v1 authenticates nothing,
             // and reception discards any packet with A set.
+            // Longer than any type RFC 5880 defines is malformed whatever the type.
             let authLen = Int(b[25])
-            guard authLen >= 2, mandatoryLength + authLen <= length else { throw .badAuthSection }
-            var data = [UInt8]()
-            data.reserveCapacity(authLen - 2)
-            for i in (mandatoryLength + 2)..<(mandatoryLength + authLen) { data.append(b[i]) }
-            auth = BFDAuthSection(type: b[24], data: data)
+            guard authLen >= 2, authLen <= BFDAuthSection.maxLength, mandatoryLength + authLen <= length else { throw .badAuthSection }
+            auth = BFDAuthSection(type: b[24], UnsafeRawBufferPointer(rebasing: b[(mandatoryLength + 2)..<(mandatoryLength + authLen)]))
         }
-        func u32(_ o: Int) -> UInt32 {
-            UInt32(b[o]) << 24 | UInt32(b[o + 1]) << 16 | UInt32(b[o + 2]) << 8 | UInt32(b[o + 3])
-        }
+        func u32(_ o: Int) -> UInt32 { UInt32(bigEndian: b.loadUnaligned(fromByteOffset: o, as: UInt32.self)) }
         return BFDControlPacket(
             diagnostic: BFDDiagnostic(rawValue: b[0] & 0x1f),
             state: BFDState(rawValue: b[1] >> 6)!,     // 2 bits: every value is a state
@@ -155,11 +152,40 @@ public struct BFDControlPacket: Equatable, Sendable {
 
 /// The authentication section (RFC 5880 §4.2–4.4), kept opaque: Auth Type, then everything after
 /// Auth Len (Auth Key ID and the type's own fields).
+///
+/// Its bytes are held inline, not in an array, so that a packet is a plain value: the session
+/// copies packets on every one it sends or receives, and an array would make each copy count a
+/// reference. The longest section RFC 5880 defines is Keyed SHA1's, Auth Len 28.
 public struct BFDAuthSection: Equatable, Sendable {
+    /// The largest Auth Len of any type RFC 5880 defines (Keyed SHA1, §4.4).
+    public static let maxLength = 28
     /// 1 simple password, 2 keyed MD5, 3 meticulous keyed MD5, 4 keyed SHA1, 5 meticulous keyed SHA1.
     public var type: UInt8
-    public var data: [UInt8]
-    public init(type: UInt8, data: [UInt8]) { self.type = type; self.data = data }
+    private var count: UInt8
+    private var bytes: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+    /// `data`: at most `maxLength - 2` octets (the rest is cut).
+    public init(type: UInt8, data: [UInt8]) {
+        self.type = type
+        count = UInt8(min(data.count, Self.maxLength - 2))
+        let n = Int(count)
+        withUnsafeMutableBytes(of: &bytes) { b in for i in 0..<n { b[i] = data[i] } }
+    }
+
+    init(type: UInt8, _ raw: UnsafeRawBufferPointer) {
+        self.type = type
+        count = UInt8(min(raw.count, Self.maxLength - 2))
+        let n = Int(count)
+        withUnsafeMutableBytes(of: &bytes) { b in for i in 0..<n { b[i] = raw[i] } }
+    }
+
+    /// Everything after Auth Len.
+    public var data: [UInt8] {
+        withUnsafeBytes(of: bytes) { [UInt8]($0[0..<Int(count)]) }
+    }
+
     /// The Auth Len field: counts Auth Type and Auth Len themselves.
-    public var length: Int { 2 + data.count }
+    public var length: Int { 2 + Int(count) }
+
+    public static func == (a: BFDAuthSection, b: BFDAuthSection) -> Bool { a.type == b.type && a.data == b.data }
 }

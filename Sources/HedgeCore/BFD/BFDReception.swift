@@ -84,6 +84,9 @@ public enum BFDReception {
     ///     Discriminator, or by addresses when that is zero); a non-zero Your Discriminator must match.
     ///   - authenticated: whether the session uses authentication (bfd.AuthType ≠ 0). Always false in
     ///     hedge v1.
+    // Inlined into its one caller, the session's receive: the packet is then built once, in place,
+    // instead of copied out of decode, out of here, and into the session.
+    @inline(__always)
     public static func check(_ bytes: UnsafeRawBufferPointer, ttl: UInt8, localDiscriminator: UInt32,
                              authenticated: Bool = false) throws(BFDDiscardReason) -> BFDControlPacket {
         guard ttl == requiredTTL else { throw .ttlNot255 }

@@ -88,10 +88,13 @@ public struct BFDSession: Sendable {
     /// The earlier of detection and the periodic packet, kept by every event: the caller reads
     /// a stored value after each packet instead of working it out again.
     public private(set) var deadline: Int64?
+    /// `detectionDeadline`, kept the same way.
+    public private(set) var detectionAt: Int64?
 
     private mutating func updateDeadline() {
         var d = nextTransmitAt
-        if let det = detectionDeadline { d = min(d ?? det, det) }
+        detectionAt = detectionDeadline
+        if let det = detectionAt { d = min(d ?? det, det) }
         deadline = d
     }
 
@@ -156,7 +159,7 @@ public struct BFDSession: Sendable {
         lastReceivedAt = now
 
         var changed = false
-        if let (to, diag, reason) = transition(on: p.state) {
+        if let (to, diag, reason) = Self.transition(from: state, on: p.state) {
             // A Poll is answered below, by a packet that carries the new state too.
             change(to: to, diagnostic: diag, reason: reason, now: now, random: random,
                    sendNow: !p.poll, &out)
@@ -223,7 +226,9 @@ public struct BFDSession: Sendable {
     // MARK: internals
 
     /// §6.8.6's state table for a packet that passed every check, with our session not AdminDown.
-    private func transition(on received: BFDState) -> (BFDState, BFDDiagnostic, String)? {
+    /// Static, on the state alone: a method would take the whole session by value (a copy of it
+    /// for every packet received).
+    private static func transition(from state: BFDState, on received: BFDState) -> (BFDState, BFDDiagnostic, String)? {
         switch (state, received) {
         case (.down, .adminDown), (.adminDown, _):
             return nil

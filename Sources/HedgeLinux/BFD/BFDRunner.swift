@@ -21,6 +21,11 @@ final class BFDRunner {
 
     /// Carries out the session's actions; returns the health change they mean for the path, if any.
     func perform(_ actions: [BFDAction]) -> (Health, String)? {
+        // The periodic packet, alone: nothing to look through.
+        if actions.count == 1, case .send(let packet) = actions[0] {
+            socket.send(packet)
+            return nil
+        }
         var change: (Health, String)?
         for a in actions {
             switch a {
@@ -54,14 +59,23 @@ final class BFDRunner {
         while !actions.isEmpty { actions.removeLast() }
     }
 
-    func receive(nowUs: Int64, jitter: inout Jitter) -> (Health, String)? {
+    /// `limit`: packets to read at most (the handler reads one per wakeup; before detection is
+    /// judged, everything queued is read).
+    func receive(nowUs: Int64, jitter: inout Jitter, limit: Int = .max) -> (Health, String)? {
         clearActions()
         let drop = waitingForBGP
-        socket.receive { bytes, ttl in
+        socket.receive(limit: limit) { bytes, ttl in
             if drop { return }
             session.receive(bytes, ttl: ttl, now: nowUs, random: jitter.next(), into: &actions)
         }
         return actions.isEmpty ? nil : perform(actions)
+    }
+
+    /// Whether packets already queued must be read before `tick`: only when detection is due (a
+    /// packet in the queue counts for the neighbour); a periodic packet going out needs no read.
+    func detectionDue(nowUs: Int64) -> Bool {
+        guard !waitingForBGP, let d = session.detectionAt else { return false }
+        return nowUs >= d
     }
 
     func tick(nowUs: Int64, jitter: inout Jitter) -> (Health, String)? {

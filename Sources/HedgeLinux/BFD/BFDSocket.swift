@@ -64,9 +64,13 @@ public final class BFDSocket {
         }
     }
 
-    /// Each queued packet from the neighbour, with its TTL.
-    public func receive(_ each: (UnsafeRawBufferPointer, UInt8) -> Void) {
-        while true {
+    /// Each queued packet from the neighbour, with its TTL; at most `limit` packets (the loop's
+    /// handler takes one per wakeup: epoll is level-triggered, so more queued come at once, and the
+    /// read that would only say EAGAIN is saved).
+    public func receive(limit: Int = .max, _ each: (UnsafeRawBufferPointer, UInt8) -> Void) {
+        var taken = 0
+        while taken < limit {
+            taken += 1
             var from = sockaddr_in()
             var ttl: Int32 = -1
             let n = buf.withUnsafeMutableBytes { hedge_recv_ttl(rx, $0.baseAddress, $0.count, &ttl, &from) }

@@ -41,6 +41,7 @@ public final class EventLoop {
 
     deinit {
         close(sigfd); close(timerfd); close(epfd)
+        due.deallocate()
     }
 
     /// For `add(_:owner:)`: the handler moves no deadline (the loop's own timerfd).
@@ -158,16 +159,22 @@ public final class EventLoop {
         armedAt = .max
         let now = Clock.monotonicUs()
         // Every due one is taken off first, then fired: one that is due again at once waits for
-        // the next turn, behind the descriptors, instead of spinning here.
-        while !due.isEmpty { due.removeLast() }
-        while let slot = deadlines.popDue(now: now) { due.append(slot) }
-        for slot in due {
-            participants[slot]?.fire(nowUs: now)
+        // the next turn, behind the descriptors, instead of spinning here. A slot is in the heap
+        // once, so the buffer (as large as the slots) cannot overflow.
+        if due.count < participants.count {
+            due.deallocate()
+            due = UnsafeMutableBufferPointer<Int>.allocate(capacity: participants.count * 2)
+        }
+        var n = 0
+        while let slot = deadlines.popDue(now: now) { due[n] = slot; n += 1 }
+        for i in 0..<n {
+            participants[due[i]]?.fire(nowUs: now)
             if !running { return }
         }
-        for slot in due { reschedule(slot, nowUs: now) }
+        for i in 0..<n { reschedule(due[i], nowUs: now) }
     }
-    private var due: [Int] = []
+    /// The slots due at one firing, in a buffer of the loop's own (no array bookkeeping per fire).
+    private var due = UnsafeMutableBufferPointer<Int>.allocate(capacity: 16)
 
     private func signalArrived() {
         var info = signalfd_siginfo()
