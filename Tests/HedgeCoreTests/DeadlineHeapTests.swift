@@ -3,7 +3,7 @@ import XCTest
 
 final class DeadlineHeapTests: XCTestCase {
     func testEarliestFirstAndPopDue() {
-        var h = DeadlineHeap()
+        let h = DeadlineHeap()
         h.set(3, 300); h.set(1, 100); h.set(2, 200)
         XCTAssertEqual(h.first?.slot, 1)
         XCTAssertNil(h.popDue(now: 99))
@@ -16,7 +16,7 @@ final class DeadlineHeapTests: XCTestCase {
     }
 
     func testRescheduleMovesInPlace() {
-        var h = DeadlineHeap()
+        let h = DeadlineHeap()
         for s in 0..<10 { h.set(s, Int64(1000 + s)) }
         h.set(9, 5)          // earlier
         XCTAssertEqual(h.first?.slot, 9)
@@ -30,7 +30,7 @@ final class DeadlineHeapTests: XCTestCase {
     }
 
     func testEqualDeadlinesGoBySlot() {
-        var h = DeadlineHeap()
+        let h = DeadlineHeap()
         h.set(5, 10); h.set(2, 10); h.set(7, 10)
         XCTAssertEqual(h.popDue(now: 10), 2)
         XCTAssertEqual(h.popDue(now: 10), 5)
@@ -39,7 +39,7 @@ final class DeadlineHeapTests: XCTestCase {
 
     /// Against a plain dictionary, under random sets, clears and pops.
     func testMatchesAReferenceModel() {
-        var h = DeadlineHeap()
+        let h = DeadlineHeap()
         var model: [Int: Int64] = [:]
         var rng = SystemRandomNumberGenerator()
         for _ in 0..<5_000 {

@@ -3,77 +3,115 @@
 /// An indexed binary min-heap: setting a slot's deadline moves it in place (O(log n)), so a
 /// participant that reschedules on every packet costs a few comparisons, not a scan of every
 /// participant. Slots are small integers the owner hands out; a slot holds at most one deadline.
-public struct DeadlineHeap: Sendable {
-    /// Heap order: (deadline, slot).
-    private var heap: [(at: Int64, slot: Int)] = []
-    /// Per slot, its position in `heap`, or -1 while it has no deadline.
-    private var position: [Int] = []
+///
+/// A class over storage of its own rather than a struct over arrays: it is touched several times
+/// per packet, and arrays would check uniqueness and capacity on every write.
+public final class DeadlineHeap {
+    /// Heap order: deadlines and their slots, `count` of them.
+    private var at: UnsafeMutablePointer<Int64>
+    private var slotAt: UnsafeMutablePointer<Int>
+    private var capacity: Int
+    public private(set) var count = 0
+    /// Per slot, its position in the heap, or -1 while it has no deadline.
+    private var position: UnsafeMutablePointer<Int>
+    private var slots: Int
 
-    public init() {}
+    public init() {
+        capacity = 16; slots = 16
+        at = .allocate(capacity: capacity)
+        slotAt = .allocate(capacity: capacity)
+        position = .allocate(capacity: slots)
+        position.initialize(repeating: -1, count: slots)
+    }
 
-    public var isEmpty: Bool { heap.isEmpty }
-    public var count: Int { heap.count }
+    deinit {
+        at.deallocate(); slotAt.deallocate(); position.deallocate()
+    }
+
+    public var isEmpty: Bool { count == 0 }
 
     /// The earliest deadline and its slot.
-    public var first: (at: Int64, slot: Int)? { heap.first }
+    public var first: (at: Int64, slot: Int)? { count == 0 ? nil : (at[0], slotAt[0]) }
 
     /// The slot's deadline, if it has one.
     public func deadline(_ slot: Int) -> Int64? {
-        guard slot >= 0 && slot < position.count, position[slot] >= 0 else { return nil }
-        return heap[position[slot]].at
+        guard slot >= 0 && slot < slots, position[slot] >= 0 else { return nil }
+        return at[position[slot]]
     }
 
     /// Sets (or, with nil, clears) a slot's deadline.
-    public mutating func set(_ slot: Int, _ at: Int64?) {
+    public func set(_ slot: Int, _ deadline: Int64?) {
         precondition(slot >= 0, "DeadlineHeap: negative slot")
-        while position.count <= slot { position.append(-1) }
+        if slot >= slots { growSlots(to: slot + 1) }
         let i = position[slot]
-        guard let at else {
+        guard let deadline else {
             if i >= 0 { remove(at: i) }
             return
         }
         if i < 0 {
-            heap.append((at, slot))
-            position[slot] = heap.count - 1
-            up(heap.count - 1)
-        } else if at != heap[i].at {
-            let earlier = at < heap[i].at
-            heap[i].at = at
+            if count == capacity { grow() }
+            at[count] = deadline
+            slotAt[count] = slot
+            position[slot] = count
+            count += 1
+            up(count - 1)
+        } else if deadline != at[i] {
+            let earlier = deadline < at[i]
+            at[i] = deadline
             if earlier { up(i) } else { down(i) }
         }
     }
 
     /// Removes and returns the earliest slot if its deadline is at or before `now`.
-    public mutating func popDue(now: Int64) -> Int? {
-        guard let f = heap.first, f.at <= now else { return nil }
+    public func popDue(now: Int64) -> Int? {
+        guard count > 0, at[0] <= now else { return nil }
+        let s = slotAt[0]
         remove(at: 0)
-        return f.slot
+        return s
     }
 
-    private mutating func remove(at i: Int) {
-        position[heap[i].slot] = -1
-        let last = heap.count - 1
-        if i != last {
-            heap[i] = heap[last]
-            position[heap[i].slot] = i
-            heap.removeLast()
+    private func remove(at i: Int) {
+        position[slotAt[i]] = -1
+        count -= 1
+        if i != count {
+            at[i] = at[count]
+            slotAt[i] = slotAt[count]
+            position[slotAt[i]] = i
             up(i); down(i)
-        } else {
-            heap.removeLast()
         }
     }
 
+    private func growSlots(to n: Int) {
+        let m = max(n, slots * 2)
+        let p = UnsafeMutablePointer<Int>.allocate(capacity: m)
+        p.initialize(from: position, count: slots)
+        (p + slots).initialize(repeating: -1, count: m - slots)
+        position.deallocate()
+        position = p; slots = m
+    }
+
+    private func grow() {
+        let m = capacity * 2
+        let a = UnsafeMutablePointer<Int64>.allocate(capacity: m)
+        a.initialize(from: at, count: count)
+        let s = UnsafeMutablePointer<Int>.allocate(capacity: m)
+        s.initialize(from: slotAt, count: count)
+        at.deallocate(); slotAt.deallocate()
+        at = a; slotAt = s; capacity = m
+    }
+
     private func less(_ a: Int, _ b: Int) -> Bool {
-        heap[a].at != heap[b].at ? heap[a].at < heap[b].at : heap[a].slot < heap[b].slot
+        at[a] != at[b] ? at[a] < at[b] : slotAt[a] < slotAt[b]
     }
 
-    private mutating func swapAt(_ a: Int, _ b: Int) {
-        heap.swapAt(a, b)
-        position[heap[a].slot] = a
-        position[heap[b].slot] = b
+    private func swapAt(_ a: Int, _ b: Int) {
+        let t = at[a]; at[a] = at[b]; at[b] = t
+        let s = slotAt[a]; slotAt[a] = slotAt[b]; slotAt[b] = s
+        position[slotAt[a]] = a
+        position[slotAt[b]] = b
     }
 
-    private mutating func up(_ start: Int) {
+    private func up(_ start: Int) {
         var i = start
         while i > 0 {
             let parent = (i - 1) / 2
@@ -83,13 +121,13 @@ public struct DeadlineHeap: Sendable {
         }
     }
 
-    private mutating func down(_ start: Int) {
+    private func down(_ start: Int) {
         var i = start
         while true {
             let l = 2 * i + 1, r = l + 1
             var m = i
-            if l < heap.count && less(l, m) { m = l }
-            if r < heap.count && less(r, m) { m = r }
+            if l < count && less(l, m) { m = l }
+            if r < count && less(r, m) { m = r }
             if m == i { return }
             swapAt(i, m)
             i = m

@@ -530,7 +530,7 @@ public final class Agent {
     }
 
     func bfdPackets(_ r: BFDRunner) {
-        if let (h, why) = r.receive(nowUs: Clock.monotonicUs(), jitter: &jitter, limit: 1) {
+        if let (h, why) = r.receive(nowUs: loop.nowUs, jitter: &jitter, limit: 1) {
             let now = Clock.monotonicMs()
             bfdSignal(r.path, h, why, now: now)
             step(now: now)

@@ -20,7 +20,7 @@ final class BFDRunner {
     }
 
     /// Carries out the session's actions; returns the health change they mean for the path, if any.
-    func perform(_ actions: [BFDAction]) -> (Health, String)? {
+    func perform() -> (Health, String)? {
         // The periodic packet, alone: nothing to look through.
         if actions.count == 1, case .send(let packet) = actions[0] {
             socket.send(packet)
@@ -68,7 +68,7 @@ final class BFDRunner {
             if drop { return }
             session.receive(bytes, ttl: ttl, now: nowUs, random: jitter.next(), into: &actions)
         }
-        return actions.isEmpty ? nil : perform(actions)
+        return actions.isEmpty ? nil : perform()
     }
 
     /// Whether packets already queued must be read before `tick`: only when detection is due (a
@@ -82,7 +82,7 @@ final class BFDRunner {
         if waitingForBGP { return nil }
         clearActions()
         session.tick(now: nowUs, random: jitter.next(), into: &actions)
-        return actions.isEmpty ? nil : perform(actions)
+        return actions.isEmpty ? nil : perform()
     }
 
     func nextDeadline(nowUs: Int64) -> Int64? {

@@ -8,7 +8,9 @@ public final class BFDSocket {
     public let rx: Int32
     let tx: Int32
     let neighbor: IPAddress
-    private var buf = [UInt8](repeating: 0, count: 256)
+    /// The receive buffer, the socket's own for its life (an array would be checked for
+    /// uniqueness and retained on every packet).
+    private let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: 256, alignment: 8)
     /// The neighbour as the kernel writes it into a sockaddr_in (network order), and its address
     /// for sending: both worked out once, as they are needed for every packet.
     private let neighborWire: UInt32
@@ -48,7 +50,7 @@ public final class BFDSocket {
         if !bound { let e = SystemError("bind(udp/49152-65535)", object: "BFD on \(device)"); close(rx); close(tx); throw e }
     }
 
-    deinit { close(rx); close(tx) }
+    deinit { close(rx); close(tx); buf.deallocate() }
 
     public func send(_ packet: [UInt8]) {
         _ = packet.withUnsafeBytes { hedge_sendto(tx, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT), &to, toLength) }
@@ -73,11 +75,11 @@ public final class BFDSocket {
             taken += 1
             var from = sockaddr_in()
             var ttl: Int32 = -1
-            let n = buf.withUnsafeMutableBytes { hedge_recv_ttl(rx, $0.baseAddress, $0.count, &ttl, &from) }
+            let n = hedge_recv_ttl(rx, buf.baseAddress, buf.count, &ttl, &from)
             if n < 0 { return }
             // Only the configured neighbour speaks to this session.
             guard from.sin_addr.s_addr == neighborWire else { continue }
-            buf.withUnsafeBytes { each(UnsafeRawBufferPointer(rebasing: $0[0..<n]), UInt8(clamping: ttl < 0 ? 0 : ttl)) }
+            each(UnsafeRawBufferPointer(rebasing: buf[0..<n]), UInt8(clamping: ttl < 0 ? 0 : ttl))
         }
     }
 }

@@ -18,7 +18,7 @@ public final class EventLoop {
     private var owners: [Int] = []
     private var participants: [(any LoopParticipant)?] = []
     private var freeSlots: [Int] = []
-    private var deadlines = DeadlineHeap()
+    private let deadlines = DeadlineHeap()
     private var running = false
     private var armedAt: Int64 = .max   // µs
 
@@ -35,7 +35,7 @@ public final class EventLoop {
         _ = hedge_sigset_for(&set, &sigs, Int32(sigs.count))
         sigfd = signalfd(-1, &set, Int32(SFD_NONBLOCK | SFD_CLOEXEC))
         if sigfd < 0 { throw SystemError("signalfd") }
-        try add(timerfd, owner: Self.noOwner) { _ in self.timerFired() }
+        try add(timerfd, owner: Self.noOwner) { _ in }   // served by `run` itself
         try add(sigfd) { _ in self.signalArrived() }
     }
 
@@ -107,6 +107,11 @@ public final class EventLoop {
         }
     }
 
+    /// The time (monotonic µs) the loop read just before the handler that runs now, or before the
+    /// participants it fires: a handler that needs the time of its wakeup reads it here, without
+    /// another clock read.
+    public private(set) var nowUs: Int64 = 0
+
     /// The earliest deadline, for tests and status.
     public var nextDeadlineUs: Int64? { deadlines.first?.at }
 
@@ -114,12 +119,11 @@ public final class EventLoop {
 
     public func run() {
         running = true
-        var events = [epoll_event](repeating: epoll_event(), count: 32)
+        let events = UnsafeMutableBufferPointer<epoll_event>.allocate(capacity: 32)
+        defer { events.deallocate() }
         while running {
             arm(atUs: deadlines.first?.at ?? .max)
-            let n = events.withUnsafeMutableBufferPointer { b in
-                epoll_wait(epfd, b.baseAddress, Int32(b.count), -1)
-            }
+            let n = epoll_wait(epfd, events.baseAddress, Int32(events.count), -1)
             if n < 0 {
                 if hedge_errno() == EINTR { continue }
                 writeErr("hedge: epoll_wait: \(errnoString(hedge_errno()))")
@@ -127,10 +131,14 @@ public final class EventLoop {
             }
             for i in 0..<Int(n) {
                 let fd = Int(events[i].data.fd)
+                // The loop's own timer, directly: it wakes the loop for every deadline.
+                if fd == Int(timerfd) { timerFired(); if !running { break } else { continue } }
                 guard fd < handlers.count, let h = handlers[fd] else { continue }
                 let owner = owners[fd]
+                nowUs = Clock.monotonicUs()
                 h(events[i].events)
-                if owner >= 0 { reschedule(owner) } else if owner == -1 { rescheduleAll() }
+                // Asked as of before the handler: a deadline that came meanwhile fires at once.
+                if owner >= 0 { reschedule(owner, nowUs: nowUs) } else if owner == -1 { rescheduleAll(nowUs: nowUs) }
                 if !running { break }
             }
         }
@@ -158,6 +166,7 @@ public final class EventLoop {
         _ = read(timerfd, &expirations, 8)
         armedAt = .max
         let now = Clock.monotonicUs()
+        nowUs = now
         // Every due one is taken off first, then fired: one that is due again at once waits for
         // the next turn, behind the descriptors, instead of spinning here. A slot is in the heap
         // once, so the buffer (as large as the slots) cannot overflow.
