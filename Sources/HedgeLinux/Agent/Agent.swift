@@ -195,28 +195,16 @@ public final class Agent {
         needsReconcile = true
     }
 
-    /// The groups' active paths as the kernel has them, so that a restart keeps traffic where it is.
+    /// The groups' active paths as the kernel has them, so that a restart keeps traffic where it is
+    /// (`activePathsInKernel`). `kept`: groups whose decision state carries on across a reload.
     func adoptFromKernel(now: Millis, except kept: HashSet<Int> = []) {
-        for (gi, g) in config.groups.enumerated() where !kept.contains(gi) {
-            var found: Int?
-            for (pi, p) in config.paths.enumerated() where g.paths.contains(p.name) {
-                guard let idx = indexByName[p.device] else { continue }
-                if useNexthops, let n = mirror.nexthops[g.nexthopID] {
-                    if n.ifindex == idx && (n.gateway == nil || n.gateway == p.gateway || n.gateway == p.gateway6) { found = pi }
-                } else if let pfx = g.prefixes.first,
-                          let r = mirror.routes[RouteKey(prefix: pfx, table: config.kernel.table, metric: routeMetric(pfx))],
-                          case .via(let gw, let i) = r.target, i == idx, gw == nil || gw == p.gateway || gw == p.gateway6 {
-                    found = pi
-                }
-            }
-            if let f = found {
-                Log.info("group \(g.name): adopting \(config.paths[f].name) from the kernel")
-                decision.adopt(group: gi, activePath: f, now: now)
-            }
+        let found = activePathsInKernel(config: config, actual: mirror, ifindex: { self.indexByName[$0] }, nexthopObjects: useNexthops)
+        for (gi, f) in found.enumerated() where !kept.contains(gi) {
+            guard let f else { continue }
+            Log.info("group \(config.groups[gi].name): adopting \(config.paths[f].name) from the kernel")
+            decision.adopt(group: gi, activePath: f, now: now)
         }
     }
-
-    func routeMetric(_ p: IPPrefix) -> UInt32 { kernelMetric(config.kernel.metric, family: p.family) }
 
     func feedCarrier(path i: Int, now: Millis) {
         let p = config.paths[i]
