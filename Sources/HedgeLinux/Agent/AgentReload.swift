@@ -8,8 +8,10 @@ struct PreparedPath {
     var bfd: BFDRunner?
     var bgp: AgentBGPPeer?
     var tunnel: AgentTunnel?
-    /// Static keying: the SAs its key file describes (read again for every tunnel).
+    /// Static keying: the SAs its key file describes.
     var tunnelKeys: XfrmTunnel?
+    /// A tunnel that carries on and whose key file could not be read again (it keeps its keys).
+    var keyProblem: String?
     /// strongSwan keying of a new or changed tunnel: charon, already connected.
     var ike: (AgentIKE, VICIClient)?
     var routeWatch: AgentRouteWatch?
@@ -142,13 +144,17 @@ extension Agent {
                 }
             }
             if let ipsec = p.ipsec {
+                // The same tunnel carries on with its charon connection. Its key file is read again
+                // (a rotated key goes in); if that fails it keeps the keys it has, as it would at
+                // start (after `--user` the agent may no longer read root's key files).
                 if let o = same, let t = o.tunnel, t.config == ipsec, t.device == p.device {
-                    pp.tunnel = t; pp.tunnelKept = true
+                    pp.tunnel = t; pp.tunnelKept = true; pp.tunnelKeys = t.tunnel
+                    do { pp.tunnelKeys = try readTunnelKeys(ipsec) } catch { pp.keyProblem = "\(error)" }
                 } else {
                     pp.tunnel = AgentTunnel(path: n, config: ipsec, device: p.device)
+                    pp.tunnelKeys = try readTunnelKeys(ipsec)
                     pp.ike = try openIKE(ipsec)
                 }
-                pp.tunnelKeys = try readTunnelKeys(ipsec)
             }
             if let o = unchanged, let w = runtimes[o].routeWatch {
                 pp.routeWatch = w; pp.routeWatchKept = true
@@ -285,7 +291,10 @@ extension Agent {
 
         // IPsec: the tunnels' keys, interfaces and SAs, then charon for the new ones.
         if let x = p.xfrm { installXfrm(x) }
-        for (n, pp) in p.paths.enumerated() { runtimes[n].tunnel?.tunnel = pp.tunnelKeys }
+        for (n, pp) in p.paths.enumerated() {
+            runtimes[n].tunnel?.tunnel = pp.tunnelKeys
+            if let why = pp.keyProblem { recordError("path \(c.paths[n].name): \(why); keeping the keys it has") }
+        }
         setUpTunnels(now: now)
         for (n, pp) in p.paths.enumerated() {
             guard let t = runtimes[n].tunnel, !pp.tunnelKept else { continue }
