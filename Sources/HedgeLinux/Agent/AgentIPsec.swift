@@ -6,7 +6,8 @@ import HedgeCore
 final class AgentTunnel {
     /// A reload that renumbers the paths moves it (its VICI handler reads it).
     var path: Int
-    let config: IPsecConfig
+    /// A reload that keeps the tunnel may change its MSS, MTU or underlay.
+    var config: IPsecConfig
     let device: String
     /// Static keying: what the kernel must hold. nil in strongSwan mode (charon installs its own).
     var tunnel: XfrmTunnel?

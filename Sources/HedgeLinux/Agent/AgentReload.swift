@@ -144,10 +144,12 @@ extension Agent {
                 }
             }
             if let ipsec = p.ipsec {
-                // The same tunnel carries on with its charon connection. Its key file is read again
-                // (a rotated key goes in); if that fails it keeps the keys it has, as it would at
-                // start (after `--user` the agent may no longer read root's key files).
-                if let o = same, let t = o.tunnel, t.config == ipsec, t.device == p.device {
+                // The same tunnel (SAs and keying; its MSS or MTU may change) carries on with its
+                // charon connection. Its key file is read again (a rotated key goes in); if that
+                // fails it keeps the keys it has, as at start (after `--user` the agent may no longer
+                // read root's key files).
+                if let o = same, let t = o.tunnel, t.device == p.device, t.config.ifID == ipsec.ifID, t.config.local == ipsec.local,
+                   t.config.remote == ipsec.remote, t.config.keying == ipsec.keying {
                     pp.tunnel = t; pp.tunnelKept = true; pp.tunnelKeys = t.tunnel
                     do { pp.tunnelKeys = try readTunnelKeys(ipsec) } catch { pp.keyProblem = "\(error)" }
                 } else {
@@ -275,6 +277,7 @@ extension Agent {
             pp.bgp?.ref.path = n
             r.tunnel = pp.tunnel
             pp.tunnel?.path = n
+            if let ipsec = c.paths[n].ipsec { pp.tunnel?.config = ipsec }
             r.routeWatch = pp.routeWatch
             pp.routeWatch?.path = n
             if pp.bgpAfterClose {
