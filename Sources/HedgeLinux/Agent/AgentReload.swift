@@ -39,7 +39,8 @@ struct PreparedReload {
 }
 
 enum BMPReplacement {
-    case none
+    /// No path watches a neighbour any more.
+    case off
     case station(BMPStation, [Int])
     /// Same listener as the running station's: opened in `commit`, once that one is closed.
     case afterClose
@@ -179,7 +180,7 @@ extension Agent {
         if nft == nil && NftClamp.wanted(c) { out.nft = try openNft() }
         if !plan.bmpUnchanged {
             do {
-                if let (s, paths) = try openBMP(in: c) { out.bmp = .station(s, paths) } else { out.bmp = BMPReplacement.none }
+                if let (s, paths) = try openBMP(in: c) { out.bmp = .station(s, paths) } else { out.bmp = .off }
             } catch {
                 guard error.errno == EADDRINUSE, bmp != nil, config.bmp.port == c.bmp.port else { throw error }
                 out.bmp = .afterClose
@@ -330,7 +331,7 @@ extension Agent {
                 for o in b.paths { if let n = plan.newIndex(ofOld: o) { paths.append(n) } }
                 b.paths = paths
             }
-        case .none?:
+        case .off?:
             stopBMP(now: now)
         case .station(let s, let paths)?:
             stopBMP(now: now)
