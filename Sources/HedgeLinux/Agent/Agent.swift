@@ -4,65 +4,13 @@ import HedgeCore
 /// `hedge run`: wires kernel events, probes and timers into the Core decision and applies what it
 /// decides. It decides nothing itself.
 public final class Agent {
+    // MARK: configuration
+
     let configPath: String
     var config: HedgeConfig
-    var decision: Decision
-    let loop: EventLoop
-    let kernel: RouteNetlink
-    let events: KernelEvents
-    var control: ControlServer?
-    var probes: [ProbeRunner] = []
-    /// Groups' `measure reflect` probes (see AgentMeasure).
-    var measures: [MeasureRunner] = []
-    /// Paths held down by a drill, with the time the hold lapses by itself (a drill client that
-    /// dies must not leave ExpressRoute held down).
-    var holds = HashMap<Int, Millis>()
-    var lastDrill: String?
-    var bfds: [BFDRunner] = []
-    var bgpPeers: [AgentBGPPeer] = []
-    var routeWatches: [AgentRouteWatch] = []
-    var bmp: AgentBMP?
-    /// VPN paths with `ipsec`, and the XFRM sockets (opened only when there is one).
-    var tunnels: [AgentTunnel] = []
-    var xfrm: XfrmNetlink?
-    var xfrmEvents: XfrmEvents?
-    /// nftables, opened only when a path has `ipsec` (the MSS clamp, AgentClamp).
-    var nft: NftNetlink?
-    var nftEvents: NftEvents?
-    /// Each path's runtime parts, as the loop drives them (AgentLoop).
-    var pathRuntimes: [PathRuntime] = []
-    /// Loop slots of the timers that other work moves (AgentLoop.registerTimers).
-    var decisionSlot = -1
-    var kernelSlot = -1
-    var measureSlot = -1
-    var reportingSlot = -1
-    /// The decision's version last reported (events, the redundancy alarm).
-    var reportedVersion = 0
-    var clampInPlace = false
-    var clampRepairs = 0
-    var jitter = Jitter()
-
-    var links = HashMap<Int32, LinkInfo>()
-    var indexByName = HashMap<String, Int32>()
-    /// hedge's objects as the kernel holds them, kept current from events.
-    var mirror = KernelState()
-    var needsReconcile = true
-
-    let startMono: Millis
-    let wallOffset: Millis
-    var switches: [Int]
-    var lastSwitch: [SwitchEvent?]
-    /// Every error logged, and those that were netlink's.
-    var errors = 0
-    var netlinkErrors = 0
-    var lastError: String?
-    var resyncs = 0
-    /// Per group: switches away from a failed path and back, the last failover's wall time, and its
-    /// loss window (from the failed path's last sign of life to the kernel's ack of the switch).
-    var failovers: [Int]
-    var failbacks: [Int]
-    var lastFailoverWallMs: [Int64?]
-    var lossWindowMs: [Int64?]
+    /// `config` plus what the BGP sessions have taught (`effectiveConfig()`), with the generations
+    /// of the inputs it was merged from.
+    var effective: ([Int], HedgeConfig)?
     /// Configuration generation (1 at start, +1 per applied reload) and reload results.
     var configGeneration = 1
     var reloadsSucceeded = 0
@@ -70,33 +18,112 @@ public final class Agent {
     var lastReloadWallMs: Int64?
     /// Why the last reload was refused; nil when it was applied (or there was none).
     var lastReloadError: String?
+
+    // MARK: decision, paths and groups
+
+    var decision: Decision
+    /// By path index (`config.paths`): each path's runtime parts (probe, BFD, BGP session, tunnel,
+    /// route-watch). Start, the loop, status, reload and shutdown go through this one list.
+    var runtimes: [PathRuntime] = []
+    /// By group index (`config.groups`): each group's counters and alarm.
+    var groups: [GroupRuntime]
+    /// Groups' `measure reflect` probes (see AgentMeasure).
+    var measures: [MeasureRunner] = []
+    /// The decision's version last reported (events, the redundancy alarm).
+    var reportedVersion = 0
+    /// Per path: its health and each signal's, as last reported in an event.
+    var reportedHealth: [Health] = []
+    var reportedSignals: [HashMap<SignalKind, Health>] = []
+    /// BFD's transmit jitter (RFC 5880 §6.8.7), one generator for every session.
+    var jitter = Jitter()
+
+    // MARK: drills
+
+    /// Paths held down by a drill, with the time the hold lapses by itself (a drill client that
+    /// dies must not leave ExpressRoute held down).
+    var holds = HashMap<Int, Millis>()
+    var lastDrill: String?
     /// Wall time of the last drill that ended in success.
     var lastDrillSuccessWallMs: Int64?
 
-    /// `--user`: who the agent becomes once everything privileged is open.
-    let user: String?
-    /// The service manager (systemd `Type=notify`), when hedge runs under one.
-    var notify: SystemdNotify?
-    var nextWatchdog: Millis?
+    // MARK: the kernel
+
+    let kernel: RouteNetlink
+    let events: KernelEvents
+    var links = HashMap<Int32, LinkInfo>()
+    var indexByName = HashMap<String, Int32>()
+    /// hedge's objects as the kernel holds them, kept current from events.
+    var mirror = KernelState()
+    var needsReconcile = true
+    /// A rule changed: the rules are read back on the loop's turn (events do not carry them whole).
+    var ruleDumpNeeded = false
+    /// Kernel operations decided but not yet sent (a large table goes in over several loop turns),
+    /// and the next one to send.
+    var pendingOps: [KernelOp] = []
+    var pendingAt = 0
+    /// The batch under way puts underlay pins in before the routes that cover them.
+    var pinsFirst = false
+    var reconcileRetryAt: Millis?
+    /// Re-asserts of hedge's nexthop objects against another protocol, by id: one per 10 s at most.
+    var takeovers = ReassertLimiter<UInt32>(windowMs: 10_000)
+    /// Event overruns (ENOBUFS) after which the kernel's state was read again.
+    var resyncs = 0
+    /// The XFRM sockets, opened only when a path has `ipsec`.
+    var xfrm: XfrmNetlink?
+    var xfrmEvents: XfrmEvents?
+    /// nftables, opened only when a path has `ipsec` (the MSS clamp, AgentClamp).
+    var nft: NftNetlink?
+    var nftEvents: NftEvents?
+    var clampInPlace = false
+    var clampRepairs = 0
+
+    // MARK: the loop
+
+    let loop: EventLoop
+    /// Loop slots of the timers that other work moves (AgentLoop.registerTimers).
+    var decisionSlot = -1
+    var kernelSlot = -1
+    var measureSlot = -1
+    var reportingSlot = -1
+
+    // MARK: listeners and reporting
+
+    var control: ControlServer?
+    /// The BMP station and the paths it watches for.
+    var bmp: AgentBMP?
     /// `/metrics` and `/status`; nil while off or not bound (then retried at `httpRetryAt`).
     var http: HTTPServer?
     var httpRetryAt: Millis?
     /// Syslog, the event queue and its push; nil until reporting starts.
     var eventLog: EventLog?
 
+    // MARK: errors
+
+    /// Every error logged, and those that were netlink's.
+    var errors = 0
+    var netlinkErrors = 0
+    var lastError: String?
+    /// When the last error event went out (the same error again is one event a minute).
+    var lastErrorEventAt: Millis = -1_000_000
+
+    // MARK: the process
+
+    let startMono: Millis
+    let wallOffset: Millis
+    /// `--user`: who the agent becomes once everything privileged is open.
+    let user: String?
+    /// The service manager (systemd `Type=notify`), when hedge runs under one.
+    var notify: SystemdNotify?
+    var nextWatchdog: Millis?
+
     public init(configPath: String, config: HedgeConfig, user: String? = nil) throws(SystemError) {
         self.configPath = configPath
         self.config = config
         self.user = user
         decision = Decision(config: config)
+        groups = [GroupRuntime](repeating: GroupRuntime(), count: config.groups.count)
         startMono = Clock.monotonicMs()
         wallOffset = Clock.realtimeMs() - startMono
-        switches = [Int](repeating: 0, count: config.groups.count)
-        lastSwitch = [SwitchEvent?](repeating: nil, count: config.groups.count)
-        failovers = [Int](repeating: 0, count: config.groups.count)
-        failbacks = failovers
-        lastFailoverWallMs = [Int64?](repeating: nil, count: config.groups.count)
-        lossWindowMs = lastFailoverWallMs
         loop = try EventLoop()
         // Subscribe before the first dump so that no change falls between the two.
         events = try KernelEvents(protocolID: config.kernel.routeProtocol,
@@ -126,6 +153,7 @@ public final class Agent {
                  + (useNexthops ? "nexthop objects" : "per-route replace (kernel has no nexthop objects)"))
         let now = Clock.monotonicMs()
         registerTimers()
+        runtimes = config.paths.indices.map { PathRuntime(path: $0, agent: self) }
         // The tunnel's interface must exist before routes can point at it.
         try startIPsec(now: now)
         startClamp(now: now)
@@ -141,7 +169,7 @@ public final class Agent {
         startReporting(now: now)
         try loop.add(events.fd) { _ in self.kernelEvents() }
         loop.onSignal = { sig in self.signal(sig) }
-        try rebuildPathRuntimes()
+        for r in runtimes { try attach(r) }
         step(now: now, due: true)
         loop.rescheduleAll()
         try dropPrivileges()
@@ -167,28 +195,16 @@ public final class Agent {
         needsReconcile = true
     }
 
-    /// The groups' active paths as the kernel has them, so that a restart keeps traffic where it is.
+    /// The groups' active paths as the kernel has them, so that a restart keeps traffic where it is
+    /// (`activePathsInKernel`). `kept`: groups whose decision state carries on across a reload.
     func adoptFromKernel(now: Millis, except kept: HashSet<Int> = []) {
-        for (gi, g) in config.groups.enumerated() where !kept.contains(gi) {
-            var found: Int?
-            for (pi, p) in config.paths.enumerated() where g.paths.contains(p.name) {
-                guard let idx = indexByName[p.device] else { continue }
-                if useNexthops, let n = mirror.nexthops[g.nexthopID] {
-                    if n.ifindex == idx && (n.gateway == nil || n.gateway == p.gateway || n.gateway == p.gateway6) { found = pi }
-                } else if let pfx = g.prefixes.first,
-                          let r = mirror.routes[RouteKey(prefix: pfx, table: config.kernel.table, metric: routeMetric(pfx))],
-                          case .via(let gw, let i) = r.target, i == idx, gw == nil || gw == p.gateway || gw == p.gateway6 {
-                    found = pi
-                }
-            }
-            if let f = found {
-                Log.info("group \(g.name): adopting \(config.paths[f].name) from the kernel")
-                decision.adopt(group: gi, activePath: f, now: now)
-            }
+        let found = activePathsInKernel(config: config, actual: mirror, ifindex: { self.indexByName[$0] }, nexthopObjects: useNexthops)
+        for (gi, f) in found.enumerated() where !kept.contains(gi) {
+            guard let f else { continue }
+            Log.info("group \(config.groups[gi].name): adopting \(config.paths[f].name) from the kernel")
+            decision.adopt(group: gi, activePath: f, now: now)
         }
     }
-
-    func routeMetric(_ p: IPPrefix) -> UInt32 { kernelMetric(config.kernel.metric, family: p.family) }
 
     func feedCarrier(path i: Int, now: Millis) {
         let p = config.paths[i]
@@ -265,25 +281,6 @@ public final class Agent {
         }
         step(now: now)
     }
-    var ruleDumpNeeded = false
-    /// `effectiveConfig()` as last merged, with the generation of the inputs it was merged from.
-    var effective: ([Int], HedgeConfig)?
-    /// Kernel operations decided but not yet sent (a large table goes in over several loop turns),
-    /// and the next one to send.
-    var pendingOps: [KernelOp] = []
-    /// The batch under way puts underlay pins in before the routes that cover them.
-    var pinsFirst = false
-    var pendingAt = 0
-    var reconcileRetryAt: Millis?
-    var lastErrorEventAt: Millis = -1_000_000
-    /// Per path: its health and each signal's, as last reported in an event.
-    var reportedHealth: [Health] = []
-    var reportedSignals: [HashMap<SignalKind, Health>] = []
-    /// The no-redundancy alarm per group, as last logged.
-    var alarms: [String?] = []
-    /// Re-asserts of hedge's nexthop objects against another protocol, by id: one per 10 s at most.
-    var takeovers = ReassertLimiter<UInt32>(windowMs: 10_000)
-
     func isGroupNexthop(_ id: UInt32) -> Bool {
         config.groups.contains { $0.nexthopID == id || $0.nexthopID + 1 == id }
     }
@@ -324,19 +321,17 @@ public final class Agent {
 
     /// Logs the no-redundancy alarm when it is raised and when it clears.
     func checkRedundancy(now: Millis) {
-        let states = decision.groupStates(now: now)
-        if alarms.count != states.count { alarms = [String?](repeating: nil, count: states.count) }
-        for (gi, st) in states.enumerated() where st.noRedundancy != alarms[gi] {
+        for (gi, st) in decision.groupStates(now: now).enumerated() where st.noRedundancy != groups[gi].alarm {
             let group = EventField("group", config.groups[gi].name)
             if let a = st.noRedundancy {
                 Log.warn("group \(config.groups[gi].name): ALARM \(a)")
                 emitEvent(type: "no_redundancy", severity: .warning, message: "group \(config.groups[gi].name): \(a)", fields: [group])
-            } else if alarms[gi] != nil {
+            } else if groups[gi].alarm != nil {
                 Log.info("group \(config.groups[gi].name): redundancy restored")
                 emitEvent(type: "redundancy_restored", severity: .notice,
                           message: "group \(config.groups[gi].name): redundancy restored", fields: [group])
             }
-            alarms[gi] = st.noRedundancy
+            groups[gi].alarm = st.noRedundancy
         }
     }
 
@@ -345,23 +340,23 @@ public final class Agent {
         let g = config.groups[s.group]
         let from = s.from.map { config.paths[$0].name }
         let to = config.paths[s.to].name
-        switches[s.group] += 1
-        lastSwitch[s.group] = SwitchEvent(kind: s.kind.rawValue, from: from, to: to, reason: s.reason,
+        groups[s.group].switches += 1
+        groups[s.group].lastSwitch = SwitchEvent(kind: s.kind.rawValue, from: from, to: to, reason: s.reason,
                                           wallMs: s.at + wallOffset)
         var fields = [EventField("group", g.name), EventField("from", from ?? ""), EventField("to", to),
                       EventField("reason", s.reason)]
         var window = ""
         switch s.kind {
         case .failover:
-            failovers[s.group] += 1
-            lastFailoverWallMs[s.group] = s.at + wallOffset
+            groups[s.group].failovers += 1
+            groups[s.group].lastFailoverWallMs = s.at + wallOffset
             if let f = s.from {
                 let w = max(0, ackAt - lastSignOfLife(path: f, fallback: s.at))
-                lossWindowMs[s.group] = w
+                groups[s.group].lossWindowMs = w
                 fields.append(EventField("loss_window_ms", "\(w)"))
                 window = " (loss window \(w) ms)"
             }
-        case .failback: failbacks[s.group] += 1
+        case .failback: groups[s.group].failbacks += 1
         case .initial: break
         }
         Log.info("group \(g.name): \(s.kind.rawValue) \(from ?? "none") -> \(to): \(s.reason)\(window)")
@@ -374,8 +369,8 @@ public final class Agent {
     /// later. Traffic on it may have been lost from then until the switch: the loss window's bound.
     func lastSignOfLife(path: Int, fallback: Millis) -> Millis {
         var last: Millis?
-        if let t = probes.first(where: { $0.path == path })?.tracker.lastReplyAt { last = max(last ?? t, t) }
-        if let us = bfds.first(where: { $0.path == path })?.session.lastReceivedAt {
+        if let t = runtimes[path].probe?.tracker.lastReplyAt { last = max(last ?? t, t) }
+        if let us = runtimes[path].bfd?.session.lastReceivedAt {
             let t = us / 1000
             last = max(last ?? t, t)
         }
@@ -489,16 +484,13 @@ public final class Agent {
     // MARK: probes and timers
 
     func startProbes() throws(SystemError) {
-        probes = []
-        for (i, p) in config.paths.enumerated() {
-            guard let pc = p.probe else { continue }
-            let mark = ProbePinning.table(base: config.kernel.probeTableBase, path: i)
-            addProbe(try ProbeRunner(path: i, config: pc, mark: mark, device: p.device))
-        }
+        for r in runtimes { r.probe = try openProbe(path: r.path, in: config) }
     }
 
-    func addProbe(_ r: ProbeRunner) {
-        probes.append(r)
+    /// The path's probe socket, nil without a probe. Its fwmark and table follow the path's index.
+    func openProbe(path i: Int, in c: HedgeConfig) throws(SystemError) -> ProbeRunner? {
+        guard let pc = c.paths[i].probe else { return nil }
+        return try ProbeRunner(path: i, config: pc, mark: ProbePinning.table(base: c.kernel.probeTableBase, path: i), device: c.paths[i].device)
     }
 
     func probeReplies(_ r: ProbeRunner) {
@@ -510,18 +502,23 @@ public final class Agent {
     }
 
     func startBFD() throws(SystemError) {
-        bfds = []
-        for (i, p) in config.paths.enumerated() {
-            guard let b = p.bfd else { continue }
-            addBFD(try BFDRunner(path: i, config: b, device: p.device, jitter: &jitter))
+        for rt in runtimes {
+            guard let r = try openBFD(path: rt.path, in: config) else { continue }
+            rt.bfd = r
+            addBFD(r)
         }
     }
 
+    func openBFD(path i: Int, in c: HedgeConfig) throws(SystemError) -> BFDRunner? {
+        guard let b = c.paths[i].bfd else { return nil }
+        return try BFDRunner(path: i, config: b, device: c.paths[i].device, jitter: &jitter)
+    }
+
+    /// A new BFD session's first signal, and whether it waits for BGP.
     func addBFD(_ r: BFDRunner) {
-        bfds.append(r)
         // A BGP session to the same neighbour starts this one (see `waitingForBGP`), unless it is up.
         if let b = config.paths[r.path].bgp, b.neighbor == r.config.neighbor,
-           bgpPeers.first(where: { $0.path == r.path })?.runner.state != .established {
+           runtimes[r.path].bgp?.runner.state != .established {
             r.waitingForBGP = true
         }
         decision.signal(path: r.path, .bfd, .unknown,
@@ -565,7 +562,7 @@ public final class Agent {
         stopReporting()
         stopBGP(now: Clock.monotonicMs())
         stopBMP(now: Clock.monotonicMs())
-        for t in tunnels { stopIKE(t) }
+        for r in runtimes { if let t = r.tunnel { stopIKE(t) } }
         guard config.kernel.withdrawOnExit else {
             Log.info("stopped; routes left in place (withdraw-on-exit off)")
             return
@@ -583,6 +580,13 @@ public final class Agent {
         let c = try ControlServer(path: config.control.socketPath)
         c.handler = { req in self.answer(req) }
         try c.attach(to: loop)
+        control = c
+    }
+
+    /// A control socket bound in `prepare`, on the loop (epoll refuses only for want of memory).
+    func installControl(_ c: ControlServer) {
+        c.handler = { req in self.answer(req) }
+        do { try c.attach(to: loop) } catch { recordError("reload: control socket: \(error)") }
         control = c
     }
 }

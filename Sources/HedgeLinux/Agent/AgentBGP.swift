@@ -4,7 +4,9 @@ import HedgeCore
 /// One path's BGP session inside the agent, with the prefixes it has taught the path's group
 /// (the session's Adj-RIB-In, and `learned.stale`: see `LearnedRoutes`).
 final class AgentBGPPeer {
-    let path: Int
+    /// The path it runs for; a reload that renumbers the paths moves it.
+    let ref: PathRef
+    var path: Int { ref.path }
     let runner: BGPRunner
     let binding: BGPLoopBinding
     var learned = LearnedRoutes()
@@ -22,8 +24,8 @@ final class AgentBGPPeer {
     /// `signature` of the configuration the runner was made from, to keep it across a reload.
     let signature: String
 
-    init(path: Int, runner: BGPRunner, binding: BGPLoopBinding, signature: String) {
-        self.path = path; self.runner = runner; self.binding = binding; self.signature = signature
+    init(ref: PathRef, runner: BGPRunner, binding: BGPLoopBinding, signature: String) {
+        self.ref = ref; self.runner = runner; self.binding = binding; self.signature = signature
     }
 
     var stale: HashSet<IPPrefix> { learned.stale }
@@ -35,53 +37,49 @@ final class AgentBGPPeer {
     var unsteered: Int { cap.unsteered }
 }
 
+/// A path index that a loop handler reads when it runs: a reload that renumbers the paths moves
+/// it (a handler holding the part itself would keep it, and its table, alive in a cycle).
+final class PathRef {
+    var path: Int
+    init(_ path: Int) { self.path = path }
+}
+
 extension Agent {
     /// The file's configuration plus what the BGP sessions have taught: the groups' prefixes as the
     /// kernel should have them.
     func effectiveConfig() -> HedgeConfig {
-        guard !bgpPeers.isEmpty else { return config }
         // Cached: a table of thousands is merged once per change, not on every reconcile and status.
         var key = [configGeneration]
-        for peer in bgpPeers { key.append(peer.generations.0); key.append(peer.generations.1) }
+        var learned: [(path: Int, prefixes: [IPPrefix])] = []
+        for r in runtimes {
+            guard let peer = r.bgp else { continue }
+            key.append(peer.generations.0); key.append(peer.generations.1)
+        }
+        guard key.count > 1 else { return config }
         if let (k, c) = effective, k == key { return c }
-        let (c, ignored) = LearnedRoutes.merge(config, learned: bgpPeers.map { (path: $0.path, prefixes: $0.learned.all($0.runner.session)) })
-        for (peer, n) in zip(bgpPeers, ignored) { peer.ignored = n }
+        for r in runtimes { if let peer = r.bgp { learned.append((path: peer.path, prefixes: peer.learned.all(peer.runner.session))) } }
+        let (c, ignored) = LearnedRoutes.merge(config, learned: learned)
+        var n = 0
+        for r in runtimes { if let peer = r.bgp { peer.ignored = ignored[n]; n += 1 } }
         effective = (key, c)
         return c
     }
 
-    func startBGP(now: Millis, keep old: [AgentBGPPeer] = []) throws(SystemError) {
-        var peers: [AgentBGPPeer] = []
-        var reused = HashSet<Int>()
-        for (i, p) in config.paths.enumerated() {
-            guard let b = p.bgp else { continue }
-            let sig = bgpSignature(p)
-            if let o = old.firstIndex(where: { $0.signature == sig }), !reused.contains(o) {
-                // Same session after a reload: keep it (and the peer's routes) instead of resetting it.
-                reused.insert(o)
-                let peer = AgentBGPPeer(path: i, runner: old[o].runner, binding: old[o].binding, signature: sig)
-                peer.learned = old[o].learned; peer.upSince = old[o].upSince; peer.lastDown = old[o].lastDown
-                peers.append(peer)
-                decision.signal(path: i, .bgp, peer.runner.state == .established ? .up : .unknown,
-                                reason: peer.runner.state == .established ? "BGP Established (kept across reload)" : "BGP: \(peer.runner.state.name)",
-                                now: now)
-                continue
-            }
-            let peer = try makeBGPPeer(path: i, bgp: b, signature: sig)
-            peers.append(peer)
-            decision.signal(path: i, .bgp, .unknown, reason: "BGP: connecting to \(b.neighbor)", now: now)
+    /// At start: every path's session, connecting (or listening).
+    func startBGP(now: Millis) throws(SystemError) {
+        for r in runtimes {
+            guard let b = config.paths[r.path].bgp else { continue }
+            r.bgp = try makeBGPPeer(path: r.path, in: config)
+            decision.signal(path: r.path, .bgp, .unknown, reason: "BGP: connecting to \(b.neighbor)", now: now)
         }
-        for (o, peer) in old.enumerated() where !reused.contains(o) {
-            peer.binding.detach()
-            _ = peer.runner.close(now: now)
-        }
-        bgpPeers = peers
-        // A BFD session added before its (kept, Established) BGP session was: nothing will start it.
-        for r in bfds where r.waitingForBGP && peers.contains(where: { $0.path == r.path && $0.runner.state == .established }) {
-            r.waitingForBGP = false
-        }
-        if old.isEmpty { seedLearned() }
-        for peer in peers {
+        seedLearned()
+        startPeers(now: now)
+    }
+
+    /// The sessions on the loop, with their announcements; those Idle and not held start.
+    func startPeers(now: Millis) {
+        for r in runtimes {
+            guard let peer = r.bgp else { continue }
             peer.binding.sync()
             applyAnnouncements(peer, now: now)
             if peer.runner.state == .idle && holds[peer.path] == nil { handleBGP(peer, peer.runner.start(now: now), now: now) }
@@ -90,23 +88,26 @@ extension Agent {
 
     /// At start-up the kernel still holds what the last run learned (see `LearnedRoutes.seed`).
     func seedLearned() {
-        let seeds = LearnedRoutes.seed(config: config, paths: bgpPeers.map { $0.path }, routes: mirror.routes)
-        for (peer, s) in zip(bgpPeers, seeds) where !s.isEmpty {
+        let peers = runtimes.compactMap { $0.bgp }
+        let seeds = LearnedRoutes.seed(config: config, paths: peers.map { $0.path }, routes: mirror.routes)
+        for (peer, s) in zip(peers, seeds) where !s.isEmpty {
             peer.learned.seed(s)
             Log.info("bgp \(config.paths[peer.path].name): keeping \(peer.learned.stale.count) routes from the last run until the session confirms them")
         }
     }
 
     /// Everything that, changed, needs a new session.
-    func bgpSignature(_ p: PathConfig) -> String {
+    func bgpSignature(_ p: PathConfig, in config: HedgeConfig) -> String {
         guard let b = p.bgp else { return "" }
         return "\(p.name)|\(p.device)|\(b.neighbor)|\(b.remoteAS)|\(b.holdTime)|\(b.connectRetryMs)|\(b.passive)|\(b.gtsm)|"
             + "\(b.md5KeyFile ?? "")|\(b.maxPrefix ?? -1)|\(b.prepend)|\(b.source.map { "\($0)" } ?? "")|"
             + "\(config.localAS ?? 0)|\(config.routerID.map { "\($0)" } ?? "")"
     }
 
-    func makeBGPPeer(path i: Int, bgp b: BGPConfig, signature: String) throws(SystemError) -> AgentBGPPeer {
+    /// Opens the path's session (its listener, and reads its MD5 key file).
+    func makeBGPPeer(path i: Int, in config: HedgeConfig) throws(SystemError) -> AgentBGPPeer? {
         let p = config.paths[i]
+        guard let b = p.bgp else { return nil }
         var routerID: UInt32 = 0
         if case .v4(let v)? = config.routerID { routerID = v }
         var limits = HashMap<AFISAFI, Int>()
@@ -120,13 +121,14 @@ extension Agent {
         let transport = BGPTransportConfig(neighbor: b.neighbor, localAddress: b.source, device: p.device, gtsm: b.gtsm)
         let runner = try BGPRunner(config: BGPPeerConfig(name: p.name, session: session, transport: transport,
                                                          md5KeyFile: b.md5KeyFile, prepend: b.prepend))
+        let ref = PathRef(i)
         let binding = BGPLoopBinding(runner: runner, loop: loop) { fd, events in
-            guard let peer = self.bgpPeers.first(where: { $0.runner === runner }) else { return }
+            guard ref.path < self.runtimes.count, let peer = self.runtimes[ref.path].bgp else { return }
             let now = Clock.monotonicMs()
             self.handleBGP(peer, peer.runner.ready(fd: fd, events: events, now: now), now: now)
             self.step(now: now)
         }
-        return AgentBGPPeer(path: i, runner: runner, binding: binding, signature: signature)
+        return AgentBGPPeer(ref: ref, runner: runner, binding: binding, signature: bgpSignature(p, in: config))
     }
 
     /// The path's announcements (see `AnnouncementCap`), to its session.
@@ -145,7 +147,8 @@ extension Agent {
 
     /// After a switch: the sessions whose steering changed announce or withdraw their halves.
     func updateSteering(now: Millis) {
-        for peer in bgpPeers where config.paths[peer.path].bgp?.returnSteering == true {
+        for r in runtimes {
+            guard let peer = r.bgp, config.paths[peer.path].bgp?.returnSteering == true else { continue }
             let want = ReturnSteering.steers(path: peer.path, groups: groupPreferences())
             if want != peer.steering { applyAnnouncements(peer, now: now) }
         }
@@ -170,7 +173,7 @@ extension Agent {
                 _ = peer.learned.endOfRIB(f)
             case .up:
                 peer.upSince = now
-                for r in bfds where r.path == peer.path && r.waitingForBGP {
+                if let r = runtimes[peer.path].bfd, r.waitingForBGP {
                     r.waitingForBGP = false
                     Log.info("bfd \(r.config.neighbor): starting: BGP Established")
                 }
@@ -190,7 +193,7 @@ extension Agent {
     /// BFD on a path changed: Down resets its BGP session at once whatever the BGP timers say
     /// (RFC 5882 §10.2), Up restarts a session that is waiting out its backoff.
     func bfdChanged(path: Int, _ h: Health, now: Millis) {
-        guard let peer = bgpPeers.first(where: { $0.path == path }), holds[path] == nil else { return }
+        guard let peer = runtimes[path].bgp, holds[path] == nil else { return }
         if h == .down {
             handleBGP(peer, peer.runner.bfdDown(now: now), now: now)
         } else if h == .up && peer.runner.state == .idle {
@@ -200,7 +203,8 @@ extension Agent {
 
     /// Timers of every session, and the stale routes' deadline.
     func tickBGP(now: Millis) {
-        for peer in bgpPeers {
+        for r in runtimes {
+            guard let peer = r.bgp else { continue }
             if let d = peer.runner.nextDeadline, d <= now { handleBGP(peer, peer.runner.tick(now: now), now: now) }
             if peer.learned.expire(now: now) { needsReconcile = true }
         }
@@ -208,7 +212,8 @@ extension Agent {
 
     func nextBGPDeadline() -> Millis? {
         var next: Millis?
-        for peer in bgpPeers {
+        for r in runtimes {
+            guard let peer = r.bgp else { continue }
             for d in [peer.runner.nextDeadline, peer.learned.staleDeadline] {
                 if let d { next = min(next ?? d, d) }
             }
@@ -219,15 +224,16 @@ extension Agent {
     /// `hedge drill` holds the path: the session goes down (Cease / Administrative Shutdown) so
     /// that Azure moves its side too, as in a real failure; releasing starts it again.
     func holdBGP(path: Int, held: Bool, now: Millis) {
-        guard let peer = bgpPeers.first(where: { $0.path == path }) else { return }
+        guard let peer = runtimes[path].bgp else { return }
         handleBGP(peer, held ? peer.runner.stop(now: now) : peer.runner.start(now: now), now: now)
     }
 
     func stopBGP(now: Millis) {
-        for peer in bgpPeers {
+        for r in runtimes {
+            guard let peer = r.bgp else { continue }
             peer.binding.detach()
             _ = peer.runner.close(now: now)
+            r.bgp = nil
         }
-        bgpPeers = []
     }
 }

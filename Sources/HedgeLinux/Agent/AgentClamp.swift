@@ -8,19 +8,24 @@ extension Agent {
     func startClamp(now: Millis) {
         guard NftClamp.wanted(config) || nft != nil else { return }
         if nft == nil {
-            do {
-                // Subscribe before the first dump, as for routes.
-                let ev = try NftEvents()
-                nft = try NftNetlink()
-                nftEvents = ev
-                try loop.add(ev.fd) { _ in self.nftEventsArrived() }
-            } catch {
+            do { installNft(try openNft()) } catch {
                 recordError("nftables (NETLINK_NETFILTER): \(error); no TCP MSS clamp")
-                nft = nil; nftEvents = nil
                 return
             }
         }
         reconcileClamp(why: nil)
+    }
+
+    /// Subscribes before the first dump, as for routes.
+    func openNft() throws(SystemError) -> (NftNetlink, NftEvents) {
+        let ev = try NftEvents()
+        return (try NftNetlink(), ev)
+    }
+
+    func installNft(_ n: (NftNetlink, NftEvents)) {
+        nft = n.0
+        nftEvents = n.1
+        do { try loop.add(n.1.fd) { _ in self.nftEventsArrived() } } catch { recordError("nftables: \(error)") }
     }
 
     func nftEventsArrived() {

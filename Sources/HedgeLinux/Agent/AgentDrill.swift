@@ -51,7 +51,7 @@ extension Agent {
             for (i, p) in config.paths.enumerated() {
                 let st = decision.paths[i]
                 var line = "path \(p.name) \(st.health.rawValue) priority \(p.priority)"
-                if let r = probes.first(where: { $0.path == i }) {
+                if let r = runtimes[i].probe {
                     line += " probe_sent \(r.tracker.sent) probe_received \(r.tracker.received) probe_lost \(r.tracker.lost)"
                     line += " rtt_us \(r.lastRTTUs ?? -1)"
                 }

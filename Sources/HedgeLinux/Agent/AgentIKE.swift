@@ -28,11 +28,25 @@ final class AgentIKE {
 }
 
 extension Agent {
+    /// At start: charon not reachable yet is retried (it may start after hedge).
     func startIKE(_ t: AgentTunnel, now: Millis) {
         guard case .strongswan(let k) = t.config.keying else { return }
         let ike = AgentIKE(keying: k)
         t.ike = ike
         connectIKE(t, ike, now: now)
+    }
+
+    /// On reload, a new or changed strongSwan tunnel connects to charon in `prepare`: a VICI
+    /// socket that is not there refuses the reload.
+    func openIKE(_ c: IPsecConfig) throws(SystemError) -> (AgentIKE, VICIClient)? {
+        guard case .strongswan(let k) = c.keying else { return nil }
+        return (AgentIKE(keying: k), try VICIClient(path: k.vici))
+    }
+
+    /// Puts a connection made in `prepare` to work, as `connectIKE` does its own.
+    func installIKE(_ t: AgentTunnel, _ ike: AgentIKE, _ c: VICIClient, now: Millis) {
+        t.ike = ike
+        installVICI(t, ike, c, now: now)
     }
 
     func stopIKE(_ t: AgentTunnel) {
@@ -57,6 +71,11 @@ extension Agent {
             ike.initiation.connectFailed(now: now)
             return
         }
+        installVICI(t, ike, c, now: now)
+    }
+
+    private func installVICI(_ t: AgentTunnel, _ ike: AgentIKE, _ c: VICIClient, now: Millis) {
+        let name = config.paths[t.path].name
         ike.client = c
         ike.lastConnectError = nil
         ike.initiation.connected()
@@ -139,8 +158,8 @@ extension Agent {
     }
 
     func tickIKE(now: Millis) {
-        for t in tunnels {
-            guard let ike = t.ike else { continue }
+        for r in runtimes {
+            guard let t = r.tunnel, let ike = t.ike else { continue }
             if ike.client == nil && ike.initiation.connectDue(now: now) {
                 connectIKE(t, ike, now: now)
             }
@@ -150,8 +169,8 @@ extension Agent {
 
     func nextIKEDeadline() -> Millis? {
         var next: Millis?
-        for t in tunnels {
-            guard let ike = t.ike else { continue }
+        for r in runtimes {
+            guard let ike = r.tunnel?.ike else { continue }
             if let d = ike.initiation.nextDeadline(connected: ike.client != nil) { next = min(next ?? d, d) }
         }
         return next

@@ -4,8 +4,10 @@ import HedgeCore
 /// One VPN path's route-based tunnel: its XFRM interface, and (static keying) the SAs and policies
 /// hedge installs itself.
 final class AgentTunnel {
-    let path: Int
-    let config: IPsecConfig
+    /// A reload that renumbers the paths moves it (its VICI handler reads it).
+    var path: Int
+    /// A reload that keeps the tunnel may change its MSS, MTU or underlay.
+    var config: IPsecConfig
     let device: String
     /// Static keying: what the kernel must hold. nil in strongSwan mode (charon installs its own).
     var tunnel: XfrmTunnel?
@@ -30,30 +32,61 @@ final class AgentTunnel {
 /// events. Nothing here is opened unless a path has `ipsec` (an ARM build under qemu-user, or an
 /// armv7 build on an arm64 kernel, has no NETLINK_XFRM at all).
 extension Agent {
+    /// The paths' tunnels, in path order (XFRM events and dumps are matched against each).
+    var tunnels: [AgentTunnel] { runtimes.compactMap { $0.tunnel } }
+
+    /// At start: the XFRM sockets and every path's tunnel. A key file that cannot be read leaves
+    /// that tunnel's SAs as they are (and says so): the other paths must come up.
     func startIPsec(now: Millis) throws(SystemError) {
-        for t in tunnels { stopIKE(t) }
-        tunnels = []
-        var wanted: [AgentTunnel] = []
-        for (i, p) in config.paths.enumerated() {
-            guard let c = p.ipsec else { continue }
-            wanted.append(AgentTunnel(path: i, config: c, device: p.device))
-        }
-        if wanted.isEmpty { return }
-        if xfrm == nil {
-            do {
-                // Subscribe before the first dump, as for routes.
-                let ev = try XfrmEvents(receiveBuffer: config.kernel.netlinkReceiveBuffer)
-                xfrm = try XfrmNetlink()
-                xfrmEvents = ev
-                try loop.add(ev.fd) { _ in self.xfrmEventsArrived() }
-            } catch {
-                throw SystemError("NETLINK_XFRM: \(error.description)"
-                                  + (error.errno == EOPNOTSUPP || error.errno == EPROTONOSUPPORT
-                                     ? " (a 32-bit hedge on a 64-bit ARM kernel cannot use XFRM: use the aarch64 build)" : ""),
-                                  errno: error.errno)
+        guard config.paths.contains(where: { $0.ipsec != nil }) else { return }
+        if xfrm == nil { installXfrm(try openXfrm()) }
+        for r in runtimes {
+            guard let c = config.paths[r.path].ipsec else { continue }
+            let t = AgentTunnel(path: r.path, config: c, device: config.paths[r.path].device)
+            do { t.tunnel = try readTunnelKeys(c) } catch {
+                recordError("path \(config.paths[r.path].name): \(error); its SAs are left as they are")
             }
+            r.tunnel = t
         }
-        tunnels = wanted
+        setUpTunnels(now: now)
+        for t in tunnels { startIKE(t, now: now) }
+    }
+
+    /// NETLINK_XFRM: events first (subscribed before the first dump, as for routes), then requests.
+    func openXfrm() throws(SystemError) -> (XfrmNetlink, XfrmEvents) {
+        do {
+            let ev = try XfrmEvents(receiveBuffer: config.kernel.netlinkReceiveBuffer)
+            return (try XfrmNetlink(), ev)
+        } catch {
+            throw SystemError("NETLINK_XFRM: \(error.description)"
+                              + (error.errno == EOPNOTSUPP || error.errno == EPROTONOSUPPORT
+                                 ? " (a 32-bit hedge on a 64-bit ARM kernel cannot use XFRM: use the aarch64 build)" : ""),
+                              errno: error.errno)
+        }
+    }
+
+    func installXfrm(_ x: (XfrmNetlink, XfrmEvents)) {
+        xfrm = x.0
+        xfrmEvents = x.1
+        do { try loop.add(x.1.fd) { _ in self.xfrmEventsArrived() } } catch { recordError("NETLINK_XFRM: \(error)") }
+    }
+
+    /// Static keying: the SAs the key file describes; nil for strongSwan keying.
+    func readTunnelKeys(_ c: IPsecConfig) throws(SystemError) -> XfrmTunnel? {
+        guard case .manual(let k) = c.keying else { return nil }
+        let text = try SecretFile.readAll(k.keyFile, what: "ESP key file")
+        let keys: (outbound: XfrmAlgorithm, inbound: XfrmAlgorithm)
+        do throws(IPsecKeyFileError) { keys = try IPsecKeyFile.parse(text, cipher: k.cipher, file: k.keyFile) } catch {
+            throw SystemError(error.description, errno: EINVAL, object: "ESP key file " + k.keyFile)
+        }
+        return XfrmTunnel(ifID: c.ifID, local: c.local, remote: c.remote, spiOut: k.spiOut, spiIn: k.spiIn,
+                          outbound: keys.outbound, inbound: keys.inbound, replayWindow: k.replayWindow)
+    }
+
+    /// The tunnels' interfaces and SAs as the configuration says (nothing here fails: what the
+    /// kernel refuses is logged and counted).
+    func setUpTunnels(now: Millis) {
+        if tunnels.isEmpty { return }
         // Runs before the first full resync: the underlay and an existing interface must be known.
         do {
             for l in try kernel.links() { links[l.index] = l; indexByName[l.name] = l.index }
@@ -63,23 +96,8 @@ extension Agent {
         for t in tunnels {
             decision.signal(path: t.path, .sa, .unknown, reason: "ipsec: reading the kernel's SAs", now: now)
             ensureInterface(t)
-            if case .manual(let k) = t.config.keying {
-                do throws(SystemError) {
-                    let text = try SecretFile.readAll(k.keyFile, what: "ESP key file")
-                    let keys: (outbound: XfrmAlgorithm, inbound: XfrmAlgorithm)
-                    do throws(IPsecKeyFileError) { keys = try IPsecKeyFile.parse(text, cipher: k.cipher, file: k.keyFile) } catch {
-                        throw SystemError(error.description, errno: EINVAL, object: "ESP key file " + k.keyFile)
-                    }
-                    t.tunnel = XfrmTunnel(ifID: t.config.ifID, local: t.config.local, remote: t.config.remote,
-                                          spiOut: k.spiOut, spiIn: k.spiIn, outbound: keys.outbound,
-                                          inbound: keys.inbound, replayWindow: k.replayWindow)
-                } catch {
-                    recordError("path \(config.paths[t.path].name): \(error); its SAs are left as they are")
-                }
-            }
         }
         reconcileIPsec(now: now)
-        for t in tunnels { startIKE(t, now: now) }
     }
 
     /// The XFRM interface named by the path's `device`: adopted when it is there with the right

@@ -1,13 +1,18 @@
 import HedgeCore
 
-/// One path's runtime parts as the loop drives them: one participant, one deadline (the earliest
-/// of its parts'), fired only when a part is due.
+/// One path's runtime parts, at the path's index in `Agent.runtimes`. Its probe and BFD session
+/// are one loop participant with one deadline (the earliest of theirs), fired only when a part is
+/// due; its BGP session, tunnel and route-watch have descriptors and timers of their own.
 final class PathRuntime: LoopParticipant {
     let path: Int
     let agent: Agent
     var probe: ProbeRunner?
     var bfd: BFDRunner?
-    /// Its slot in the loop (the owner of its descriptors).
+    var bgp: AgentBGPPeer?
+    /// `ipsec`: the route-based tunnel.
+    var tunnel: AgentTunnel?
+    var routeWatch: AgentRouteWatch?
+    /// Its slot in the loop (the owner of its descriptors); -1 while not on the loop.
     var slot = -1
 
     init(path: Int, agent: Agent) { self.path = path; self.agent = agent }
@@ -22,6 +27,21 @@ final class PathRuntime: LoopParticipant {
     }
 
     func fire(nowUs: Int64) { agent.fire(self, nowUs: nowUs) }
+}
+
+/// One group's counters, at the group's index in `Agent.groups`: they follow the group's name
+/// across a reload.
+struct GroupRuntime {
+    var switches = 0
+    var lastSwitch: SwitchEvent?
+    /// Switches away from a failed path and back, the last failover's wall time, and its loss
+    /// window (from the failed path's last sign of life to the kernel's ack of the switch).
+    var failovers = 0
+    var failbacks = 0
+    var lastFailoverWallMs: Int64?
+    var lossWindowMs: Int64?
+    /// The no-redundancy alarm, as last logged.
+    var alarm: String?
 }
 
 /// What the agent's loop drives, listed once: each path's runtime, and one timer per subsystem.
@@ -52,21 +72,20 @@ extension Agent {
                                               fire: { now in self.tickMeasures(now: now) }))
     }
 
-    /// One runtime per path, holding its probe and BFD runners (after start-up and each reload).
-    func rebuildPathRuntimes() throws(SystemError) {
-        for r in pathRuntimes {
-            if let p = r.probe { loop.remove(p.socket.fd) }
-            if let b = r.bfd { loop.remove(b.socket.rx) }
-            loop.unregister(r.slot)
-        }
-        pathRuntimes = config.paths.indices.map { PathRuntime(path: $0, agent: self) }
-        for p in probes { pathRuntimes[p.path].probe = p }
-        for b in bfds { pathRuntimes[b.path].bfd = b }
-        for r in pathRuntimes where r.probe != nil || r.bfd != nil {
-            r.slot = loop.register(r)
-            if let p = r.probe { try loop.add(p.socket.fd, owner: r.slot) { _ in self.probeReplies(p) } }
-            if let b = r.bfd { try loop.add(b.socket.rx, owner: r.slot) { _ in self.bfdPackets(b) } }
-        }
+    /// Puts a path's probe and BFD sockets on the loop, under the path's participant.
+    func attach(_ r: PathRuntime) throws(SystemError) {
+        guard r.probe != nil || r.bfd != nil else { return }
+        r.slot = loop.register(r)
+        if let p = r.probe { try loop.add(p.socket.fd, owner: r.slot) { _ in self.probeReplies(p) } }
+        if let b = r.bfd { try loop.add(b.socket.rx, owner: r.slot) { _ in self.bfdPackets(b) } }
+    }
+
+    /// Takes them off again (a reload hands the parts that carry on to the new runtimes).
+    func detach(_ r: PathRuntime) {
+        if let p = r.probe { loop.remove(p.socket.fd) }
+        if let b = r.bfd { loop.remove(b.socket.rx) }
+        loop.unregister(r.slot)
+        r.slot = -1
     }
 
     /// A path's deadline: BFD's packets already queued count before detection is judged, a probe's

@@ -17,11 +17,31 @@ extension Agent {
         eventLog = nil
     }
 
-    /// The `reporting` block changed on reload: start its parts again with the new settings.
-    /// The spool keeps what is queued: the new pusher (or the next start) delivers it.
-    func restartReporting() {
-        stopReporting()
-        startReporting(now: Clock.monotonicMs())
+    /// Reload: syslog and the event queue as `prepare` opened them (the parts unchanged carry on).
+    /// A new spool keeps what is queued in its directory: the new pusher delivers it.
+    func swapEvents(_ r: ReportingReplacement, now: Millis) {
+        if r.keepSyslog && r.keepPush { return }
+        let old = eventLog
+        if !r.keepPush { old?.pusher?.detach() }
+        let pusher = r.keepPush ? old?.pusher : r.pusher
+        eventLog = EventLog(hostname: old?.hostname ?? EventLog.systemHostname(), syslog: r.keepSyslog ? old?.syslog : r.syslog,
+                            spool: r.keepPush ? old?.spool : r.spool, pusher: pusher)
+        if !r.keepPush {
+            pusher?.attach(to: loop)
+            pusher?.kick(now: now)
+        }
+    }
+
+    /// Reload: `/metrics` as `prepare` bound it.
+    func swapHTTP(_ h: HTTPReplacement, now: Millis) {
+        http?.shutdown()
+        http = nil
+        httpRetryAt = nil
+        switch h {
+        case .off: break
+        case .server(let s): installHTTP(s, now: now)
+        case .afterClose: startHTTP(now: now)
+        }
     }
 
     func tickReporting(now: Millis) {
@@ -42,16 +62,21 @@ extension Agent {
     func startHTTP(now: Millis) {
         httpRetryAt = nil
         guard let h = config.reporting.http else { return }
-        do {
-            let s = try HTTPServer(address: h.address, port: h.port)
-            s.handler = { req in self.serveHTTP(req) }
-            try s.attach(to: loop)
-            http = s
-        } catch {
+        do { installHTTP(try HTTPServer(address: h.address, port: h.port), now: now) } catch {
             // Metrics are not worth an agent that does not start: say so, try again later.
             httpRetryAt = now + 30_000
             recordError("metrics endpoint: \(error); retrying in 30 s")
         }
+    }
+
+    func installHTTP(_ s: HTTPServer, now: Millis) {
+        s.handler = { req in self.serveHTTP(req) }
+        do { try s.attach(to: loop) } catch {
+            httpRetryAt = now + 30_000
+            recordError("metrics endpoint: \(error); retrying in 30 s")
+            return
+        }
+        http = s
     }
 
     func serveHTTP(_ req: HTTPRequest) -> HTTPResponse {

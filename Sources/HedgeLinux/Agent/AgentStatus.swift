@@ -24,7 +24,7 @@ extension Agent {
         s.startWallMs = startMono + wallOffset
         // SA counters move with every packet and raise no event: read them fresh for the report.
         var live = HashMap<XfrmSAID, XfrmState>()
-        if !tunnels.isEmpty, let x = xfrm, let all = try? x.states() { for st in all { live[st.id] = st } }
+        if let x = xfrm, runtimes.contains(where: { $0.tunnel != nil }), let all = try? x.states() { for st in all { live[st.id] = st } }
         for (i, p) in config.paths.enumerated() {
             let st = decision.paths[i]
             var ps = PathStatus(name: p.name, priority: p.priority, device: p.device,
@@ -35,7 +35,7 @@ extension Agent {
                 ps.signals.append(SignalStatus(kind: sig.kind.rawValue, health: sig.health, reason: sig.reason,
                                                forMs: sig.since.map { now - $0 }))
             }
-            if let r = bfds.first(where: { $0.path == i }) {
+            if let r = runtimes[i].bfd {
                 let b = r.session
                 ps.bfd = BFDStatus(neighbor: r.config.neighbor.description, state: b.state, remoteState: b.remoteState,
                                    diagnostic: b.localDiagnostic, transmitIntervalUs: b.transmitInterval,
@@ -44,7 +44,7 @@ extension Agent {
                                    forMs: max(0, nowUs - b.since) / 1000)
                 if b.remoteDetectMult != 0 { ps.bfd?.remoteDetectMultiplier = Int(b.remoteDetectMult) }
             }
-            if let r = probes.first(where: { $0.path == i }) {
+            if let r = runtimes[i].probe {
                 let t = r.tracker
                 ps.probe = ProbeStatus(kind: r.config.kind.rawValue, target: r.config.target.description,
                                        intervalMs: r.config.intervalMs, threshold: r.config.threshold,
@@ -56,7 +56,7 @@ extension Agent {
                     ps.probe?.rejected = rs.rejected + rs.unmatched
                 }
             }
-            if let peer = bgpPeers.first(where: { $0.path == i }), let b = p.bgp {
+            if let peer = runtimes[i].bgp, let b = p.bgp {
                 let r = peer.runner
                 ps.bgp = BGPStatus(neighbor: b.neighbor.description, remoteAS: b.remoteAS, state: r.state.name,
                                    upForMs: peer.upSince.map { now - $0 }, holdMs: r.session.negotiated?.holdMs,
@@ -68,7 +68,7 @@ extension Agent {
                 ps.bgp?.moreSpecifics = peer.moreSpecifics
                 ps.bgp?.unsteered = peer.unsteered
             }
-            if let t = tunnels.first(where: { $0.path == i }) {
+            if let t = runtimes[i].tunnel {
                 var tu = TunnelStatus(ifID: t.config.ifID, local: t.config.local.description,
                                       remote: t.config.remote.description, keying: t.ike == nil ? "static" : "strongswan")
                 if var o = t.outbound, var n = t.inbound {
@@ -92,15 +92,14 @@ extension Agent {
             let st = gs[gi]
             var row = GroupStatus(name: g.name, active: st.active.map { config.paths[$0].name },
                                   prefixes: g.prefixes.prefix(GroupStatus.listed).map { $0.description }, nexthopID: g.nexthopID,
-                                  holdDownMs: g.holdDownMs, switches: switches[gi], lastSwitch: lastSwitch[gi],
+                                  holdDownMs: g.holdDownMs, switches: groups[gi].switches, lastSwitch: groups[gi].lastSwitch,
                                   stranded: st.stranded)
             row.prefixCount = g.prefixes.count
             row.noRedundancy = st.noRedundancy
-            // The counters are sized at start; a reload that adds groups must not trap here.
-            if gi < failovers.count { row.failovers = failovers[gi] }
-            if gi < failbacks.count { row.failbacks = failbacks[gi] }
-            if gi < lastFailoverWallMs.count { row.lastFailoverWallMs = lastFailoverWallMs[gi] }
-            if gi < lossWindowMs.count { row.lossWindowMs = lossWindowMs[gi] }
+            row.failovers = groups[gi].failovers
+            row.failbacks = groups[gi].failbacks
+            row.lastFailoverWallMs = groups[gi].lastFailoverWallMs
+            row.lossWindowMs = groups[gi].lossWindowMs
             row.measure = measureStatus(group: gi)
             // Members come best first: a hold-down only matters for those better than the active one.
             var better = st.active != nil

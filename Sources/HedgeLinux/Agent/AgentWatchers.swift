@@ -25,18 +25,24 @@ final class AgentBMP {
 /// an on-box FRR/BIRD installs (route-watch).
 extension Agent {
     func startRouteWatches(now: Millis) throws(SystemError) {
-        for w in routeWatches { loop.remove(w.socket.fd) }
-        routeWatches = []
-        for (i, p) in config.paths.enumerated() where p.watchRoutes != nil { try startRouteWatch(path: i, now: now) }
+        for r in runtimes {
+            guard let w = try openRouteWatch(path: r.path, in: config) else { continue }
+            r.routeWatch = w
+            try installRouteWatch(w, now: now)
+        }
     }
 
-    func startRouteWatch(path i: Int, now: Millis) throws(SystemError) {
-        guard let c = config.paths[i].watchRoutes else { return }
-        let w = AgentRouteWatch(path: i, watch: RouteWatch(prefixes: c.prefixes, protocolID: c.protocolID, table: c.table,
-                                                         mode: c.all ? .all : .any),
-                                socket: try RouteWatchSocket())
-        routeWatches.append(w)
-        decision.signal(path: i, .routes, .unknown, reason: "route-watch: reading the kernel's routes", now: now)
+    /// The path's route-watch socket, nil without `watch-routes`.
+    func openRouteWatch(path i: Int, in c: HedgeConfig) throws(SystemError) -> AgentRouteWatch? {
+        guard let w = c.paths[i].watchRoutes else { return nil }
+        return AgentRouteWatch(path: i, watch: RouteWatch(prefixes: w.prefixes, protocolID: w.protocolID, table: w.table,
+                                                          mode: w.all ? .all : .any),
+                               socket: try RouteWatchSocket())
+    }
+
+    /// Reads what the kernel has now, then follows it on the loop.
+    func installRouteWatch(_ w: AgentRouteWatch, now: Millis) throws(SystemError) {
+        decision.signal(path: w.path, .routes, .unknown, reason: "route-watch: reading the kernel's routes", now: now)
         drainRouteWatch(w, now: now)
         try loop.add(w.socket.fd) { _ in
             let now = Clock.monotonicMs()
@@ -56,19 +62,31 @@ extension Agent {
     }
 
     func startBMP(now: Millis) throws(SystemError) {
-        stopBMP(now: now)
+        if let (station, paths) = try openBMP(in: config) { installBMP(station, paths: paths, now: now) }
+    }
+
+    /// The BMP station's listener, with the paths its watches stand for; nil when no path has a
+    /// `bmp-neighbor`.
+    func openBMP(in c: HedgeConfig) throws(SystemError) -> (BMPStation, [Int])? {
         var watches: [BMPWatch] = []
         var paths: [Int] = []
-        for (i, p) in config.paths.enumerated() {
+        for (i, p) in c.paths.enumerated() {
             guard let n = p.bmpNeighbor else { continue }
             watches.append(BMPWatch(neighbor: n.neighbor, peerAS: n.peerAS))
             paths.append(i)
-            decision.signal(path: i, .bmp, .unknown, reason: "BMP: waiting for a feed showing \(n.neighbor)", now: now)
         }
-        guard !watches.isEmpty else { return }
-        let s = config.bmp
-        let station = try BMPStation(config: BMPStationConfig(address: s.listen, port: s.port, allowedSources: s.allow,
-                                                              watches: watches, graceMs: s.graceMs))
+        guard !watches.isEmpty else { return nil }
+        let s = c.bmp
+        return (try BMPStation(config: BMPStationConfig(address: s.listen, port: s.port, allowedSources: s.allow,
+                                                        watches: watches, graceMs: s.graceMs)), paths)
+    }
+
+    func installBMP(_ station: BMPStation, paths: [Int], now: Millis) {
+        for i in paths {
+            if let n = config.paths[i].bmpNeighbor {
+                decision.signal(path: i, .bmp, .unknown, reason: "BMP: waiting for a feed showing \(n.neighbor)", now: now)
+            }
+        }
         let binding = BMPLoopBinding(station: station, loop: loop) { fd, events in
             guard let b = self.bmp else { return }
             let now = Clock.monotonicMs()
