@@ -383,3 +383,28 @@ extension BGPSessionTests {
         XCTAssertTrue(out.contains(.withdraw([p])), "\(out)")
     }
 }
+
+/// A collision the peer resolved in favour of its own connection is not an error of this session.
+final class BGPCollisionBackoffTests: XCTestCase {
+    func bytes(_ m: BGPMessage) -> [UInt8] { (try? m.encode()) ?? [] }
+
+    func testCollisionCeaseDoesNotDoubleTheIdleHold() {
+        let cfg = SessionConfig(localAS: 65010, routerID: 0x0A00_0001, peerAS: 12076, mode: .passive,
+                                idleHoldInitialMs: 1_000, idleHoldMaxMs: 60_000)
+        var s = Session(config: cfg)
+        _ = s.handle(.manualStart, now: 0)
+        // Errors double the wait: after two, the next is 4 s.
+        for _ in 0..<2 {
+            _ = s.handle(.tcpConnectionConfirmed, now: 0)
+            _ = s.received(bytes(.notification(.cease(.outOfResources))), now: 0)
+            XCTAssertEqual(s.state, .idle)
+            _ = s.tick(now: 1_000_000)   // the idle hold ends; back to Active
+        }
+        XCTAssertEqual(s.backoff.current, 4_000)
+        // The peer's Cease / Connection Collision Resolution puts it back to the initial wait.
+        _ = s.handle(.tcpConnectionConfirmed, now: 1_000_000)
+        _ = s.received(bytes(.notification(.cease(.connectionCollisionResolution))), now: 1_000_000)
+        XCTAssertEqual(s.state, .idle)
+        XCTAssertEqual(s.nextDeadline, 1_001_000, "restarts after the initial idle hold")
+    }
+}

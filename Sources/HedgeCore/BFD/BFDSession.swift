@@ -43,6 +43,9 @@ public struct BFDSession: Sendable {
     public private(set) var discards = BFDDiscardCounters()
     /// Last accepted packet (µs): the detection timer runs from here. Nil while none counts.
     public private(set) var lastReceivedAt: Int64?
+    /// Last accepted packet (µs), kept when detection expires: the neighbour's last sign of life,
+    /// from which a failover's loss window is counted.
+    public private(set) var lastHeardAt: Int64?
     /// When the next periodic packet is due (µs); nil while periodic packets are not allowed.
     public private(set) var nextTransmitAt: Int64?
 
@@ -157,6 +160,7 @@ public struct BFDSession: Sendable {
         }
         accepted += 1
         lastReceivedAt = now
+        lastHeardAt = now
 
         var changed = false
         if let (to, diag, reason) = Self.transition(from: state, on: p.state) {

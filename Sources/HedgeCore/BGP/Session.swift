@@ -190,6 +190,11 @@ public struct Session: Sendable {
         case .notifMsg(let n):
             // §6.4: no NOTIFICATION answers a NOTIFICATION.
             guard hasConnection else { return }
+            // The peer kept its own connection (§6.8): not an error of this session, so the next
+            // attempt comes after the initial idle hold, not a doubled one. Both sides connecting
+            // at once is what a repaired path looks like, and backing off turned a 2 s failback
+            // into 16 s (bench/soak).
+            if n.ceaseSubcode == .connectionCollisionResolution { backoff.reset() }
             goIdle(now, .notificationReceived(n), notify: nil)
         case .keepAliveMsg:
             switch state {

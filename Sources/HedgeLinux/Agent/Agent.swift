@@ -370,7 +370,7 @@ public final class Agent {
     func lastSignOfLife(path: Int, fallback: Millis) -> Millis {
         var last: Millis?
         if let t = runtimes[path].probe?.tracker.lastReplyAt { last = max(last ?? t, t) }
-        if let us = runtimes[path].bfd?.session.lastReceivedAt {
+        if let us = runtimes[path].bfd?.session.lastHeardAt {
             let t = us / 1000
             last = max(last ?? t, t)
         }

@@ -115,6 +115,10 @@ extension Agent {
         let session = SessionConfig(localAS: config.localAS ?? 0, routerID: routerID, peerAS: b.remoteAS,
                                     mode: b.passive ? .passive : .active, holdTime: b.holdTime,
                                     connectRetryMs: b.connectRetryMs,
+                                    // A peer one hop away answers an OPEN at once. One that took the
+                                    // connection and stays silent (FRR, in a connection collision:
+                                    // bench/soak) must not hold failback for RFC 4271's 4 minutes.
+                                    openHoldMs: 10_000,
                                     // A circuit coming back should be seen in seconds, not minutes.
                                     idleHoldInitialMs: 1_000, idleHoldMaxMs: 60_000,
                                     maxPrefixes: limits)
