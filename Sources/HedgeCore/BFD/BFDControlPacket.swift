@@ -62,7 +62,7 @@ public struct BFDControlPacket: Equatable, Sendable {
     public var length: Int { BFDControlPacket.mandatoryLength + (authentication?.length ?? 0) }
 
     /// Writes the mandatory section (24 bytes) at `p`: the send path's encoding, with no
-    /// allocation. The caller sends it only when `authentication` is nil (hedge never signs).
+    /// allocation (`encode` appends the authentication section, when there is one).
     public func encodeMandatory(into p: UnsafeMutableRawPointer) {
         var flags = state.rawValue << 6
         if poll { flags |= 0x20 }
@@ -83,24 +83,8 @@ public struct BFDControlPacket: Equatable, Sendable {
     }
 
     public func encode() -> [UInt8] {
-        var b = [UInt8]()
-        b.reserveCapacity(length)
-        b.append(BFDControlPacket.version << 5 | diagnostic.rawValue & 0x1f)
-        var flags = state.rawValue << 6
-        if poll { flags |= 0x20 }
-        if final { flags |= 0x10 }
-        if controlPlaneIndependent { flags |= 0x08 }
-        if authenticationPresent { flags |= 0x04 }
-        if demand { flags |= 0x02 }
-        if multipoint { flags |= 0x01 }
-        b.append(flags)
-        b.append(detectMult)
-        b.append(UInt8(truncatingIfNeeded: length))
-        for v in [myDiscriminator, yourDiscriminator, desiredMinTxInterval, requiredMinRxInterval,
-                  requiredMinEchoRxInterval] {
-            b.append(UInt8(truncatingIfNeeded: v >> 24)); b.append(UInt8(truncatingIfNeeded: v >> 16))
-            b.append(UInt8(truncatingIfNeeded: v >> 8)); b.append(UInt8(truncatingIfNeeded: v))
-        }
+        var b = [UInt8](repeating: 0, count: BFDControlPacket.mandatoryLength)
+        b.withUnsafeMutableBytes { encodeMandatory(into: $0.baseAddress!) }
         if let a = authentication {
             b.append(a.type)
             b.append(UInt8(truncatingIfNeeded: a.length))
