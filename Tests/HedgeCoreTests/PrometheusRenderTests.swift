@@ -84,6 +84,21 @@ final class PrometheusRenderTests: XCTestCase {
         XCTAssertFalse(text.contains(#"hedge_path_last_change_timestamp_seconds{path="vpn"}"#))
     }
 
+    /// The endpoint's own defences show on it, and only while it is on.
+    func testHTTPServerCountersWhenTheEndpointIsOn() {
+        var s = RichStatusSnapshot.make()
+        XCTAssertFalse(PrometheusRender.text(s).contains("hedge_http_"))
+        var h = HTTPServerStatus()
+        h.connections = 3; h.requests = 40; h.rejected = 1; h.evicted = 97; h.timedOut = 12; h.headTimedOut = 11; h.refused = 5
+        s.http = h
+        assertLines([
+            "# TYPE hedge_http_evicted_total counter",
+            "hedge_http_connections 3", "hedge_http_requests_total 40", "hedge_http_rejected_total 1",
+            "hedge_http_evicted_total 97", "hedge_http_timed_out_total 12", "hedge_http_head_timed_out_total 11",
+            "hedge_http_refused_total 5",
+        ], in: PrometheusRender.text(s))
+    }
+
     func testReasonWithQuoteBackslashAndLineFeedIsEscaped() {
         let expected = #"hedge_path_reason_info{path="lte",reason="carrier lost: modem \"wwan0\" said C:\\dev\nno signal"} 1"#
         assertLines([expected], in: text)

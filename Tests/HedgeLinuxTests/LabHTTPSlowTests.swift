@@ -68,6 +68,8 @@ final class LabHTTPSlowTests: XCTestCase {
         let window = sample(m, "hedge_group_last_failover_loss_window_seconds{group=\"azure\"}") ?? -1
         XCTAssertGreaterThan(window, 0, "a measured loss window")
         XCTAssertLessThan(window, 1, "10 ms probes: far below a second, flood or not")
+        // The endpoint says on itself what it closed to keep answering.
+        XCTAssertGreaterThan(sample(m, "hedge_http_evicted_total") ?? 0, 0, m)
 
         flood.stop()
         // Accept queue overflows would show as scrapes a SYN retransmission late (a second).

@@ -25,6 +25,7 @@ public enum PrometheusRender {
         kernel(s.kernel, &w)
         config(s.config, &w)
         events(s.events, &w)
+        if let h = s.http { http(h, &w) }
         return w.text
     }
 
@@ -300,6 +301,16 @@ public enum PrometheusRender {
             w.gauge("hedge_drill_last_success_timestamp_seconds",
                     "Time of the last drill that ended in success since the Unix epoch in seconds.", [], V.seconds(ms: t))
         }
+    }
+
+    private static func http(_ h: HTTPServerStatus, _ w: inout PrometheusWriter) {
+        w.gauge("hedge_http_connections", "Open connections to the metrics endpoint.", [], V.value(h.connections))
+        w.counter("hedge_http_requests_total", "Requests answered by the metrics endpoint.", [], V.value(h.requests))
+        w.counter("hedge_http_rejected_total", "Requests the endpoint refused itself (malformed, too large, not GET or HEAD).", [], V.value(h.rejected))
+        w.counter("hedge_http_evicted_total", "Connections closed to make room for a newer one.", [], V.value(h.evicted))
+        w.counter("hedge_http_timed_out_total", "Connections closed for lack of progress.", [], V.value(h.timedOut))
+        w.counter("hedge_http_head_timed_out_total", "Connections whose request head did not arrive in time.", [], V.value(h.headTimedOut))
+        w.counter("hedge_http_refused_total", "Connections refused: their source address had too many open.", [], V.value(h.refused))
     }
 
     private static func events(_ e: EventsStatus, _ w: inout PrometheusWriter) {

@@ -15,6 +15,8 @@ public struct StatusSnapshot: Sendable {
     public var lastDrill: String?
     public var config = ConfigStatus()
     public var events = EventsStatus()
+    /// The `/metrics` endpoint itself; nil while it is off or not bound.
+    public var http: HTTPServerStatus?
     public init(version: String, routerID: String?, localAS: UInt32?, uptimeMs: Int64, nowWallMs: Int64) {
         self.version = version; self.routerID = routerID; self.localAS = localAS
         self.uptimeMs = uptimeMs; self.nowWallMs = nowWallMs
@@ -282,6 +284,24 @@ public struct ConfigStatus: Sendable {
     /// Why the last reload was refused; nil when it was applied or there was none.
     public var lastReloadError: String?
     public var lastDrillSuccessWallMs: Int64?
+    public init() {}
+}
+
+/// The `/metrics` and `/status` endpoint: what it served, and what its limits on slow and greedy
+/// clients closed. A scrape that fails while these grow is the endpoint defending itself.
+public struct HTTPServerStatus: Sendable {
+    public var connections = 0
+    public var requests = 0
+    /// Answered with an error by the server itself (malformed, too large, not GET or HEAD).
+    public var rejected = 0
+    /// Closed to make room for a newer connection.
+    public var evicted = 0
+    /// Closed for lack of progress; `headTimedOut` of them because the request head did not arrive
+    /// in time.
+    public var timedOut = 0
+    public var headTimedOut = 0
+    /// Closed at once: their source address already had as many connections as it may.
+    public var refused = 0
     public init() {}
 }
 

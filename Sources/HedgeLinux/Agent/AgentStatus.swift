@@ -126,6 +126,12 @@ extension Agent {
         s.config.lastReloadError = lastReloadError
         s.config.lastDrillSuccessWallMs = lastDrillSuccessWallMs
         s.events = eventsStatus()
+        if let h = http {
+            var st = HTTPServerStatus()
+            st.connections = h.connectionCount; st.requests = h.requests; st.rejected = h.rejected
+            st.evicted = h.evicted; st.timedOut = h.timedOut; st.headTimedOut = h.headTimedOut; st.refused = h.refused
+            s.http = st
+        }
         return s
     }
 }
