@@ -65,9 +65,9 @@ public func fuzzBFDPacket(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 private func observe(_ actions: [BFDAction]) {
     for a in actions {
         switch a {
-        case .send(let bytes):
+        case .send(let packet):
             // What we send must decode as what we are.
-            precondition((try? BFDControlPacket.decode(bytes)) != nil)
+            precondition((try? BFDControlPacket.decode(packet.encode())) == packet)
         case .stateChanged(let c): fuzzSink(c.reason)
         case .down(let d): fuzzSink(d.pathFailed)
         }
