@@ -10,4 +10,12 @@ final class OpenWrtPackageTests: XCTestCase {
         XCTAssertEqual(status, 0, out)
         XCTAssertTrue(out.contains("test-init: OK"), out)
     }
+
+    /// deploy/openwrt/test-kmods: the package's kmod-* DEPENDS and `hedge check --kernel`'s options
+    /// agree through deploy/openwrt/hedge/kmods, both ways.
+    func testKernelModuleDependenciesCoverWhatHedgeChecks() throws {
+        let (status, out) = sh("cd \(packageRoot) && HEDGE_CHECK_BIN=\(Lab.hedgeBin) deploy/openwrt/test-kmods", check: false)
+        XCTAssertEqual(status, 0, out)
+        XCTAssertTrue(out.contains("test-kmods: OK"), out)
+    }
 }
