@@ -22,8 +22,7 @@ let embeddedTargets: [Target] = [
                       path: "Sources", sources: ["HedgeCore", "HedgeLinux", "hedge"],
                       swiftSettings: agentSettings, linkerSettings: [.linkedLibrary("mnl")]),
     .executableTarget(name: "hedge-reflect", dependencies: ["HedgeCore", "HedgeLinux", "CHedge", "CHedgeRuntime"],
-                      path: "board/one/hedge-reflect",
-                      swiftSettings: agentSettings, linkerSettings: [.linkedLibrary("mnl")]),
+                      path: "board/one/hedge-reflect", swiftSettings: agentSettings),
 ]
 
 let package = Package(
@@ -51,8 +50,7 @@ let package = Package(
         // The reflector that `probe reflect` runs against, on a VM in the VNet: a program of its own,
         // so that the router's binary does not carry it.
         .executableTarget(name: "hedge-reflect", dependencies: ["HedgeCore", "HedgeLinux", "CHedge", "CHedgeRuntime"],
-                          swiftSettings: agentSettings,
-                          linkerSettings: [.linkedLibrary("mnl")]),
+                          swiftSettings: agentSettings),
         // Lab tool (not part of the agent): 1 kHz UDP stream sender/receiver for the namespace labs.
         .executableTarget(name: "labstream"),
         .testTarget(name: "HedgeCoreTests", dependencies: ["HedgeCore"], exclude: ["Golden"]),

@@ -8,6 +8,7 @@ import HedgeLinux
 struct HedgeReflect {
     static func main() {
         _ = hedge_runtime_fixes()   // keeps the runtime corrections linked in
+        Log.program = "hedge-reflect"
         exit(ReflectCommand.run(commandLineArguments()))
     }
 }
