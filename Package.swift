@@ -10,7 +10,9 @@ let agentSettings: [SwiftSetting] = embedded
 
 // The Embedded build compiles the agent's three modules as one (one whole-module optimisation over
 // the whole program: aarch64 924,512 -> 894,944 B stripped). HedgeCore and HedgeLinux are then
-// empty modules (board/one), so that the sources' imports still resolve.
+// empty modules (board/one), so that the sources' imports still resolve. hedge-reflect, the
+// reflector for a VM in the VNet, is compiled the same way from HedgeCore, HedgeLinux and its own
+// directory; --gc-sections leaves in each binary only what its main reaches.
 let embeddedTargets: [Target] = [
     .systemLibrary(name: "CHedge", path: "Sources/CHedge"),
     .target(name: "CHedgeRuntime", cSettings: [.define("HEDGE_EMBEDDED")]),
@@ -19,12 +21,15 @@ let embeddedTargets: [Target] = [
     .executableTarget(name: "hedge", dependencies: ["HedgeCore", "HedgeLinux", "CHedge", "CHedgeRuntime"],
                       path: "Sources", sources: ["HedgeCore", "HedgeLinux", "hedge"],
                       swiftSettings: agentSettings, linkerSettings: [.linkedLibrary("mnl")]),
+    .executableTarget(name: "hedge-reflect", dependencies: ["HedgeCore", "HedgeLinux", "CHedge", "CHedgeRuntime"],
+                      path: "board/one/hedge-reflect", swiftSettings: agentSettings),
 ]
 
 let package = Package(
     name: "hedge",
     products: [
         .executable(name: "hedge", targets: ["hedge"]),
+        .executable(name: "hedge-reflect", targets: ["hedge-reflect"]),
     ],
     targets: embedded ? embeddedTargets : [
         // libmnl + kernel uapi headers (rtnetlink, nexthop, if_link, xfrm, fib_rules) and the few
@@ -42,6 +47,10 @@ let package = Package(
         .executableTarget(name: "hedge", dependencies: ["HedgeCore", "HedgeLinux", "CHedge", "CHedgeRuntime"],
                           swiftSettings: agentSettings,
                           linkerSettings: [.linkedLibrary("mnl")]),
+        // The reflector that `probe reflect` runs against, on a VM in the VNet: a program of its own,
+        // so that the router's binary does not carry it.
+        .executableTarget(name: "hedge-reflect", dependencies: ["HedgeCore", "HedgeLinux", "CHedge", "CHedgeRuntime"],
+                          swiftSettings: agentSettings),
         // Lab tool (not part of the agent): 1 kHz UDP stream sender/receiver for the namespace labs.
         .executableTarget(name: "labstream"),
         .testTarget(name: "HedgeCoreTests", dependencies: ["HedgeCore"], exclude: ["Golden"]),

@@ -165,7 +165,7 @@ run_twoway() {
     fi
     local frrv; frrv=$(/usr/lib/frr/zebra --version 2>/dev/null | head -1 | awk '{print $3}')
     case "$agent" in
-        hedge) note+="hedge: its own eBGP + BFD to the MSEE, probe reflect ${REFLECT_MS} ms x ${REFLECT_THRESHOLD} against hedge reflect on the VNet host; " ;;
+        hedge) note+="hedge: its own eBGP + BFD to the MSEE, probe reflect ${REFLECT_MS} ms x ${REFLECT_THRESHOLD} against hedge-reflect on the VNet host; " ;;
         hedge-bgp) note+="hedge: its own eBGP + BFD to the MSEE only (no reflect probe on the paths; its group measure runs); " ;;
         frr) note+="FRR $frrv on-prem: bgpd + bfdd, VPN floating static; " ;;
         frr-cond) note+="FRR $frrv on-prem as frr, plus BGP conditional advertisement of the LAN's halves over the VPN while the MSEE's VNet route is gone (scanner every 5 s, its minimum); " ;;

@@ -13,10 +13,9 @@ usage: hedge run    [-c FILE] [-u USER] [-v]
                                             show paths and groups of the running agent
        hedge drill  [-s SOCKET | -c FILE] [--failback-wait SECONDS]
                                             fail ExpressRoute over to the VPN and back, as a timeline
-       hedge reflect [--listen ADDR] [--port N] --key-file FILE [-v]
-                                            UDP reflector for `probe reflect` (on a VM in the VNet)
        hedge version
 default FILE: /etc/hedge/hedge.conf
+the reflector for `probe reflect`, on a VM in the VNet, is a program of its own: hedge-reflect
 """
 
 @main
@@ -25,26 +24,17 @@ struct Hedge {
         _ = hedge_runtime_fixes()   // keeps the runtime corrections linked in
         // A peer that goes away mid-write is an error to report, not a reason to die.
         hedge_ignore_sigpipe()
-        exit(run(arguments()))
-    }
-
-    /// argv without CommandLine (not in Embedded Swift): the kernel keeps it in /proc/self/cmdline.
-    static func arguments() -> [String] {
-        let bytes: [UInt8]
-        do { bytes = try FileIO.readBytes("/proc/self/cmdline") } catch { return [] }
-        var args: [String] = []
-        var current: [UInt8] = []
-        for b in bytes {
-            if b != 0 { current.append(b); continue }
-            args.append(String(decoding: current, as: UTF8.self))
-            current.removeAll()
-        }
-        return Array(args.dropFirst())
+        exit(run(commandLineArguments()))
     }
 
     static func run(_ args: [String]) -> Int32 {
         guard let command = args.first else { writeErr(usage); return 2 }
-        if command == "reflect" { return ReflectCommand.run(Array(args.dropFirst())) }
+        if command == "reflect" {
+            // The reflector runs on a VM in the VNet, never on the router: its own program now.
+            writeErr("hedge: 'hedge reflect' moved to the hedge-reflect program (same options): hedge-reflect "
+                     + (args.count > 1 ? args.dropFirst().joined(separator: " ") : "--key-file FILE"))
+            return 2
+        }
         var configPath = "/etc/hedge/hedge.conf"
         var socketPath: String?
         var configGiven = false

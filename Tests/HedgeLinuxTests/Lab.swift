@@ -24,6 +24,10 @@ final class Lab {
     static var hedgeBin: String {
         ProcessInfo.processInfo.environment["HEDGE_BIN"] ?? binDir + "/hedge"
     }
+    /// The reflector, a program of its own (HEDGE_REFLECT_BIN: an Embedded build to test instead).
+    static var reflectBin: String {
+        ProcessInfo.processInfo.environment["HEDGE_REFLECT_BIN"] ?? binDir + "/hedge-reflect"
+    }
 
     /// LAB_PREFIXES of lab/netns.sh: the VNet as that many /24s from 10.100.0.0, announced by the
     /// MSEE stand-in; the stream and `kernelPath` then aim at the last of them.

@@ -37,11 +37,11 @@ final class LabTwoWayTests: XCTestCase {
     func azureWay(_ lab: Lab) -> String { lab.bash("azure_route_of").1.trimmingCharacters(in: .whitespacesAndNewlines) }
     func gatewayHas(_ lab: Lab, _ prefix: String) -> Bool { lab.bash("azure_vpngw_received \(prefix)", check: false).0 == 0 }
 
-    /// `hedge reflect` on the VNet host, as on a VM in the VNet (lab_down ends it with the namespace).
+    /// hedge-reflect on the VNet host, as on a VM in the VNet (lab_down ends it with the namespace).
     func startReflector(_ lab: Lab) -> String {
         let key = lab.dir + "/reflect.key"
         lab.bash("(umask 077; head -c 24 /dev/urandom | base64 >\(key)) && "
-                 + "{ ip netns exec \(lab.prefix)-azure \(Lab.hedgeBin) reflect --listen 10.200.0.4 --key-file \(key) "
+                 + "{ ip netns exec \(lab.prefix)-azure \(Lab.reflectBin) --listen 10.200.0.4 --key-file \(key) "
                  + ">\(lab.dir)/reflect.log 2>&1 & }")
         return key
     }

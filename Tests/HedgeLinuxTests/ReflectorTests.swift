@@ -7,7 +7,7 @@ import HedgeCore
 import Glibc
 #endif
 
-/// Two namespaces over a veth: the built `hedge reflect` binary in hx-b, reflect probes
+/// Two namespaces over a veth: the built hedge-reflect program in hx-b, reflect probes
 /// (`ProbeRunner`, as the agent runs them) in hx-a. The reflector has a second address on each
 /// family, and the probes target those: the kernel would answer from the first (the primary IPv4
 /// address; the IPv6 one with the longer prefix in common), so the replies must leave from the
@@ -61,9 +61,10 @@ final class ReflectLab {
     var logPath: String { dir + "/reflect.log" }
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
-    func startReflector(keyFile: String, file: StaticString = #filePath, line: UInt = #line) {
-        // `ip netns exec` execs the command: $! is the reflector's pid.
-        sh("ip netns exec \(b) \(Lab.hedgeBin) reflect --key-file \(keyFile) -v > \(logPath) 2>&1 & echo $! > \(dir)/pid")
+    /// `as`: a command that execs the rest as another user (setpriv), as the Debian unit's User= does.
+    func startReflector(keyFile: String, as user: String = "", file: StaticString = #filePath, line: UInt = #line) {
+        // `ip netns exec` (and setpriv) exec the command: $! is the reflector's pid.
+        sh("ip netns exec \(b) \(user) \(Lab.reflectBin) --key-file \(keyFile) -v > \(logPath) 2>&1 & echo $! > \(dir)/pid")
         reflectorPid = Int32((try? String(contentsOfFile: dir + "/pid", encoding: .utf8))?
             .trimmingCharacters(in: .whitespacesAndNewlines) ?? "")
         XCTAssertNotNil(reflectorPid, file: file, line: line)
@@ -277,7 +278,7 @@ final class ReflectorTests: XCTestCase {
         try requireRoot("key file ownership")
         let lab = ReflectLab()
         let open = lab.keyFile("open.key", ReflectorTests.key, mode: "0644")
-        let (rc, out) = sh("ip netns exec \(lab.b) \(Lab.hedgeBin) reflect --key-file \(open) 2>&1", check: false)
+        let (rc, out) = sh("ip netns exec \(lab.b) \(Lab.reflectBin) --key-file \(open) 2>&1", check: false)
         XCTAssertEqual(rc, 1, out)
         XCTAssertTrue(out.contains("reflect key file \(open)"), out)
         XCTAssertTrue(out.contains("mode 0644"), out)
@@ -294,11 +295,50 @@ final class ReflectorTests: XCTestCase {
         XCTAssertThrowsError(try lab.runner(lab.config(ReflectLab.target4, key: short))) {
             XCTAssertTrue("\($0)".contains("key of 8 octets"), "\($0)")
         }
-        let (rc2, out2) = sh("\(Lab.hedgeBin) reflect --key-file \(lab.dir)/missing.key 2>&1", check: false)
+        let (rc2, out2) = sh("\(Lab.reflectBin) --key-file \(lab.dir)/missing.key 2>&1", check: false)
         XCTAssertEqual(rc2, 1, out2)
         XCTAssertTrue(out2.contains("No such file"), out2)
-        let (rc3, out3) = sh("\(Lab.hedgeBin) reflect 2>&1", check: false)
+        let (rc3, out3) = sh("\(Lab.reflectBin) 2>&1", check: false)
         XCTAssertEqual(rc3, 2, out3)
         XCTAssertTrue(out3.contains("--key-file is required"), out3)
+    }
+
+    /// As the Debian unit runs it: a system user of its own and no privilege at all. The key file
+    /// is then that user's (mode 0600), and SIGHUP still re-reads it; root's key stays out of reach.
+    func testRunsAsItsOwnUserWithThatUsersKey() throws {
+        try requireRoot("namespaces, setpriv and the hedge-reflect binary")
+        _ = try requireTool("setpriv", install: "util-linux")
+        let lab = ReflectLab()
+        let nobody = "setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all"
+        let rootKey = lab.keyFile("root.key", ReflectorTests.key)
+        let (rc, out) = sh("ip netns exec \(lab.b) \(nobody) \(Lab.reflectBin) --key-file \(rootKey) 2>&1", check: false)
+        XCTAssertEqual(rc, 1, out)
+        XCTAssertTrue(out.contains("reflect key file \(rootKey)") && out.contains("Permission denied"), out)
+
+        let open = lab.keyFile("open.key", ReflectorTests.key, mode: "0644")
+        sh("chown 65534:65534 \(open)")
+        let (rc2, out2) = sh("ip netns exec \(lab.b) \(nobody) \(Lab.reflectBin) --key-file \(open) 2>&1", check: false)
+        XCTAssertEqual(rc2, 1, out2)
+        XCTAssertTrue(out2.contains("mode 0644, owner uid 65534: must be a regular file with mode 0600 owned by root or by uid 65534"), out2)
+
+        let key = lab.keyFile("reflect.key", ReflectorTests.key)
+        sh("chown 65534:65534 \(key)")
+        lab.startReflector(keyFile: key, as: nobody)
+        XCTAssertEqual(sh("awk '/^Uid:/ {print $2}' /proc/\(lab.reflectorPid!)/status").1.trimmingCharacters(in: .whitespacesAndNewlines), "65534")
+        // The agent's copy stays root's, as on the router.
+        let r = try lab.runner(lab.config(ReflectLab.target4, key: rootKey))
+        let d = ProbeDriver([r])
+        XCTAssertTrue(d.run(5_000) { r.tracker.health == .up }, "never up\n\(lab.log)")
+        kill(lab.reflectorPid!, SIGHUP)
+        XCTAssertTrue(waitFor(5) { lab.log.contains("key reloaded") }, lab.log)
+        lab.stopReflector()
+    }
+
+    /// `hedge reflect` moved out of the router's binary: it says where to, in the words it was given.
+    func testHedgeReflectPointsToTheNewProgram() {
+        let (rc, out) = sh("\(Lab.hedgeBin) reflect --listen 10.200.0.4 --key-file /etc/hedge/reflect.key 2>&1", check: false)
+        XCTAssertEqual(rc, 2, out)
+        XCTAssertTrue(out.contains("'hedge reflect' moved to the hedge-reflect program"), out)
+        XCTAssertTrue(out.contains("hedge-reflect --listen 10.200.0.4 --key-file /etc/hedge/reflect.key"), out)
     }
 }

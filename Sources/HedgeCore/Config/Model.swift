@@ -201,7 +201,7 @@ public struct BFDConfig: Sendable, Equatable {
 }
 
 public struct ProbeConfig: Sendable, Equatable {
-    /// `reflect`: hedge's authenticated probe against `hedge reflect` (sequence numbers, one-way
+    /// `reflect`: hedge's authenticated probe against `hedge-reflect` (sequence numbers, one-way
     /// loss, RTT; an HMAC so that nobody on the way can fake health).
     public enum Kind: String, Sendable { case icmp, udp, reflect }
     public var kind: Kind
@@ -226,7 +226,7 @@ public struct ProbeConfig: Sendable, Equatable {
         return p
     }
 
-    /// Default UDP port of `hedge reflect` (0x4865, "He").
+    /// Default UDP port of `hedge-reflect` (0x4865, "He").
     public static let reflectPort: UInt16 = 18533
 
     public init(kind: Kind, target: IPAddress, port: UInt16 = 7, keyFile: String? = nil, source: IPAddress? = nil,

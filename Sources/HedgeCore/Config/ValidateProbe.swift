@@ -22,7 +22,7 @@ extension Validator {
             } else if !range(port, 1, 65535, "port must be 1–65535") { ok = false }
         }
         if pr.kind == .reflect && pr.keyFile == nil {
-            error(pr.at, "a reflect probe needs 'key-file \"PATH\";' (the key shared with 'hedge reflect')"); ok = false
+            error(pr.at, "a reflect probe needs 'key-file \"PATH\";' (the key shared with hedge-reflect)"); ok = false
         }
         if let k = pr.keyFile, pr.kind != .reflect {
             error(k.at, "'key-file' applies to reflect probes only"); ok = false
@@ -60,7 +60,7 @@ extension Validator {
             error(t.at, "'threshold' and 'recover' apply to a path's probe; a group's measure decides nothing"); ok = false
         }
         if m.keyFile == nil {
-            error(m.at, "a measure needs 'key-file \"PATH\";' (the key shared with 'hedge reflect')"); ok = false
+            error(m.at, "a measure needs 'key-file \"PATH\";' (the key shared with hedge-reflect)"); ok = false
         }
         if let port = m.port, !range(port, 1, 65535, "port must be 1–65535") { ok = false }
         if !range(m.interval, 1, 60_000, "measure interval must be 1ms–60s") { ok = false }

@@ -1,4 +1,4 @@
-/// The packets of hedge's authenticated end-to-end probe (`probe reflect`) and of `hedge reflect`,
+/// The packets of hedge's authenticated end-to-end probe (`probe reflect`) and of `hedge-reflect`,
 /// the tiny UDP reflector on a VM inside the VNet. Azure's edge runs BFD at 300 ms × 3, so BFD cannot
 /// see a failure in under ~0.9 s; this probe runs at intervals down to 5 ms, tells forward from
 /// return loss, and carries an HMAC so that nobody on the way can fake a path's health.

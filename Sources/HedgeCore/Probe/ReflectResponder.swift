@@ -1,4 +1,4 @@
-/// The logic of `hedge reflect`, without the socket: authenticate a request, count it for its
+/// The logic of `hedge-reflect`, without the socket: authenticate a request, count it for its
 /// sender, and build the reply — or say why not. Nothing unauthenticated is ever answered, so the
 /// reflector cannot be used to reflect traffic at a third party, and a reply is never larger than
 /// its request.

@@ -2,7 +2,7 @@ import CHedge
 import HedgeCore
 
 /// The reflect probe's key file: a `SecretFile` (root-owned, mode 0600 or 0400), whose first line
-/// is the key shared by the agent and `hedge reflect`. 16 octets at least: HMAC is as strong as its
+/// is the key shared by the agent and `hedge-reflect`. 16 octets at least: HMAC is as strong as its
 /// key (`openssl rand -hex 32` makes a good one).
 public enum ReflectKeyFile {
     public static func read(_ path: String) throws(SystemError) -> ReflectKey {
@@ -11,7 +11,7 @@ public enum ReflectKeyFile {
     }
 }
 
-/// `hedge reflect`: the UDP reflector on a VM inside the VNet that hedge's `probe reflect` runs
+/// `hedge-reflect`: the UDP reflector on a VM inside the VNet that hedge's `probe reflect` runs
 /// against. One socket, one epoll loop; it answers authenticated requests only (see
 /// `ReflectResponder`) and logs at most once a minute, so a flood of forged requests costs a
 /// counter, not a disk.

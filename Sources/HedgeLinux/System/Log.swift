@@ -6,6 +6,8 @@ import HedgeCore
 /// syslog and the push queue); these lines are for whoever reads the agent's own output.
 public enum Log {
     nonisolated(unsafe) public static var verbose = false  // one thread: the event loop
+    /// The program the lines name (hedge-reflect sets its own).
+    nonisolated(unsafe) public static var program = "hedge"
     @inline(never) public static func info(_ s: String) { line("info", s) }
     public static func warn(_ s: String) { line("warning", s) }
     public static func error(_ s: String) { line("error", s) }
@@ -14,7 +16,7 @@ public enum Log {
     nonisolated(unsafe) static var dropped = 0
 
     private static func line(_ level: String, _ s: String) {
-        let stamp = "\(CivilTime(epochMs: Clock.realtimeMs()).iso8601) hedge[\(getpid())] "
+        let stamp = "\(CivilTime(epochMs: Clock.realtimeMs()).iso8601) \(program)[\(getpid())] "
         var text = stamp + "\(level): \(s)\n"
         if dropped > 0 { text = stamp + "warning: \(dropped) log lines dropped: stderr was full\n" + text }
         if FileIO.writeAll(2, text) { dropped = 0 } else { dropped += 1 }

@@ -4,7 +4,10 @@ import HedgeCore   // its out-of-line string interpolation (Support/StringOutOfL
 /// A file holding a shared secret (a BGP TCP MD5 key, the reflect probe's HMAC key): the secret is
 /// the file's text up to its first line break. The file must be a regular file owned by root and
 /// readable by nobody else (mode 0600 or 0400), like bgpd's and sshd's secrets; anything else is
-/// refused before the secret is read. `what` names the file in errors ("BGP key file").
+/// refused before the secret is read. A process that is not root may also read one owned by its
+/// own user (hedge-reflect, which needs no privilege, runs as a system user of its own and reads
+/// its key again on SIGHUP); the agent reads its keys as root, so for it nothing changes.
+/// `what` names the file in errors ("BGP key file").
 public enum SecretFile {
     public static func read(_ path: String, what: String, lengths: ClosedRange<Int>, rule: String) throws(SystemError) -> [UInt8] {
         let object = what + " " + path
@@ -38,8 +41,10 @@ public enum SecretFile {
         var mode: UInt32 = 0, uid: UInt32 = 0
         if hedge_fstat_mode_uid(fd, &mode, &uid) != 0 { throw SystemError("fstat", object: object) }
         let perm = mode & 0o7777
-        if hedge_s_isreg(mode) == 0 || uid != 0 || perm & 0o7077 != 0 {
-            throw SystemError("mode " + octal(perm) + ", owner uid \(uid): must be a regular file with mode 0600 owned by root",
+        let euid = geteuid()
+        if hedge_s_isreg(mode) == 0 || (uid != 0 && uid != euid) || perm & 0o7077 != 0 {
+            let owners = euid == 0 ? "root" : "root or by uid \(euid) (the user this runs as)"
+            throw SystemError("mode " + octal(perm) + ", owner uid \(uid): must be a regular file with mode 0600 owned by " + owners,
                               errno: EPERM, object: object)
         }
         var bytes: [UInt8] = []

@@ -2,18 +2,21 @@ import CHedge
 import HedgeCore
 import HedgeLinux
 
-/// `hedge reflect [--listen ADDR] [--port N] --key-file FILE [-v]`: the UDP reflector that
-/// `probe reflect` runs against, on a VM inside the VNet. It listens on `::` by default, which on
-/// Linux takes IPv4 as well (IPV6_V6ONLY off), so one reflector serves both families; on a kernel
-/// without IPv6 it falls back to 0.0.0.0. Foreground; SIGTERM/SIGINT stop it, SIGHUP re-reads the key.
+/// `hedge-reflect [--listen ADDR] [--port N] --key-file FILE [-v]`: the UDP reflector that
+/// `probe reflect` runs against, on a VM inside the VNet (formerly `hedge reflect`, with the same
+/// options). It listens on `::` by default, which on Linux takes IPv4 as well (IPV6_V6ONLY off), so
+/// one reflector serves both families; on a kernel without IPv6 it falls back to 0.0.0.0.
+/// Foreground; SIGTERM/SIGINT stop it, SIGHUP re-reads the key.
 enum ReflectCommand {
     static let usage = """
-        usage: hedge reflect [--listen ADDR] [--port N] --key-file FILE [-v]
+        usage: hedge-reflect [--listen ADDR] [--port N] --key-file FILE [-v]
           --listen ADDR    address to serve on (default :: — IPv6 and IPv4; 0.0.0.0 without IPv6)
           --port N         UDP port (default \(ProbeConfig.reflectPort))
           --key-file FILE  the key shared with the agents' `probe reflect { key-file ...; }`:
-                           first line of a root-owned mode 0600 file, 16 octets at least
+                           first line of a mode 0600 file owned by root or by the user
+                           hedge-reflect runs as, 16 octets at least
           -v               log every new sender and every dropped datagram
+          --version        print the version
         """
 
     static func run(_ args: [String]) -> Int32 {
@@ -36,6 +39,7 @@ enum ReflectCommand {
                 keyFile = v; i += 1
             case "-v", "--verbose": Log.verbose = true
             case "-h", "--help": writeOut(usage + "\n"); return 0
+            case "--version", "version": writeOut("hedge-reflect \(HedgeVersion.string)\n"); return 0
             default: return bad("unknown option '\(a)'")
             }
             i += 1
@@ -53,14 +57,14 @@ enum ReflectCommand {
                 }
             }
         } catch {
-            writeErr("hedge reflect: \(error)")
+            writeErr("hedge-reflect: \(error)")
             return 1
         }
         return r.run()
     }
 
     static func bad(_ s: String) -> Int32 {
-        writeErr("hedge reflect: " + s + "\n" + usage)
+        writeErr("hedge-reflect: " + s + "\n" + usage)
         return 2
     }
 }
