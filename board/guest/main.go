@@ -98,6 +98,7 @@ func run() bool {
 		return false
 	}
 
+	profile := profiling()
 	// hedge in the on-prem namespace: the child inherits the namespace of the thread that forks it.
 	logf, _ := os.Create("/tmp/hedge.log")
 	cmd := exec.Command(hedgeBin, "run", "-c", conf)
@@ -141,6 +142,10 @@ func run() bool {
 	w := l.window(&c, 2*time.Second)
 	result(w.onER(), "stream-on-er", "%s", w)
 	rss("steady, ER", pid)
+	smapsReport("steady, ER", pid)
+	if profile {
+		say("profile: hedge text at %s", textBase(pid))
+	}
 
 	t = time.Now()
 	s0, r0 := atomic.LoadUint64(&c.tx), atomic.LoadUint64(&c.rx)
@@ -320,10 +325,12 @@ func (l *lab) window(c *counts, d time.Duration) window {
 
 func rss(when string, pid int) {
 	// The initramfs is a tmpfs: the mapped pages of hedge and its libraries count as RssShmem here
-	// (RssFile on a flash file system).
+	// (RssFile on a flash file system); either way a fault maps the cached pages around it too
+	// (fault_around_bytes). Before Linux 6.2 a thread adds its page counts to VmRSS only every 64
+	// page faults (SPLIT_RSS_COUNTING), so VmRSS lags behind; smaps_rollup walks the page tables.
 	s := procStatus(pid, "VmRSS", "VmHWM", "RssAnon", "RssFile", "RssShmem")
-	say("hedge memory (%s): VmRSS %s, VmHWM %s (RssAnon %s: heap and stacks; RssFile %s + RssShmem %s: mapped code and data of hedge and its libraries)",
-		when, s["VmRSS"], s["VmHWM"], s["RssAnon"], s["RssFile"], s["RssShmem"])
+	say("hedge memory (%s): VmRSS %s, VmHWM %s (RssAnon %s: heap and stacks; RssFile %s + RssShmem %s: mapped code and data of hedge and its libraries); Rss %s in smaps_rollup",
+		when, s["VmRSS"], s["VmHWM"], s["RssAnon"], s["RssFile"], s["RssShmem"], rollupRss(pid))
 }
 
 func showLog(path string, lines int) {
