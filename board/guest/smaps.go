@@ -97,8 +97,8 @@ func firstLine(p string) string {
 	return strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0])
 }
 
-// profiling: the kernel parameter board.profile (board/hot-profile) turns address randomisation off
-// before hedge starts, so that the code addresses qemu logs are hedge's at a known base.
+// profiling: the kernel parameter board.profile (board/hot-profile) turns address randomisation off,
+// so that the code addresses qemu logs are hedge's at one known base.
 func profiling() bool {
 	b, _ := os.ReadFile("/proc/cmdline")
 	if !strings.Contains(" "+strings.TrimSpace(string(b))+" ", " board.profile ") {
