@@ -87,12 +87,13 @@ public final class NetlinkBuilder {
         return nlh
     }
 
-    public func put(_ type: UInt16, u8 v: UInt8) { mnl_attr_put_u8(attribute(1), type, v) }
-    public func put(_ type: UInt16, u16 v: UInt16) { mnl_attr_put_u16(attribute(2), type, v) }
-    public func put(_ type: UInt16, u32 v: UInt32) { mnl_attr_put_u32(attribute(4), type, v) }
+    // Out of line: inlined, every message builder carried the zeroing check of each attribute.
+    @inline(never) public func put(_ type: UInt16, u8 v: UInt8) { mnl_attr_put_u8(attribute(1), type, v) }
+    @inline(never) public func put(_ type: UInt16, u16 v: UInt16) { mnl_attr_put_u16(attribute(2), type, v) }
+    @inline(never) public func put(_ type: UInt16, u32 v: UInt32) { mnl_attr_put_u32(attribute(4), type, v) }
     /// nftables' integers are big-endian on the wire.
-    public func put(_ type: UInt16, be32 v: UInt32) { mnl_attr_put_u32(attribute(4), type, v.bigEndian) }
-    public func put(_ type: UInt16, be64 v: UInt64) { mnl_attr_put_u64(attribute(8), type, v.bigEndian) }
+    @inline(never) public func put(_ type: UInt16, be32 v: UInt32) { mnl_attr_put_u32(attribute(4), type, v.bigEndian) }
+    @inline(never) public func put(_ type: UInt16, be64 v: UInt64) { mnl_attr_put_u64(attribute(8), type, v.bigEndian) }
     public func put(_ type: UInt16, string: String) {
         var s = string
         s.withUTF8 { b in
