@@ -74,8 +74,9 @@ public enum SessionAction: Sendable, Equatable {
     case disconnect
     case armTimer(SessionTimer, at: Millis)
     case disarmTimer(SessionTimer)
-    /// Routes received (Adj-RIB-In additions or replacements).
-    case announce(ReceivedRoutes)
+    /// Routes received (Adj-RIB-In additions or replacements). `indirect`: the other actions, a timer
+    /// armed on every KEEPALIVE, copy as a few words, not as a `PathAttributes` field by field.
+    indirect case announce(ReceivedRoutes)
     /// Routes gone: withdrawn by the peer, treated as withdrawn (RFC 7606), or the session ended.
     case withdraw([IPPrefix])
     /// The peer finished its initial table for a family (RFC 4724 End-of-RIB).

@@ -149,8 +149,9 @@ public struct UpdateMessage: Equatable, Sendable {
     }
 }
 
-/// An UPDATE as RFC 7606 leaves it; the FSM acts on the case.
-public enum UpdateVerdict: Equatable, Sendable {
+/// An UPDATE as RFC 7606 leaves it; the FSM acts on the case. `indirect`: the verdict, and the
+/// `ReceivedMessage` and `SessionEvent` carrying it, copy as one reference, not a whole UPDATE.
+public indirect enum UpdateVerdict: Equatable, Sendable {
     /// Well-formed.
     case accept(UpdateMessage)
     /// Usable after dropping the malformed attributes listed (they are absent from the message).

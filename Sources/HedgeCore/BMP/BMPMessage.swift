@@ -50,7 +50,10 @@ public enum BMPError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-public enum BMPMessage: Equatable, Sendable {
+/// `indirect`: a message (and the station's events that carry one) is copied as one reference, not
+/// a whole Route Monitoring's UPDATE field by field; a feed allocates one box per message, beside the
+/// arrays it decodes anyway.
+public indirect enum BMPMessage: Equatable, Sendable {
     case routeMonitoring(BMPRouteMonitoring)
     /// Counters are kept for status only; hedge does not act on them.
     case statisticsReport(BMPStatisticsReport)

@@ -37,13 +37,13 @@ struct DraftPath {
     var gateway6: Located<IPAddress>?
     var carrier = true
     var announce: [Located<IPPrefix>] = []
-    var probe: DraftProbe?
-    var bfd: DraftBFD?
-    var bgp: DraftBGP?
+    @Indirect var probe: DraftProbe? = nil
+    @Indirect var bfd: DraftBFD? = nil
+    @Indirect var bgp: DraftBGP? = nil
     var bmpNeighbor: Located<IPAddress>?
     var bmpPeerAS: Located<UInt64>?
-    var watch: DraftWatch?
-    var ipsec: DraftIPsec?
+    @Indirect var watch: DraftWatch? = nil
+    @Indirect var ipsec: DraftIPsec? = nil
 }
 
 struct DraftIPsec {

@@ -37,7 +37,9 @@ public struct IPsecConfig: Sendable, Equatable {
     }
 }
 
-public enum IPsecKeying: Sendable, Equatable {
+/// `indirect`: a path's config (copied whole wherever it is read) carries one reference here, not
+/// either keying's fields.
+public indirect enum IPsecKeying: Sendable, Equatable {
     /// hedge installs both SAs from a key file.
     case manual(StaticKeyingConfig)
     /// charon negotiates the SAs; hedge watches the CHILD_SA and asks for it again when it is gone.

@@ -78,7 +78,8 @@ public struct NftTableState: Equatable, Sendable {
     public init(chains: [Chain] = [], rules: [Rule] = []) { self.chains = chains; self.rules = rules }
 }
 
-public enum NftOp: Equatable, Sendable, CustomStringConvertible {
+/// One change to hedge's nftables table. `indirect`: an op copies as one reference, not a rule.
+public indirect enum NftOp: Equatable, Sendable, CustomStringConvertible {
     case addTable
     case deleteTable
     case addChain(NftTableState.Chain)

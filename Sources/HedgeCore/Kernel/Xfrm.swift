@@ -398,8 +398,9 @@ public struct XfrmSAID: Hashable, Sendable {
     }
 }
 
-/// A decoded XFRM message body (after the nlmsghdr).
-public enum XfrmMessage: Hashable, Sendable {
+/// A decoded XFRM message body (after the nlmsghdr). `indirect` as `XfrmOp` is: its copies move one
+/// reference, not a whole `XfrmState` or `XfrmPolicy`.
+public indirect enum XfrmMessage: Hashable, Sendable {
     case newSA(XfrmState)
     case updSA(XfrmState)
     /// Events carry the whole SA in XFRMA_SA; a request carries only the id.

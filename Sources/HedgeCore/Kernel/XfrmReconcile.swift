@@ -5,8 +5,10 @@
 /// (that would restart its sequence numbers and trip the peer's replay window), and objects of other
 /// if_ids (another tunnel, charon's own) are never looked at.
 
-/// One change to the kernel's XFRM state.
-public enum XfrmOp: Sendable, CustomStringConvertible {
+/// One change to the kernel's XFRM state. `indirect`: a copy of an op (plans are built, filtered and
+/// logged) moves one reference, not a whole `XfrmState` field by field, which on 32-bit ARM made
+/// its outlined copies the largest of the program.
+public indirect enum XfrmOp: Sendable, CustomStringConvertible {
     /// XFRM_MSG_NEWSA.
     case addState(XfrmState)
     /// XFRM_MSG_DELSA.

@@ -33,8 +33,8 @@ public enum BGPRunnerEvent: Sendable {
     case up(peerAS: UInt32, peerID: UInt32, holdMs: Millis)
     /// The session left Established.
     case down(BGPDownCause, SessionReason)
-    /// Routes received (new or replaced), one family per event.
-    case routes(ReceivedRoutes)
+    /// Routes received (new or replaced), one family per event. `indirect` as `SessionAction.announce`.
+    indirect case routes(ReceivedRoutes)
     /// Routes gone: withdrawn by the peer, or every route when the session ended.
     case withdrawn([IPPrefix])
     case endOfRIB(AFISAFI)
