@@ -77,51 +77,62 @@ struct Drill {
         _ = hedge_block_stop_signals()
         guard let s0 = state() else { return 1 }
         let order = s0.members.compactMap { s0.paths[$0] }.stableSorted { $0.priority < $1.priority }
-        guard order.count >= 2 else { writeErr("hedge drill: the group has a single path; nothing to fail over to"); return 1 }
-        let primary = order[0], backup = order[1]
-        say("STEP 1  \(primary.name) carries the traffic?")
-        guard s0.active == primary.name, primary.health == "up" else {
-            say("FAILED: traffic is on \(s0.active), \(primary.name) is \(primary.health); run the drill when \(primary.name) is in service")
+        guard let first = order.first else { writeErr("hedge drill: the group has no path"); return 1 }
+        // The circuit is every path of the best priority (both links of an ExpressRoute circuit are
+        // two paths of equal priority): the drill takes them all down, as disabling the peering
+        // does, and the backup is the best path after them.
+        let tier = order.filter { $0.priority == first.priority }
+        guard let backup = order.first(where: { $0.priority > first.priority }) else {
+            writeErr("hedge drill: every path of the group has the same priority; nothing to fail over to"); return 1
+        }
+        let names = tier.map { $0.name }
+        let primary = names.joined(separator: " + ")
+        say("STEP 1  \(primary) carries the traffic?")
+        guard names.contains(s0.active), tier.contains(where: { $0.health == "up" }) else {
+            say("FAILED: traffic is on \(s0.active), \(primary) is \(tier.map { $0.health }.joined(separator: "/")); run the drill when \(primary) is in service")
             return 1
         }
         guard backup.health == "up" else {
             say("REFUSED: backup path \(backup.name) is \(backup.health): no redundancy, a drill would cut Azure off")
             return 1
         }
-        say("        yes: group active on \(primary.name) (up\(rtt(primary))); \(backup.name) up\(rtt(backup))")
+        let links = tier.map { "\($0.name) \($0.health)\(rtt($0))" }.joined(separator: ", ")
+        say("        yes: group active on \(s0.active) (\(links)); \(backup.name) up\(rtt(backup))")
 
-        say("STEP 2  take \(primary.name) down locally (hold, at most \(holdSeconds) s; hedge closes its own BGP session there, if any, as a failure would; nothing changes at the provider)")
+        say("STEP 2  take \(primary) down locally (hold, at most \(holdSeconds) s; hedge closes its own BGP session there, if any, as a failure would; nothing changes at the provider)")
         let t0 = Clock.monotonicMs()
-        guard ask("hold \(primary.name) \(holdSeconds)") != nil else { return 1 }
+        for n in names {
+            guard ask("hold \(n) \(holdSeconds)") != nil else { return abort(names, 0, "cannot hold \(n)") }
+        }
         let (moved, s1, sig1) = waitUntil(5000) { $0.active == backup.name }
-        if !moved { return abort(primary.name, sig1, "traffic did not move to \(backup.name) within 5 s") }
+        if !moved { return abort(names, sig1, "traffic did not move to \(backup.name) within 5 s") }
         say("        traffic moved to \(backup.name) in \(Clock.monotonicMs() - t0) ms")
 
         say("STEP 3  Azure reachable over \(backup.name)?")
         let before = s1?.paths[backup.name]
         let (_, s2, sig2) = waitUntil(2000) { _ in false }
-        if sig2 != 0 { return abort(primary.name, sig2, "interrupted") }
+        if sig2 != 0 { return abort(names, sig2, "interrupted") }
         let after = s2?.paths[backup.name]
         if let a = after, let b = before, a.sent > b.sent {
             let sent = a.sent - b.sent, got = a.received - b.received
             say("        \(got) of \(sent) probes answered over \(backup.name) in 2 s\(rtt(a)); lost \(a.lost - b.lost)")
-            if got == 0 || a.health != "up" { return abort(primary.name, 0, "\(backup.name) does not answer") }
+            if got == 0 || a.health != "up" { return abort(names, 0, "\(backup.name) does not answer") }
         } else {
             say("        \(backup.name) has no probe: its health is \(after?.health ?? "unknown")")
-            if after?.health != "up" { return abort(primary.name, 0, "\(backup.name) is not up") }
+            if after?.health != "up" { return abort(names, 0, "\(backup.name) is not up") }
         }
 
-        say("STEP 4  restore \(primary.name); traffic returns after the hold-down")
+        say("STEP 4  restore \(primary); traffic returns after the hold-down")
         let t3 = Clock.monotonicMs()
-        _ = ask("release \(primary.name)")
-        let (back, s4, sig4) = waitUntil(failbackWaitMs) { $0.active == primary.name }
+        for n in names { _ = ask("release \(n)") }
+        let (back, s4, sig4) = waitUntil(failbackWaitMs) { names.contains($0.active) }
         if !back {
-            if sig4 != 0 { say("interrupted (signal \(sig4)); \(primary.name) is released, failback follows the hold-down") }
+            if sig4 != 0 { say("interrupted (signal \(sig4)); \(primary) released, failback follows the hold-down") }
             say("FAILED: traffic still on \(s4?.active ?? "?") \(Clock.monotonicMs() - t3) ms after the restore")
-            _ = ask("drill-done failed: no failback to \(primary.name)")
+            _ = ask("drill-done failed: no failback to \(primary)")
             return 1
         }
-        say("        traffic back on \(primary.name) \(Clock.monotonicMs() - t3) ms after the restore")
+        say("        traffic back on \(s4?.active ?? primary) \(Clock.monotonicMs() - t3) ms after the restore")
         let summary = "ok: failover to \(backup.name) and back; took \(Clock.monotonicMs() - t0) ms"
         _ = ask("drill-done " + summary)
         say("RESULT  drill passed (\(summary))")
@@ -129,8 +140,9 @@ struct Drill {
     }
 
     /// Releases the hold whatever happened, and says why the drill stopped.
-    func abort(_ path: String, _ sig: Int32, _ why: String) -> Int32 {
-        _ = ask("release \(path)")
+    func abort(_ paths: [String], _ sig: Int32, _ why: String) -> Int32 {
+        for p in paths { _ = ask("release \(p)") }
+        let path = paths.joined(separator: " + ")
         say(sig != 0 ? "interrupted (signal \(sig)): \(path) released" : "FAILED: \(why); \(path) released")
         _ = ask("drill-done failed: \(why)")
         return 1
