@@ -190,6 +190,11 @@ final class ConfigGrammarTests: XCTestCase, ConfigChecking {
         "strongswan child": ("child a;", "child b;"),
         "strongswan vici": ("vici \"/run/a.vici\";", "vici \"/run/b.vici\";"),
         "strongswan initiate": ("initiate on;", "initiate off;"),
+        "strongswan proposals": ("proposals aes256-sha256-modp2048;", "proposals aes128-sha256-modp2048;"),
+        "strongswan esp-proposals": ("esp-proposals aes256gcm16;", "esp-proposals aes128gcm16;"),
+        "strongswan ike-lifetime": ("ike-lifetime 8h;", "ike-lifetime 4h;"),
+        "strongswan child-lifetime": ("child-lifetime 27000s;", "child-lifetime 3600s;"),
+        "strongswan child-bytes": ("child-bytes 102400000kb;", "child-bytes 1024kb;"),
 
         "reporting http": ("http 127.0.0.1;", "http off;"),
         "reporting syslog": ("syslog local;", "syslog udp 192.0.2.9;"),

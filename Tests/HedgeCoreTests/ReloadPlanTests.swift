@@ -57,6 +57,20 @@ final class ReloadPlanTests: XCTestCase {
         XCTAssertEqual(p.changes, ["path vpn: mss 1350 -> off", "path vpn: mtu 1400 -> 1420"])
     }
 
+    func testAProposalChangeRestartsNothing() throws {
+        let tunnel = """
+            path er { priority 10; device er0; gateway 192.168.10.2; }
+            path vpn { priority 20; device vpn0; probe icmp 10.200.0.4 { }
+                ipsec { if-id 42; local 198.51.100.1; remote 203.0.113.2; strongswan { connection a; PROPOSAL } } }
+            group azure { prefix 10.200.0.0/16; paths er vpn; }
+            """
+        let p = ReloadPlan(old: try config(tunnel.replacingOccurrences(of: "PROPOSAL", with: "")),
+                           new: try config(tunnel.replacingOccurrences(of: "PROPOSAL", with: "proposals aes256-sha256-modp2048; child-lifetime 1h;")))
+        XCTAssertEqual(p.paths, [0: 0, 1: 1], "hedge only checks the proposal; charon applies it")
+        XCTAssertEqual(p.groups, [0: 0])
+        XCTAssertEqual(p.changes, [])
+    }
+
     func testAMeasureChangeKeepsTheGroup() throws {
         let measured = base.replacingOccurrences(of: "hold-down 30s;",
                                                  with: "hold-down 30s; measure reflect 10.200.0.4 { source 172.16.0.1; key-file \"/k\"; }")

@@ -47,6 +47,17 @@ extension Grammar {
         .init("child", 1, 1, usage: "child NAME;") { b, s, w in w.child = b.text(s.args[0]) },
         .init("vici", 1, 1, usage: "vici \"PATH\";") { b, s, w in w.vici = b.text(s.args[0]) },
         .init("initiate", 1, 1, usage: "initiate on|off;") { b, s, w in w.initiate = b.onOff(s.args[0], "initiate") },
+        // The proposal charon is configured with, in swanctl.conf's words: what Azure's connection
+        // gets as its custom IPsec/IKE policy (`hedge check` holds it to what Azure accepts).
+        .init("proposals", 1, 1, usage: "proposals ENCRYPTION-INTEGRITY-DHGROUP;") { b, s, w in w.proposals = b.valueText(s.args[0]) },
+        .init("esp-proposals", 1, 1, usage: "esp-proposals ENCRYPTION[-INTEGRITY][-PFSGROUP];") { b, s, w in
+            w.espProposals = b.valueText(s.args[0])
+        },
+        .init("ike-lifetime", 1, 1, usage: "ike-lifetime DURATION;") { b, s, w in w.ikeLifetime = b.duration(s.args[0], "ike-lifetime") },
+        .init("child-lifetime", 1, 1, usage: "child-lifetime DURATION;") { b, s, w in
+            w.childLifetime = b.duration(s.args[0], "child-lifetime")
+        },
+        .init("child-bytes", 1, 1, usage: "child-bytes NUMBERkb;") { b, s, w in w.childBytes = b.kilobytes(s.args[0], "child-bytes") },
     ]
 }
 

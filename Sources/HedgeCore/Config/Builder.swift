@@ -192,6 +192,35 @@ struct Builder {
         return nil
     }
 
+    /// `<digits>kb`: a volume in kilobytes, the unit Azure's saDataSizeKilobytes counts in.
+    @inline(never) mutating func kilobytes(_ t: Token, _ what: String) -> Located<UInt64>? {
+        let b = Array(t.text.utf8)
+        var i = 0
+        while i < b.count && (Values.isDigit(b[i]) || b[i] == 95) { i += 1 }
+        let unit = String(decoding: b[i...], as: UTF8.self)
+        if i > 0, let n = Values.integer(b[..<i]) {
+            if unit == "kb" { return Located(n, loc(t)) }
+            if unit.isEmpty {
+                error(loc(t), "\(what) \(t.quoted) needs its unit: kilobytes, as Azure counts them (e.g. '\(t.text)kb')")
+            } else {
+                error(loc(t), "unknown unit '\(unit)' in \(what) \(t.quoted) (write kilobytes, as Azure counts them: e.g. '102400000kb')")
+            }
+        } else if i > 0 && Values.isDigit(b[i - 1]) {
+            error(loc(t), "\(what) \(t.quoted) is too large")
+        } else {
+            error(loc(t), "invalid \(what) \(t.quoted) (expected kilobytes, such as 102400000kb)")
+        }
+        return nil
+    }
+
+    /// A value's text with the place of its first character (past the opening quote of a string), so
+    /// that a place inside it can be counted from there.
+    func valueText(_ t: Token) -> Located<String> {
+        var at = loc(t)
+        if t.kind == .string { at.column += 1 }
+        return Located(t.text, at)
+    }
+
     /// A word or string taken as it is written: a device, a file name.
     func text(_ t: Token) -> Located<String> { Located(t.text, loc(t)) }
 

@@ -77,6 +77,13 @@ struct DraftStrongSwan {
     var child: Located<String>?
     var vici: Located<String>?
     var initiate: Bool?
+    /// As written; `at` is the first character of the value (inside the quotes of a string).
+    var proposals: Located<String>?
+    var espProposals: Located<String>?
+    var ikeLifetime: Located<Millis>?
+    var childLifetime: Located<Millis>?
+    /// Kilobytes.
+    var childBytes: Located<UInt64>?
     var seen: HashSet<String> = []
 }
 

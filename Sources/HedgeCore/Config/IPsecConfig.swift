@@ -112,13 +112,56 @@ public struct StrongSwanKeyingConfig: Sendable, Equatable {
     public var vici: String
     /// Ask charon to initiate the CHILD_SA when it is missing.
     public var initiate: Bool
+    /// The proposal charon is configured with, as far as the file states it: what the Azure side's
+    /// custom IPsec/IKE policy is written from and held to. nil when the block states none.
+    public var proposal: StrongSwanProposal?
     public var location: SourceLocation
 
     public static let defaultVici = "/var/run/charon.vici"
 
     public init(connection: String, child: String? = nil, vici: String = StrongSwanKeyingConfig.defaultVici,
-                initiate: Bool = true, location: SourceLocation) {
+                initiate: Bool = true, proposal: StrongSwanProposal? = nil, location: SourceLocation) {
         self.connection = connection; self.child = child ?? connection; self.vici = vici
-        self.initiate = initiate; self.location = location
+        self.initiate = initiate; self.proposal = proposal; self.location = location
+    }
+}
+
+/// One algorithm keyword of a proposal as swanctl.conf writes it (`aes256`, `sha256`, `modp2048`),
+/// with the place it was written, so that a check can point at the one keyword it refuses.
+public struct ProposalKeyword: Sendable, Equatable {
+    public var text: String
+    public var location: SourceLocation
+    public init(_ text: String, _ location: SourceLocation) { self.text = text; self.location = location }
+}
+
+/// A count with the place it was written.
+public struct PlacedCount: Sendable, Equatable {
+    public var value: UInt64
+    public var location: SourceLocation
+    public init(_ value: UInt64, _ location: SourceLocation) { self.value = value; self.location = location }
+}
+
+/// `proposals`, `esp-proposals`, `ike-lifetime`, `child-lifetime`, `child-bytes` of a `strongswan`
+/// block: swanctl.conf's `proposals`, `esp_proposals`, the IKE SA's `rekey_time`, the CHILD_SA's
+/// `rekey_time` and its volume limit. One combination, one keyword of each kind: Azure's custom
+/// policy holds exactly one.
+public struct StrongSwanProposal: Sendable, Equatable {
+    /// The IKE proposal's keywords in the order written; empty when not given.
+    public var ike: [ProposalKeyword]
+    /// The ESP proposal's; a key exchange method among them asks for PFS.
+    public var esp: [ProposalKeyword]
+    public var ikeLocation: SourceLocation?
+    public var espLocation: SourceLocation?
+    /// Seconds.
+    public var ikeLifetime: PlacedCount?
+    public var childLifetime: PlacedCount?
+    /// Kilobytes, as Azure's saDataSizeKilobytes counts them.
+    public var childKilobytes: PlacedCount?
+
+    public init(ike: [ProposalKeyword] = [], esp: [ProposalKeyword] = [], ikeLocation: SourceLocation? = nil,
+                espLocation: SourceLocation? = nil, ikeLifetime: PlacedCount? = nil, childLifetime: PlacedCount? = nil,
+                childKilobytes: PlacedCount? = nil) {
+        self.ike = ike; self.esp = esp; self.ikeLocation = ikeLocation; self.espLocation = espLocation
+        self.ikeLifetime = ikeLifetime; self.childLifetime = childLifetime; self.childKilobytes = childKilobytes
     }
 }

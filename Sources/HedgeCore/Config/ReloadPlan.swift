@@ -65,7 +65,8 @@ public struct ReloadPlan: Sendable {
 
     static let nowhere = SourceLocation(line: 0, column: 0)
 
-    /// The same settings without the places they were written: moving a block in the file is not a change.
+    /// The same settings without the places they were written: moving a block in the file is not a
+    /// change; nor is what hedge only checks and hands to Azure (a strongswan block's proposal).
     static func normalized(_ p: PathConfig) -> PathConfig {
         var p = p
         p.location = nowhere
@@ -78,7 +79,8 @@ public struct ReloadPlan: Sendable {
             s.location = nowhere
             switch s.keying {
             case .manual(var m): m.location = nowhere; s.keying = .manual(m)
-            case .strongswan(var w): w.location = nowhere; s.keying = .strongswan(w)
+            // The proposal is what Azure's policy is written from; charon, not hedge, applies it.
+            case .strongswan(var w): w.location = nowhere; w.proposal = nil; s.keying = .strongswan(w)
             }
             p.ipsec = s
         }

@@ -38,6 +38,7 @@ struct Validator {
         validateIdentity(d, into: &config)
         validateAzure(d, into: &config)
         let pathIndex = validatePaths(d, into: &config)
+        validateAzureIPsec(d, azure: config.azure)
         validateGroups(d, pathIndex: pathIndex, into: &config)
         validateAnnouncements(d, limit: config.azure?.privatePeeringLimit ?? 4000)
         validateKernel(d, into: &config)

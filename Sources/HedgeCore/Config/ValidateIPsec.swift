@@ -184,8 +184,10 @@ extension Validator {
             }
             vici = path
         }
+        let (proposal, proposalOK) = validateProposal(w)
+        if !proposalOK { ok = false }
         guard ok, let c = w.connection else { return nil }
         return StrongSwanKeyingConfig(connection: c.value, child: w.child?.value, vici: vici,
-                                      initiate: w.initiate ?? true, location: w.at)
+                                      initiate: w.initiate ?? true, proposal: proposal, location: w.at)
     }
 }
