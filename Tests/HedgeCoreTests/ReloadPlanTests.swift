@@ -69,6 +69,11 @@ final class ReloadPlanTests: XCTestCase {
         XCTAssertEqual(p.paths, [0: 0, 1: 1], "hedge only checks the proposal; charon applies it")
         XCTAssertEqual(p.groups, [0: 0])
         XCTAssertEqual(p.changes, [])
+        let old = try config(tunnel.replacingOccurrences(of: "PROPOSAL", with: "")).paths[1].ipsec!
+        let moved = try config("\n\n" + tunnel.replacingOccurrences(of: "PROPOSAL", with: "esp-proposals aes256gcm16;")).paths[1].ipsec!
+        XCTAssertTrue(ReloadPlan.keepsTunnel(old, moved), "the agent keeps the tunnel, its SAs and charon's CHILD_SA")
+        let other = try config(tunnel.replacingOccurrences(of: "PROPOSAL", with: "").replacingOccurrences(of: "if-id 42", with: "if-id 43")).paths[1].ipsec!
+        XCTAssertFalse(ReloadPlan.keepsTunnel(old, other))
     }
 
     func testAMeasureChangeKeepsTheGroup() throws {

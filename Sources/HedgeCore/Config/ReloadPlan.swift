@@ -87,6 +87,19 @@ public struct ReloadPlan: Sendable {
         return p
     }
 
+    /// Whether a reload keeps a tunnel as it is: the same interface, outer addresses and keying, wherever
+    /// the block was written and whatever proposal it states for Azure.
+    public static func keepsTunnel(_ old: IPsecConfig, _ new: IPsecConfig) -> Bool {
+        var a = PathConfig(name: "", priority: 0, device: "", location: nowhere)
+        var b = a
+        a.ipsec = old; b.ipsec = new
+        a.ipsec?.mss = nil; b.ipsec?.mss = nil
+        a.ipsec?.mtu = 0; b.ipsec?.mtu = 0
+        a.ipsec?.underlay = nil; b.ipsec?.underlay = nil
+        a.ipsec?.underlayGateway = nil; b.ipsec?.underlayGateway = nil
+        return normalized(a).ipsec == normalized(b).ipsec
+    }
+
     /// A group's measure decides nothing: it carries on by itself (the agent keeps it while it is
     /// the same), and a change to it keeps the group's state.
     static func normalized(_ g: GroupConfig) -> GroupConfig {

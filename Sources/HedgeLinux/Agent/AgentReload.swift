@@ -149,8 +149,8 @@ extension Agent {
                 // charon connection. Its key file is read again (a rotated key goes in); if that
                 // fails it keeps the keys it has, as at start (after `--user` the agent may no longer
                 // read root's key files).
-                if let o = same, let t = o.tunnel, t.device == p.device, t.config.ifID == ipsec.ifID, t.config.local == ipsec.local,
-                   t.config.remote == ipsec.remote, t.config.keying == ipsec.keying {
+                if let o = same, let t = o.tunnel, t.device == p.device,
+                   ReloadPlan.keepsTunnel(t.config, ipsec) {
                     pp.tunnel = t; pp.tunnelKept = true; pp.tunnelKeys = t.tunnel
                     do { pp.tunnelKeys = try readTunnelKeys(ipsec) } catch { pp.keyProblem = "\(error)" }
                 } else {
