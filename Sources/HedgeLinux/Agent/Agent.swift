@@ -151,6 +151,11 @@ public final class Agent {
     func start() throws(SystemError) {
         Log.info("starting: \(config.paths.count) paths, \(config.groups.count) groups, "
                  + (useNexthops ? "nexthop objects" : "per-route replace (kernel has no nexthop objects)"))
+        if !useNexthops {
+            for g in config.groups where g.ecmp {
+                Log.warn("group \(g.name): its paths share a priority, but without nexthop objects its routes use only the first path in use (no ECMP)")
+            }
+        }
         let now = Clock.monotonicMs()
         registerTimers()
         runtimes = config.paths.indices.map { PathRuntime(path: $0, agent: self) }
