@@ -114,19 +114,35 @@ public struct IPsecAlgorithm: Sendable {
     public var ike: String?
     /// Azure's name in an ESP slot (ipsecEncryption, ipsecIntegrity, pfsGroup).
     public var esp: String?
-    /// The IANA transform, group or kernel algorithm.
-    public var meaning: String
     /// For a second spelling of the same algorithm: the keyword it stands for (not listed as accepted).
     public var aliasOf: String?
 
-    init(_ keyword: String, _ kind: Kind, ike: String? = nil, esp: String? = nil, _ meaning: String, aliasOf: String? = nil) {
-        self.keyword = keyword; self.kind = kind; self.ike = ike; self.esp = esp; self.meaning = meaning
-        self.aliasOf = aliasOf
-    }
-
     /// The entry for a keyword; an alias answers with its own entry (Azure's names copied).
     public static func named(_ keyword: String) -> IPsecAlgorithm? {
-        all.first { $0.keyword == keyword }
+        for row in table where row.hasPrefix(keyword + " ") { return IPsecAlgorithm(row: row) }
+        return nil
+    }
+
+    /// Every entry, in the table's order.
+    public static var all: [IPsecAlgorithm] { table.compactMap { IPsecAlgorithm(row: $0) } }
+
+    /// One row of `table`: "keyword kind ike esp [=alias]", `-` where Azure has no name.
+    init?(row: String) {
+        let f = row.split(separator: " ").map(String.init)
+        guard f.count >= 4 else { return nil }
+        switch f[1] {
+        case "e": kind = .encryption
+        case "a": kind = .aead
+        case "i": kind = .integrity
+        case "p": kind = .prf
+        case "k": kind = .keyExchange
+        case "s": kind = .esn
+        default: return nil
+        }
+        keyword = f[0]
+        ike = f[2] == "-" ? nil : f[2]
+        esp = f[3] == "-" ? nil : f[3]
+        aliasOf = f.count > 4 && f[4].hasPrefix("=") ? String(f[4].dropFirst()) : nil
     }
 
     // Azure's accepted values, from:
@@ -140,95 +156,99 @@ public struct IPsecAlgorithm: Sendable {
     //     the lifetime ranges and the GCM rule (ipsecIntegrity must be the same GCMAES).
     // Where the API's enums carry more than the documented table (IKE DES/DES3, PFS14, PFSMM), the
     // table is followed. strongSwan's keywords: https://docs.strongswan.org/docs/latest/config/proposals.html
-    public static let all: [IPsecAlgorithm] = [
+    //
+    // One row per keyword: "keyword kind ike esp [=alias]"; kind e encryption, a AEAD, i integrity,
+    // p PRF, k key exchange (DH group), s ESP sequence numbers. Text rather than a literal of structs:
+    // the router's binary carries the rows as bytes, not as code that builds them.
+    static let table: [String] = [
         // Encryption (IANA ENCR_*; the kernel's cbc(aes), rfc4106(gcm(aes)), ...).
-        .init("aes128", .encryption, ike: "AES128", esp: "AES128", "ENCR_AES_CBC, 128-bit key: cbc(aes)"),
-        .init("aes192", .encryption, ike: "AES192", esp: "AES192", "ENCR_AES_CBC, 192-bit key: cbc(aes)"),
-        .init("aes256", .encryption, ike: "AES256", esp: "AES256", "ENCR_AES_CBC, 256-bit key: cbc(aes)"),
-        .init("aes", .encryption, ike: "AES128", esp: "AES128", "ENCR_AES_CBC, 128-bit key", aliasOf: "aes128"),
-        .init("3des", .encryption, esp: "DES3", "ENCR_3DES: cbc(des3_ede)"),
-        .init("des", .encryption, esp: "DES", "ENCR_DES: cbc(des)"),
-        .init("null", .encryption, esp: "None", "ENCR_NULL: ecb(cipher_null), no encryption"),
-        .init("aes128ctr", .encryption, "ENCR_AES_CTR, 128-bit key: rfc3686(ctr(aes))"),
-        .init("aes192ctr", .encryption, "ENCR_AES_CTR, 192-bit key"),
-        .init("aes256ctr", .encryption, "ENCR_AES_CTR, 256-bit key"),
-        .init("camellia128", .encryption, "ENCR_CAMELLIA_CBC, 128-bit key"),
-        .init("camellia192", .encryption, "ENCR_CAMELLIA_CBC, 192-bit key"),
-        .init("camellia256", .encryption, "ENCR_CAMELLIA_CBC, 256-bit key"),
-        .init("cast128", .encryption, "ENCR_CAST"),
-        .init("blowfish128", .encryption, "ENCR_BLOWFISH, 128-bit key"),
-        .init("blowfish256", .encryption, "ENCR_BLOWFISH, 256-bit key"),
+        "aes128 e AES128 AES128",              // ENCR_AES_CBC, 128-bit key: cbc(aes)
+        "aes192 e AES192 AES192",              // ENCR_AES_CBC, 192-bit key: cbc(aes)
+        "aes256 e AES256 AES256",              // ENCR_AES_CBC, 256-bit key: cbc(aes)
+        "aes e AES128 AES128 =aes128",         // ENCR_AES_CBC, 128-bit key
+        "3des e - DES3",                       // ENCR_3DES: cbc(des3_ede)
+        "des e - DES",                         // ENCR_DES: cbc(des)
+        "null e - None",                       // ENCR_NULL: ecb(cipher_null), no encryption
+        "aes128ctr e - -",                     // ENCR_AES_CTR, 128-bit key: rfc3686(ctr(aes))
+        "aes192ctr e - -",                     // ENCR_AES_CTR, 192-bit key
+        "aes256ctr e - -",                     // ENCR_AES_CTR, 256-bit key
+        "camellia128 e - -",                   // ENCR_CAMELLIA_CBC, 128-bit key
+        "camellia192 e - -",                   // ENCR_CAMELLIA_CBC, 192-bit key
+        "camellia256 e - -",                   // ENCR_CAMELLIA_CBC, 256-bit key
+        "cast128 e - -",                       // ENCR_CAST
+        "blowfish128 e - -",                   // ENCR_BLOWFISH, 128-bit key
+        "blowfish256 e - -",                   // ENCR_BLOWFISH, 256-bit key
         // AEAD. Azure takes GCM with the 16-byte ICV only; AES-192-GCM in ESP only.
-        .init("aes128gcm16", .aead, ike: "GCMAES128", esp: "GCMAES128", "ENCR_AES_GCM_16, 128-bit key: rfc4106(gcm(aes))"),
-        .init("aes192gcm16", .aead, esp: "GCMAES192", "ENCR_AES_GCM_16, 192-bit key: rfc4106(gcm(aes))"),
-        .init("aes256gcm16", .aead, ike: "GCMAES256", esp: "GCMAES256", "ENCR_AES_GCM_16, 256-bit key: rfc4106(gcm(aes))"),
-        .init("aes128gcm128", .aead, ike: "GCMAES128", esp: "GCMAES128", "ENCR_AES_GCM_16, 128-bit key", aliasOf: "aes128gcm16"),
-        .init("aes192gcm128", .aead, esp: "GCMAES192", "ENCR_AES_GCM_16, 192-bit key", aliasOf: "aes192gcm16"),
-        .init("aes256gcm128", .aead, ike: "GCMAES256", esp: "GCMAES256", "ENCR_AES_GCM_16, 256-bit key", aliasOf: "aes256gcm16"),
-        .init("aes128gcm8", .aead, "ENCR_AES_GCM_8, 128-bit key"),
-        .init("aes128gcm12", .aead, "ENCR_AES_GCM_12, 128-bit key"),
-        .init("aes192gcm8", .aead, "ENCR_AES_GCM_8, 192-bit key"),
-        .init("aes192gcm12", .aead, "ENCR_AES_GCM_12, 192-bit key"),
-        .init("aes256gcm8", .aead, "ENCR_AES_GCM_8, 256-bit key"),
-        .init("aes256gcm12", .aead, "ENCR_AES_GCM_12, 256-bit key"),
-        .init("aes128ccm16", .aead, "ENCR_AES_CCM_16, 128-bit key: rfc4309(ccm(aes))"),
-        .init("aes192ccm16", .aead, "ENCR_AES_CCM_16, 192-bit key"),
-        .init("aes256ccm16", .aead, "ENCR_AES_CCM_16, 256-bit key"),
-        .init("chacha20poly1305", .aead, "ENCR_CHACHA20_POLY1305: rfc7539esp(chacha20,poly1305)"),
+        "aes128gcm16 a GCMAES128 GCMAES128",   // ENCR_AES_GCM_16, 128-bit key: rfc4106(gcm(aes))
+        "aes192gcm16 a - GCMAES192",           // ENCR_AES_GCM_16, 192-bit key: rfc4106(gcm(aes))
+        "aes256gcm16 a GCMAES256 GCMAES256",   // ENCR_AES_GCM_16, 256-bit key: rfc4106(gcm(aes))
+        "aes128gcm128 a GCMAES128 GCMAES128 =aes128gcm16", // ENCR_AES_GCM_16, 128-bit key
+        "aes192gcm128 a - GCMAES192 =aes192gcm16", // ENCR_AES_GCM_16, 192-bit key
+        "aes256gcm128 a GCMAES256 GCMAES256 =aes256gcm16", // ENCR_AES_GCM_16, 256-bit key
+        "aes128gcm8 a - -",                    // ENCR_AES_GCM_8, 128-bit key
+        "aes128gcm12 a - -",                   // ENCR_AES_GCM_12, 128-bit key
+        "aes192gcm8 a - -",                    // ENCR_AES_GCM_8, 192-bit key
+        "aes192gcm12 a - -",                   // ENCR_AES_GCM_12, 192-bit key
+        "aes256gcm8 a - -",                    // ENCR_AES_GCM_8, 256-bit key
+        "aes256gcm12 a - -",                   // ENCR_AES_GCM_12, 256-bit key
+        "aes128ccm16 a - -",                   // ENCR_AES_CCM_16, 128-bit key: rfc4309(ccm(aes))
+        "aes192ccm16 a - -",                   // ENCR_AES_CCM_16, 192-bit key
+        "aes256ccm16 a - -",                   // ENCR_AES_CCM_16, 256-bit key
+        "chacha20poly1305 a - -",              // ENCR_CHACHA20_POLY1305: rfc7539esp(chacha20,poly1305)
         // Integrity (IANA AUTH_*; the kernel's hmac(...) truncated as RFC 4868 says). Azure's ESP takes
         // no SHA-384.
-        .init("md5", .integrity, ike: "MD5", esp: "MD5", "AUTH_HMAC_MD5_96: hmac(md5)"),
-        .init("sha1", .integrity, ike: "SHA1", esp: "SHA1", "AUTH_HMAC_SHA1_96: hmac(sha1)"),
-        .init("sha", .integrity, ike: "SHA1", esp: "SHA1", "AUTH_HMAC_SHA1_96", aliasOf: "sha1"),
-        .init("sha256", .integrity, ike: "SHA256", esp: "SHA256", "AUTH_HMAC_SHA2_256_128: hmac(sha256)"),
-        .init("sha2_256", .integrity, ike: "SHA256", esp: "SHA256", "AUTH_HMAC_SHA2_256_128", aliasOf: "sha256"),
-        .init("sha384", .integrity, ike: "SHA384", "AUTH_HMAC_SHA2_384_192: hmac(sha384)"),
-        .init("sha2_384", .integrity, ike: "SHA384", "AUTH_HMAC_SHA2_384_192", aliasOf: "sha384"),
-        .init("sha512", .integrity, "AUTH_HMAC_SHA2_512_256: hmac(sha512)"),
-        .init("sha2_512", .integrity, "AUTH_HMAC_SHA2_512_256", aliasOf: "sha512"),
-        .init("aesxcbc", .integrity, "AUTH_AES_XCBC_96: xcbc(aes)"),
-        .init("aescmac", .integrity, "AUTH_AES_CMAC_96: cmac(aes)"),
-        .init("sha256_96", .integrity, "AUTH_HMAC_SHA2_256_96 (the pre-RFC 4868 truncation)"),
+        "md5 i MD5 MD5",                       // AUTH_HMAC_MD5_96: hmac(md5)
+        "sha1 i SHA1 SHA1",                    // AUTH_HMAC_SHA1_96: hmac(sha1)
+        "sha i SHA1 SHA1 =sha1",               // AUTH_HMAC_SHA1_96
+        "sha256 i SHA256 SHA256",              // AUTH_HMAC_SHA2_256_128: hmac(sha256)
+        "sha2_256 i SHA256 SHA256 =sha256",    // AUTH_HMAC_SHA2_256_128
+        "sha384 i SHA384 -",                   // AUTH_HMAC_SHA2_384_192: hmac(sha384)
+        "sha2_384 i SHA384 - =sha384",         // AUTH_HMAC_SHA2_384_192
+        "sha512 i - -",                        // AUTH_HMAC_SHA2_512_256: hmac(sha512)
+        "sha2_512 i - - =sha512",              // AUTH_HMAC_SHA2_512_256
+        "aesxcbc i - -",                       // AUTH_AES_XCBC_96: xcbc(aes)
+        "aescmac i - -",                       // AUTH_AES_CMAC_96: cmac(aes)
+        "sha256_96 i - -",                     // AUTH_HMAC_SHA2_256_96 (the pre-RFC 4868 truncation)
         // PRF (IKE only). Azure's one IKE integrity setting is its PRF as well.
-        .init("prfmd5", .prf, ike: "MD5", "PRF_HMAC_MD5"),
-        .init("prfsha1", .prf, ike: "SHA1", "PRF_HMAC_SHA1"),
-        .init("prfsha256", .prf, ike: "SHA256", "PRF_HMAC_SHA2_256"),
-        .init("prfsha384", .prf, ike: "SHA384", "PRF_HMAC_SHA2_384"),
-        .init("prfsha512", .prf, "PRF_HMAC_SHA2_512"),
-        .init("prfaesxcbc", .prf, "PRF_AES128_XCBC"),
-        .init("prfaescmac", .prf, "PRF_AES128_CMAC"),
+        "prfmd5 p MD5 -",                      // PRF_HMAC_MD5
+        "prfsha1 p SHA1 -",                    // PRF_HMAC_SHA1
+        "prfsha256 p SHA256 -",                // PRF_HMAC_SHA2_256
+        "prfsha384 p SHA384 -",                // PRF_HMAC_SHA2_384
+        "prfsha512 p - -",                     // PRF_HMAC_SHA2_512
+        "prfaesxcbc p - -",                    // PRF_AES128_XCBC
+        "prfaescmac p - -",                    // PRF_AES128_CMAC
         // Diffie-Hellman groups (IANA transform type 4). Group 14 is DHGroup14 or DHGroup2048 to Azure
         // (one group, two names; hedge writes DHGroup14) and PFS2048 in ESP.
-        .init("modp768", .keyExchange, ike: "DHGroup1", esp: "PFS1", "group 1: 768-bit MODP (RFC 2409)"),
-        .init("modp1024", .keyExchange, ike: "DHGroup2", esp: "PFS2", "group 2: 1024-bit MODP (RFC 2409)"),
-        .init("modp1536", .keyExchange, "group 5: 1536-bit MODP (RFC 3526)"),
-        .init("modp2048", .keyExchange, ike: "DHGroup14", esp: "PFS2048", "group 14: 2048-bit MODP (RFC 3526)"),
-        .init("modp3072", .keyExchange, "group 15: 3072-bit MODP (RFC 3526)"),
-        .init("modp4096", .keyExchange, "group 16: 4096-bit MODP (RFC 3526)"),
-        .init("modp6144", .keyExchange, "group 17: 6144-bit MODP (RFC 3526)"),
-        .init("modp8192", .keyExchange, "group 18: 8192-bit MODP (RFC 3526)"),
-        .init("modp1024s160", .keyExchange, "group 22: 1024-bit MODP, 160-bit subgroup (RFC 5114)"),
-        .init("modp2048s224", .keyExchange, "group 23: 2048-bit MODP, 224-bit subgroup (RFC 5114)"),
-        .init("modp2048s256", .keyExchange, ike: "DHGroup24", esp: "PFS24", "group 24: 2048-bit MODP, 256-bit subgroup (RFC 5114)"),
-        .init("ecp192", .keyExchange, "group 25: 192-bit random ECP (RFC 5114)"),
-        .init("ecp224", .keyExchange, "group 26: 224-bit random ECP (RFC 5114)"),
-        .init("ecp256", .keyExchange, ike: "ECP256", esp: "ECP256", "group 19: 256-bit random ECP (RFC 5903)"),
-        .init("ecp384", .keyExchange, ike: "ECP384", esp: "ECP384", "group 20: 384-bit random ECP (RFC 5903)"),
-        .init("ecp521", .keyExchange, "group 21: 521-bit random ECP (RFC 5903)"),
-        .init("ecp224bp", .keyExchange, "group 27: brainpoolP224r1 (RFC 6954)"),
-        .init("ecp256bp", .keyExchange, "group 28: brainpoolP256r1 (RFC 6954)"),
-        .init("ecp384bp", .keyExchange, "group 29: brainpoolP384r1 (RFC 6954)"),
-        .init("ecp512bp", .keyExchange, "group 30: brainpoolP512r1 (RFC 6954)"),
-        .init("curve25519", .keyExchange, "group 31: Curve25519 (RFC 8031)"),
-        .init("x25519", .keyExchange, "group 31: Curve25519 (RFC 8031)", aliasOf: "curve25519"),
-        .init("curve448", .keyExchange, "group 32: Curve448 (RFC 8031)"),
-        .init("x448", .keyExchange, "group 32: Curve448 (RFC 8031)", aliasOf: "curve448"),
-        .init("mlkem512", .keyExchange, "ML-KEM-512 (RFC 9370 additional key exchange)"),
-        .init("mlkem768", .keyExchange, "ML-KEM-768"),
-        .init("mlkem1024", .keyExchange, "ML-KEM-1024"),
+        "modp768 k DHGroup1 PFS1",             // group 1: 768-bit MODP (RFC 2409)
+        "modp1024 k DHGroup2 PFS2",            // group 2: 1024-bit MODP (RFC 2409)
+        "modp1536 k - -",                      // group 5: 1536-bit MODP (RFC 3526)
+        "modp2048 k DHGroup14 PFS2048",        // group 14: 2048-bit MODP (RFC 3526)
+        "modp3072 k - -",                      // group 15: 3072-bit MODP (RFC 3526)
+        "modp4096 k - -",                      // group 16: 4096-bit MODP (RFC 3526)
+        "modp6144 k - -",                      // group 17: 6144-bit MODP (RFC 3526)
+        "modp8192 k - -",                      // group 18: 8192-bit MODP (RFC 3526)
+        "modp1024s160 k - -",                  // group 22: 1024-bit MODP, 160-bit subgroup (RFC 5114)
+        "modp2048s224 k - -",                  // group 23: 2048-bit MODP, 224-bit subgroup (RFC 5114)
+        "modp2048s256 k DHGroup24 PFS24",      // group 24: 2048-bit MODP, 256-bit subgroup (RFC 5114)
+        "ecp192 k - -",                        // group 25: 192-bit random ECP (RFC 5114)
+        "ecp224 k - -",                        // group 26: 224-bit random ECP (RFC 5114)
+        "ecp256 k ECP256 ECP256",              // group 19: 256-bit random ECP (RFC 5903)
+        "ecp384 k ECP384 ECP384",              // group 20: 384-bit random ECP (RFC 5903)
+        "ecp521 k - -",                        // group 21: 521-bit random ECP (RFC 5903)
+        "ecp224bp k - -",                      // group 27: brainpoolP224r1 (RFC 6954)
+        "ecp256bp k - -",                      // group 28: brainpoolP256r1 (RFC 6954)
+        "ecp384bp k - -",                      // group 29: brainpoolP384r1 (RFC 6954)
+        "ecp512bp k - -",                      // group 30: brainpoolP512r1 (RFC 6954)
+        "curve25519 k - -",                    // group 31: Curve25519 (RFC 8031)
+        "x25519 k - - =curve25519",            // group 31: Curve25519 (RFC 8031)
+        "curve448 k - -",                      // group 32: Curve448 (RFC 8031)
+        "x448 k - - =curve448",                // group 32: Curve448 (RFC 8031)
+        "mlkem512 k - -",                      // ML-KEM-512 (RFC 9370 additional key exchange)
+        "mlkem768 k - -",                      // ML-KEM-768
+        "mlkem1024 k - -",                     // ML-KEM-1024
         // ESP's sequence numbers.
-        .init("esn", .esn, "extended sequence numbers (ESN)"),
-        .init("noesn", .esn, "32-bit sequence numbers"),
+        "esn s - -",                           // extended sequence numbers (ESN)
+        "noesn s - -",                         // 32-bit sequence numbers
     ]
 }
 
