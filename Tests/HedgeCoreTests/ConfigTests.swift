@@ -35,11 +35,11 @@ final class ConfigTests: XCTestCase, ConfigChecking {
         XCTAssertEqual(az.vnet, [IPPrefix("10.200.0.0/16")!])
         XCTAssertEqual(az.gatewaySubnet, IPPrefix("10.200.255.224/27"))
         XCTAssertEqual(az.privatePeeringLimit, 4000)
-        XCTAssertEqual(c.paths.map { $0.name }, ["expressroute", "vpn"])
-        let er = c.paths[0], vpn = c.paths[1]
+        XCTAssertEqual(c.paths.map { $0.name }, ["er-primary", "er-secondary", "vpn"])
+        let er = c.paths[0], er2 = c.paths[1], vpn = c.paths[2]
         XCTAssertEqual(er.priority, 10)
         XCTAssertEqual(er.device, "er0")
-        XCTAssertEqual(er.gateway, IPAddress("192.168.10.2"))
+        XCTAssertEqual(er.gateway, IPAddress("192.168.10.18"))
         XCTAssertNil(er.gateway6)
         XCTAssertTrue(er.carrier)
         XCTAssertEqual(er.announce, [IPPrefix("172.16.0.0/16")!, IPPrefix("172.16.255.254/32")!])
@@ -53,7 +53,7 @@ final class ConfigTests: XCTestCase, ConfigChecking {
         XCTAssertEqual(probe.recover, 3)
         XCTAssertEqual(probe.source, IPAddress("172.16.255.254"))
         let bgp = try XCTUnwrap(er.bgp)
-        XCTAssertEqual(bgp.neighbor, IPAddress("192.168.10.2"))
+        XCTAssertEqual(bgp.neighbor, IPAddress("192.168.10.18"))
         XCTAssertEqual(bgp.remoteAS, 12076)
         XCTAssertEqual(bgp.holdTime, 90)
         XCTAssertEqual(bgp.md5KeyFile, "/etc/hedge/expressroute.key")
@@ -61,15 +61,24 @@ final class ConfigTests: XCTestCase, ConfigChecking {
         let bfd = try XCTUnwrap(er.bfd)
         XCTAssertEqual(bfd.intervalMs, 300)
         XCTAssertEqual(bfd.multiplier, 3)
+        // The circuit's second link: the same priority, its own next hop, session and probe source.
+        XCTAssertEqual(er2.priority, 10)
+        XCTAssertEqual(er2.device, "er1")
+        XCTAssertEqual(er2.gateway, IPAddress("192.168.10.22"))
+        XCTAssertEqual(er2.bgp?.neighbor, IPAddress("192.168.10.22"))
+        XCTAssertEqual(er2.probe?.source, IPAddress("172.16.255.253"))
+        XCTAssertEqual(er2.announce, [IPPrefix("172.16.0.0/16")!, IPPrefix("172.16.255.253/32")!])
         XCTAssertEqual(vpn.priority, 20)
         XCTAssertEqual(vpn.device, "vpn0")
         XCTAssertNil(vpn.gateway)
         XCTAssertEqual(c.groups.count, 1)
         let g = c.groups[0]
         XCTAssertEqual(g.name, "azure")
-        XCTAssertEqual(g.prefixes, [], "learned from the expressroute BGP session")
+        XCTAssertEqual(g.prefixes, [], "learned from the ExpressRoute links' BGP sessions")
         XCTAssertEqual(c.learningGroup(path: 0), 0)
-        XCTAssertEqual(g.paths, ["expressroute", "vpn"])
+        XCTAssertEqual(c.learningGroup(path: 1), 0)
+        XCTAssertEqual(g.paths, ["er-primary", "er-secondary", "vpn"])
+        XCTAssertTrue(g.ecmp, "equal priorities: the two links are used together")
         XCTAssertEqual(g.holdDownMs, 30_000)
         XCTAssertEqual(g.nexthopID, 4800)
         XCTAssertEqual(g.damping, DampingConfig())
@@ -80,7 +89,7 @@ final class ConfigTests: XCTestCase, ConfigChecking {
         XCTAssertTrue(c.kernel.nexthopObjects)
         XCTAssertEqual(c.kernel.netlinkReceiveBuffer, 16 << 20)
         XCTAssertEqual(c.control.socketPath, "/run/hedge/hedge.sock")
-        XCTAssertEqual(er.location.description, "\(lineOf("path expressroute", in: text)):1")
+        XCTAssertEqual(er.location.description, "\(lineOf("path er-primary", in: text)):1")
     }
 
     func lineOf(_ s: String, in text: String) -> Int {
@@ -695,6 +704,18 @@ final class ConfigTests: XCTestCase, ConfigChecking {
         let swapped = text.replacingOccurrences(of: "priority 10", with: "priority 30")
         let r = parse(swapped)
         XCTAssertTrue(lines(r).allSatisfy { $0.contains("on path 'er'") && $0.contains("primary path 'vpn'") }, lines(r).joined(separator: "\n"))
+    }
+
+    func testLinksOfEqualPriorityMayAnnounceTheirOwnHostRoutes() {
+        // The circuit's two links: each announces its probe source, the other does not; both are
+        // ExpressRoute, so neither pulls Azure's traffic away from it. The VPN is still held to them.
+        let text = """
+            path a { priority 10; device er0; announce 172.16.0.0/16 172.16.255.254/32; }
+            path b { priority 10; device er1; announce 172.16.0.0/16 172.16.255.253/32; }
+            path vpn { priority 20; device vpn0; announce 172.16.0.0/16 172.16.7.0/24; }
+            group g { prefix 10.200.0.0/16; paths a b vpn; }
+            """
+        expect(text, ["t.conf:3:61: warning: announce 172.16.7.0/24 on path 'vpn' is more specific than 172.16.0.0/16 on the primary path 'a'; Azure prefers the longer prefix, so traffic for it would come over 'vpn' while 'a' is up"])
     }
 
     // MARK: validation: kernel and control

@@ -23,7 +23,10 @@ extension Validator {
             for m in members where d.paths[m].priority!.value < d.paths[primary].priority!.value { primary = m }
             let er = d.paths[primary]
             guard !er.announce.isEmpty else { continue }
-            for m in members where m != primary {
+            // Paths of the primary's own priority are used together with it (the circuit's two links):
+            // what one announces more specifically than the other is steered between them, not away
+            // from ExpressRoute.
+            for m in members where m != primary && d.paths[m].priority!.value != er.priority!.value {
                 let backup = d.paths[m]
                 for v in backup.announce {
                     let key = "\(backup.name.value) \(v.value)"
