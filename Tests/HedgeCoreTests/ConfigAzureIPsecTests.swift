@@ -227,7 +227,7 @@ final class ConfigAzureIPsecTests: XCTestCase, ConfigChecking {
 
     // MARK: the example
 
-    func testExampleCarriesAzuresDefaultProposal() throws {
+    func testExamplesCarryAzuresDefaultsWithGroup14() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
         for name in ["azure-er-vpn.conf", "azure-default-route.conf"] {
@@ -236,7 +236,7 @@ final class ConfigAzureIPsecTests: XCTestCase, ConfigChecking {
             XCTAssertEqual(lines(r), [], name)
             let vpn = try XCTUnwrap(r.config?.paths.first { $0.name == "vpn" }, name)
             let p = try XCTUnwrap(azureIPsecPolicy(try XCTUnwrap(vpn.ipsec)), name)
-            XCTAssertEqual(p, AzureIPsecPolicy(ikeEncryption: "AES256", ikeIntegrity: "SHA256", dhGroup: "DHGroup2",
+            XCTAssertEqual(p, AzureIPsecPolicy(ikeEncryption: "AES256", ikeIntegrity: "SHA256", dhGroup: "DHGroup14",
                                                ipsecEncryption: "GCMAES256", ipsecIntegrity: "GCMAES256", pfsGroup: "None",
                                                saLifeTimeSeconds: 27_000, saDataSizeKilobytes: 102_400_000), name)
         }
