@@ -580,9 +580,24 @@ final class ConfigTests: XCTestCase, ConfigChecking {
                ["t.conf:3:46: error: path 'er' is listed twice in group 'g'"])
     }
 
-    func testPriorityTie() {
-        expect(Self.minimal.replacingOccurrences(of: "priority 20;", with: "priority 10;"),
-               ["t.conf:3:42: error: paths 'er' and 'vpn' in group 'g' have the same priority 10; the failover order would be ambiguous"])
+    func testPriorityTie() throws {
+        // Equal priorities are used together (ECMP through a nexthop group).
+        let tie = Self.minimal.replacingOccurrences(of: "priority 20;", with: "priority 10;")
+        expect(tie, [])
+        let g = try XCTUnwrap(parse(tie).config?.groups.first)
+        XCTAssertTrue(g.ecmp)
+        XCTAssertEqual(g.memberNexthopID(slot: 1, family: .v6), g.nexthopID + 5)
+        XCTAssertFalse(try XCTUnwrap(parse(Self.minimal).config?.groups.first).ecmp)
+        // ... which needs nexthop objects.
+        expect("kernel { nexthop-objects off; }\n" + tie,
+               ["t.conf:4:42: error: paths 'er' and 'vpn' in group 'g' have the same priority 10, which uses them together through a nexthop group; that needs 'nexthop-objects on;' (without it hedge would route over one of them only)"])
+        // A group with ties takes a pair of ids per member after its own: the next group's default
+        // moves past them, and an explicit id inside them is refused.
+        let two = tie + "group h { prefix 10.0.0.0/8; paths er; }\n"
+        XCTAssertEqual(try XCTUnwrap(parse(two).config?.groups.last).nexthopID, 4806)
+        expect(tie + "group h { prefix 10.0.0.0/8; paths er; nexthop-id 4805; }\n", [
+            "t.conf:4:7: warning: group 'h' has only one path; there is nothing to fail over to",
+            "t.conf:4:51: error: nexthop-id 4805 of group 'h' collides with group 'g' (this group uses its id for IPv4 and id + 1 for IPv6; a group whose paths share a priority uses id + 2 onward for its members' own objects)"])
         // The same priority in different groups is fine.
         let text = Self.paths + "path b { priority 10; device b0; }\n" +
             "group g { prefix 10.200.0.0/16; paths er vpn; }\ngroup h { prefix 10.0.0.0/8; paths b vpn; }\n"
@@ -735,7 +750,6 @@ final class ConfigTests: XCTestCase, ConfigChecking {
             "t.conf:8:6: error: duplicate path 'er' (first defined at line 2)",
             "t.conf:9:36: error: expected ';' after 'vpn0'",
             "t.conf:11:12: error: invalid prefix length in '10.200.0.0/33' (IPv4: 0–32)",
-            "t.conf:12:14: error: paths 'er' and 'vpn' in group 'g' have the same priority 10; the failover order would be ambiguous",
             "t.conf:12:18: error: group 'g' names unknown path 'nope'",
             "t.conf:13:15: error: hold-down must be 0s–1h",
             "t.conf:15:24: error: GatewaySubnet must be /27 or larger for ExpressRoute/VPN coexistence (got /28)",

@@ -54,5 +54,9 @@ final class ReturnSteeringTests: XCTestCase {
         XCTAssertFalse(ReturnSteering.steers(path: 1, groups: [(preference: [1], active: 1)]))
         // two circuits and a VPN: on the second circuit, that circuit steers
         XCTAssertTrue(ReturnSteering.steers(path: 2, groups: [(preference: [0, 2, 1], active: 2)]))
+        // the circuit's two links at one priority: the second carrying alone does not steer
+        let tie: (Int, Int) -> Bool = { [0, 2].contains($0) == [0, 2].contains($1) }
+        XCTAssertFalse(ReturnSteering.steers(path: 2, groups: [(preference: [0, 2, 1], active: 2)], samePriority: tie))
+        XCTAssertTrue(ReturnSteering.steers(path: 1, groups: [(preference: [0, 2, 1], active: 1)], samePriority: tie))
     }
 }

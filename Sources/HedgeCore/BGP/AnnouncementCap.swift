@@ -34,7 +34,9 @@ public struct AnnouncementCap: Sendable, Equatable {
         let all = p.announce
         limit = config.azure?.privatePeeringLimit ?? AnnouncementCap.privatePeeringDefault
         let base = all.count > limit ? Array(all.prefix(limit)) : all
-        steering = p.bgp?.returnSteering == true && ReturnSteering.steers(path: path, groups: groups)
+        steering = p.bgp?.returnSteering == true && ReturnSteering.steers(path: path, groups: groups) {
+            config.paths[$0].priority == config.paths[$1].priority
+        }
         peerLimit = p.bgp?.remoteAS == AnnouncementCap.vpnGatewayAS ? ReturnSteering.vpnGatewayLimit : limit
         let a = ReturnSteering.announcements(base: base, steering: steering, limit: peerLimit)
         prefixes = a.prefixes

@@ -9,9 +9,12 @@ public enum ReturnSteering {
 
     /// True when `path` carries a group that prefers another member: the group was failed over onto
     /// it. `groups`: each group's members in order of preference, and its active path.
-    public static func steers(path: Int, groups: [(preference: [Int], active: Int?)]) -> Bool {
+    /// `samePriority`: whether two paths share a priority; a path of the preferred one's (the
+    /// circuit's other link, carrying alone while one link is down) was not failed over onto.
+    public static func steers(path: Int, groups: [(preference: [Int], active: Int?)],
+                              samePriority: (Int, Int) -> Bool = { $0 == $1 }) -> Bool {
         for g in groups where g.active == path {
-            if let first = g.preference.first, first != path { return true }
+            if let first = g.preference.first, !samePriority(first, path) { return true }
         }
         return false
     }

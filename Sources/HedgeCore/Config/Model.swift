@@ -266,11 +266,32 @@ public struct GroupConfig: Sendable, Equatable {
     /// both directions and never decides anything (`threshold` and `recover` do not apply).
     public var measure: ProbeConfig?
     public var location: SourceLocation
+    /// Two or more member paths share a priority: they carry traffic together, and the group's
+    /// objects are nexthop groups (NHA_GROUP) whatever the members in use, since the kernel never
+    /// replaces a group with a plain nexthop or back. Decided from the config alone.
+    public var ecmp: Bool
 
     public init(name: String, prefixes: [IPPrefix] = [], paths: [String] = [], holdDownMs: Millis = 30_000,
-                damping: DampingConfig? = nil, nexthopID: UInt32, measure: ProbeConfig? = nil, location: SourceLocation) {
+                damping: DampingConfig? = nil, nexthopID: UInt32, measure: ProbeConfig? = nil, location: SourceLocation,
+                ecmp: Bool = false) {
         self.name = name; self.prefixes = prefixes; self.paths = paths; self.holdDownMs = holdDownMs
         self.damping = damping; self.nexthopID = nexthopID; self.measure = measure; self.location = location
+        self.ecmp = ecmp
+    }
+
+    /// How many nexthop ids a group takes from its `nexthopID` on: the group's pair (IPv4, IPv6),
+    /// and with ties a pair per member path.
+    public static func nexthopSpan(ecmp: Bool, paths: Int) -> UInt64 { ecmp ? 2 + 2 * UInt64(paths) : 2 }
+
+    /// The own nexthop object of member `slot` (its index in `paths`) in a group with ties: the
+    /// group's nexthop group lists these.
+    public func memberNexthopID(slot: Int, family: AddressFamily) -> UInt32 {
+        nexthopID + 2 + 2 * UInt32(slot) + (family == .v4 ? 0 : 1)
+    }
+
+    /// Whether `id` is one of this group's nexthop objects.
+    public func ownsNexthop(_ id: UInt32) -> Bool {
+        id >= nexthopID && UInt64(id - nexthopID) < Self.nexthopSpan(ecmp: ecmp, paths: paths.count)
     }
 }
 

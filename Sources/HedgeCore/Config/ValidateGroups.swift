@@ -7,6 +7,8 @@ extension Validator {
     mutating func validateGroups(_ d: DraftConfig, pathIndex: HashMap<String, Int>, into config: inout HedgeConfig) {
         var names = HashMap<String, Int>()
         var nexthopOwner = HashMap<UInt64, String>()
+        var nextDefault = Self.defaultNexthopBase
+        var ecmpGroups: HashSet<String> = []
         var prefixOwner = HashMap<IPPrefix, String>()
         var usedPaths: HashSet<String> = []
         var learnerGroup = HashMap<String, String>()
@@ -48,6 +50,7 @@ extension Validator {
             // Member paths: known, listed once, distinct priorities, able to carry the prefixes.
             var members: [String] = []
             var byPriority = HashMap<UInt64, String>()
+            var ecmp = false
             for ref in g.paths {
                 guard let pi = pathIndex[ref.value] else {
                     error(ref.at, "group '\(gname)' names unknown path '\(ref.value)'\(Suggest.hint(ref.value, in: pathNames))")
@@ -61,10 +64,14 @@ extension Validator {
                 members.append(ref.value)
                 usedPaths.insert(ref.value)
                 let p = d.paths[pi]
+                // Equal priorities mean "use together": the circuit's two links, one nexthop group.
                 if let prio = p.priority?.value {
                     if let other = byPriority[prio] {
-                        error(ref.at, "paths '\(other)' and '\(ref.value)' in group '\(gname)' have the same priority \(prio); the failover order would be ambiguous")
-                        ok = false
+                        if d.kernel.nexthopObjects == false {
+                            error(ref.at, "paths '\(other)' and '\(ref.value)' in group '\(gname)' have the same priority \(prio), which uses them together through a nexthop group; that needs 'nexthop-objects on;' (without it hedge would route over one of them only)")
+                            ok = false
+                        }
+                        ecmp = true
                     } else {
                         byPriority[prio] = ref.value
                     }
@@ -114,20 +121,32 @@ extension Validator {
 
             if !range(g.holdDown, 0, 3_600_000, "hold-down must be 0s–1h") { ok = false }
 
-            // Nexthop ids: the group's id for IPv4 and id + 1 for IPv6.
+            // Nexthop ids: the group's id for IPv4 and id + 1 for IPv6; a group with equal priorities
+            // also one pair per member path after them (GroupConfig.memberNexthopID).
             let explicit = g.nexthopID
-            let id = explicit?.value ?? (Self.defaultNexthopBase + 2 * UInt64(gi))
-            if !range(explicit, 1, Self.maxNexthopID, "nexthop-id must be 1–\(Self.maxNexthopID)") {
+            let span = GroupConfig.nexthopSpan(ecmp: ecmp, paths: g.paths.count)
+            let id = explicit?.value ?? nextDefault
+            nextDefault += span
+            if !range(explicit, 1, Self.maxNexthopID - (span - 2), "nexthop-id must be 1–\(Self.maxNexthopID - (span - 2))") {
                 ok = false
             } else {
                 let at = explicit?.at ?? g.name.at
-                let how = explicit == nil ? " (the default, 4800 + 2 × group index)" : ""
-                if let other = nexthopOwner[id] ?? nexthopOwner[id + 1] {
-                    error(at, "nexthop-id \(id) of group '\(gname)'\(how) collides with group '\(other)' (each group uses its id for IPv4 and id + 1 for IPv6)")
+                let how = explicit == nil
+                    ? (ecmpGroups.isEmpty ? " (the default, 4800 + 2 × group index)" : " (the default: 4800, and each group after the ids of the one before)")
+                    : ""
+                let range = id..<(id + span)
+                if let other = range.lazy.compactMap({ nexthopOwner[$0] }).first {
+                    if !ecmp && !ecmpGroups.contains(other) {
+                        error(at, "nexthop-id \(id) of group '\(gname)'\(how) collides with group '\(other)' (each group uses its id for IPv4 and id + 1 for IPv6)")
+                    } else {
+                        let uses = ecmp ? "ids \(id)–\(id + span - 1): its id for IPv4, id + 1 for IPv6, and a pair per member path for its nexthop group's members"
+                                        : "its id for IPv4 and id + 1 for IPv6"
+                        error(at, "nexthop-id \(id) of group '\(gname)'\(how) collides with group '\(other)' (this group uses \(uses); a group whose paths share a priority uses id + 2 onward for its members' own objects)")
+                    }
                     ok = false
                 } else {
-                    nexthopOwner[id] = gname
-                    nexthopOwner[id + 1] = gname
+                    for i in range { nexthopOwner[i] = gname }
+                    if ecmp { ecmpGroups.insert(gname) }
                 }
             }
 
@@ -144,7 +163,7 @@ extension Validator {
             guard ok else { continue }
             config.groups.append(GroupConfig(name: gname, prefixes: prefixes, paths: members,
                                              holdDownMs: g.holdDown?.value ?? 30_000, damping: damping,
-                                             nexthopID: UInt32(id), measure: measure, location: g.at))
+                                             nexthopID: UInt32(id), measure: measure, location: g.at, ecmp: ecmp))
         }
         var seen: HashSet<String> = []
         for p in d.paths where !usedPaths.contains(p.name.value) && seen.insert(p.name.value).inserted {

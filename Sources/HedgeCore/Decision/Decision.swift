@@ -1,4 +1,5 @@
-/// The decision engine: path health from signals, and per group the active path.
+/// The decision engine: path health from signals, and per group the active path (and the members
+/// of equal priority used with it).
 ///
 /// Pure and deterministic: time comes in as `now` on every call. The agent feeds signals, calls
 /// `evaluate` after each batch of signals and whenever `nextDeadline` passes, and applies the
@@ -51,9 +52,14 @@ public struct Decision: Sendable {
     /// a restart must not move traffic. `nil` (or a path that is not a member) leaves the group
     /// to its initial pick.
     public mutating func adopt(group: Int, activePath: Int?, now: Millis) {
+        adopt(group: group, members: activePath.map { [$0] } ?? [], now: now)
+    }
+
+    /// The same for a group whose route uses several members at once (equal priority, ECMP).
+    public mutating func adopt(group: Int, members: [Int], now: Millis) {
         guard group >= 0 && group < engines.count else { return }
         see(now)
-        engines[group].adopt(activePath, now: now)
+        engines[group].adopt(members, now: now)
         version += 1
     }
 
@@ -128,9 +134,15 @@ public struct Decision: Sendable {
     /// Index of the group named `name`.
     public func groupIndex(named name: String) -> Int? { engines.firstIndex { $0.spec.name == name } }
 
-    /// The active path of a group.
+    /// The active path of a group: the lead of its in-use set.
     public func active(group: Int) -> Int? {
         group >= 0 && group < engines.count ? engines[group].active : nil
+    }
+
+    /// The members of a group's active tier that carry traffic together (equal priority), in
+    /// preference order, lead first; empty before the group's first choice.
+    public func activeMembers(group: Int) -> [Int] {
+        group >= 0 && group < engines.count ? engines[group].inUse : []
     }
 
     private mutating func see(_ now: Millis) { if now > lastNow { lastNow = now } }

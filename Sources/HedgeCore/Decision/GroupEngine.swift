@@ -13,30 +13,45 @@ public struct GroupSpec: Sendable {
 }
 
 /// One route move decided for a group.
+///
+/// Members of equal priority are used together (ECMP): `members` is the group's new in-use set,
+/// `to` its lead (the first of them), `previous` the set before. A change inside the set is a
+/// switch too, and its lead may stay the same path: `from == to` then.
 public struct Switch: Sendable, CustomStringConvertible {
     public enum Kind: String, Sendable {
         /// First choice of a group that had no active path.
         case initial
-        /// Away from a down (or suppressed) active path, at once.
+        /// Away from a down (or suppressed) path, at once: the whole set, or one member of it.
         case failover
-        /// Back to a better path after its hold-down.
+        /// Back to a better path after its hold-down, or a member joining the set after its own.
         case failback
     }
     public var group: Int
     public var from: Int?
     public var to: Int
+    /// The in-use set after the switch, lead first (`[to]` without ties).
+    public var members: [Int]
+    /// The in-use set before it (empty for `.initial`).
+    public var previous: [Int]
     public var reason: String
     public var at: Millis
     public var kind: Kind
 
-    public init(group: Int, from: Int?, to: Int, reason: String, at: Millis, kind: Kind) {
+    public init(group: Int, from: Int?, to: Int, reason: String, at: Millis, kind: Kind,
+                members: [Int]? = nil, previous: [Int]? = nil) {
         self.group = group; self.from = from; self.to = to; self.reason = reason; self.at = at
         self.kind = kind
+        self.members = members ?? [to]
+        self.previous = previous ?? from.map { [$0] } ?? []
     }
 
+    /// Paths that were in use and are not any more (the failed ones of a failover).
+    public var left: [Int] { previous.filter { !members.contains($0) } }
+
     public var description: String {
-        let f = from.map { "\($0)" } ?? "-"
-        return "\(kind.rawValue) group \(group): \(f) -> \(to) at \(at): \(reason)"
+        let f = previous.isEmpty ? "-" : previous.map { "\($0)" }.joined(separator: "+")
+        let t = members.map { "\($0)" }.joined(separator: "+")
+        return "\(kind.rawValue) group \(group): \(f) -> \(t) at \(at): \(reason)"
     }
 }
 
@@ -57,7 +72,11 @@ public struct MemberState: Sendable {
 /// A group as seen at one moment.
 public struct GroupState: Sendable {
     public var name: String
+    /// The lead of the in-use set (the path traffic uses, without ties).
     public var active: Int?
+    /// The members that carry traffic together (equal priority, ECMP), lead first; `[active]`
+    /// without ties, empty before the first choice.
+    public var inUse: [Int] = []
     /// The active path was adopted from the kernel at start-up and has not been switched since.
     public var adopted: Bool
     public var activeSince: Millis?
@@ -68,12 +87,18 @@ public struct GroupState: Sendable {
     public var strandedSince: Millis?
     /// In order of preference (priority, then path index).
     public var members: [MemberState]
-    /// Set while traffic flows on a healthy path and no other member could take over (the VPN is
-    /// down while ExpressRoute is up): the next failure would cut the site off.
+    /// Set while traffic flows on a healthy path and no member outside the in-use set could take
+    /// over (the VPN is down while ExpressRoute is up): should the in-use set fail, the site would be
+    /// cut off. Both links of a circuit in use with the VPN down raise it; one link down while the
+    /// other carries does not (the VPN still could), and its switch says so.
     public var noRedundancy: String?
 }
 
 /// Selection for one group. Pure: paths' health comes in, a switch (or none) goes out.
+///
+/// Members of equal priority form a tier and are used together: the in-use set is the members of
+/// the active tier that carry traffic, and its first (in preference order) is the lead, `active`.
+/// Without ties every tier has one member and the set is the active path alone.
 struct GroupEngine: Sendable {
     var index: Int
     let spec: GroupSpec
@@ -81,12 +106,16 @@ struct GroupEngine: Sendable {
     let order: [Int]
     /// Damping per member, parallel to `order` (nil without damping).
     var damping: [Damping?]
-    var active: Int?
+    /// The in-use set, in preference order; empty before the first choice.
+    var inUse: [Int] = []
     var adopted = false
     var activeSince: Millis?
     var lastSwitch: Switch?
     var stranded: String?
     var strandedSince: Millis?
+
+    /// The lead of the in-use set.
+    var active: Int? { inUse.first }
 
     init(index: Int, spec: GroupSpec, paths: [PathState]) {
         self.index = index
@@ -108,12 +137,17 @@ struct GroupEngine: Sendable {
         damping[slot]?.isSuppressed(now: now) ?? false
     }
 
-    mutating func adopt(_ path: Int?, now: Millis) {
-        guard let p = path, slot(of: p) != nil else {
-            active = nil; adopted = false; activeSince = nil
+    func suppressed(path p: Int, now: Millis) -> Bool { slot(of: p).map { suppressed($0, now: now) } ?? false }
+
+    /// What the kernel had at start-up: the paths a group's route used. Only members are kept, in
+    /// preference order.
+    mutating func adopt(_ paths: [Int], now: Millis) {
+        let members = order.filter { paths.contains($0) }
+        guard !members.isEmpty else {
+            inUse = []; adopted = false; activeSince = nil
             return
         }
-        active = p; adopted = true; activeSince = now
+        inUse = members; adopted = true; activeSince = now
         stranded = nil; strandedSince = nil
     }
 
@@ -121,10 +155,22 @@ struct GroupEngine: Sendable {
         if let s = slot(of: path) { damping[s]?.recordDown(now: now) }
     }
 
-    /// First member in preference order satisfying `ok`, skipping `except`.
-    private func best(except: Int?, _ ok: (Int, Int) -> Bool) -> Int? {
-        for (s, p) in order.enumerated() where p != except && ok(s, p) { return p }
+    /// First member in preference order satisfying `ok`, skipping those in `except`.
+    private func best(except: [Int], _ ok: (Int, Int) -> Bool) -> Int? {
+        for (s, p) in order.enumerated() where !except.contains(p) && ok(s, p) { return p }
         return nil
+    }
+
+    /// The members of `p`'s tier (its priority) satisfying `ok`, in preference order; `p` itself
+    /// is among them when it satisfies `ok`.
+    private func tier(of p: Int, _ paths: [PathState], _ ok: (Int, Int) -> Bool) -> [Int] {
+        var out: [Int] = []
+        for (s, q) in order.enumerated() where paths[q].priority == paths[p].priority && ok(s, q) { out.append(q) }
+        return out
+    }
+
+    private static func names(_ ps: [Int], _ paths: [PathState]) -> String {
+        ps.map { paths[$0].name }.joined(separator: " + ")
     }
 
     mutating func evaluate(paths: [PathState], now: Millis) -> Switch? {
@@ -133,70 +179,109 @@ struct GroupEngine: Sendable {
         let upFree = { (s: Int, p: Int) -> Bool in health(p) == .up && !self.suppressed(s, now: now) }
         let upAny = { (_: Int, p: Int) -> Bool in health(p) == .up }
         let unknown = { (_: Int, p: Int) -> Bool in health(p) == .unknown }
+        let name: (Int) -> String = { paths[$0].name }
 
-        guard let cur = active, let curSlot = slot(of: cur) else {
-            // Nothing active: best up, else best unknown (start-up), else best regardless.
-            let name: (Int) -> String = { paths[$0].name }
-            if let p = best(except: nil, upFree) {
-                return take(p, from: nil, .initial, "\(name(p)) up", now)
+        guard let cur = active, slot(of: cur) != nil else {
+            // Nothing active: best up, else best unknown (start-up), else best regardless; with
+            // the members of its tier in the same state.
+            if let p = best(except: [], upFree) {
+                let set = tier(of: p, paths, upFree)
+                return take(set, from: nil, .initial, "\(Self.names(set, paths)) up", now)
             }
-            if let p = best(except: nil, upAny) {
-                return take(p, from: nil, .initial, "\(name(p)) up (suppressed by flap damping, no other member up)", now)
+            if let p = best(except: [], upAny) {
+                return take([p], from: nil, .initial, "\(name(p)) up (suppressed by flap damping, no other member up)", now)
             }
-            if let p = best(except: nil, unknown) {
-                return take(p, from: nil, .initial, "\(name(p)) health unknown, no member up yet", now)
+            if let p = best(except: [], unknown) {
+                let set = tier(of: p, paths, unknown)
+                return take(set, from: nil, .initial, "\(Self.names(set, paths)) health unknown, no member up yet", now)
             }
             let p = order[0]
-            return take(p, from: nil, .initial, "no member up; \(name(p)) chosen (\(paths[p].reason))", now)
+            return take([p], from: nil, .initial, "no member up; \(name(p)) chosen (\(paths[p].reason))", now)
         }
-        let curName = paths[cur].name
+        let curName = name(cur)
 
-        if health(cur) == .down {
-            let why = "\(curName) down: \(paths[cur].reason)"
-            if let p = best(except: cur, upFree) {
-                return take(p, from: cur, .failover, why, now)
+        // Members still fit to carry: not down, not suppressed.
+        var keep = inUse.filter { health($0) != .down && !suppressed(path: $0, now: now) }
+        if keep.isEmpty {
+            if inUse.allSatisfy({ health($0) == .down }) {
+                // The whole set is down: fail over at once, to the best tier with a member up.
+                let gone = inUse.count == 1 ? curName : Self.names(inUse, paths)
+                let why = "\(gone) down: \(paths[cur].reason)"
+                if let p = best(except: inUse, upFree) {
+                    return take(tier(of: p, paths, upFree), from: cur, .failover, why, now)
+                }
+                if let p = best(except: inUse, upAny) {
+                    return take([p], from: cur, .failover, "\(why); \(name(p)) up but suppressed by flap damping", now)
+                }
+                if let p = best(except: inUse, unknown) {
+                    return take([p], from: cur, .failover, "\(why); \(name(p)) health unknown", now)
+                }
+                // Never switch between two dead paths.
+                if stranded == nil { strandedSince = now }
+                stranded = "\(why); no other member is up"
+                return nil
             }
-            if let p = best(except: cur, upAny) {
-                return take(p, from: cur, .failover, "\(why); \(paths[p].name) up but suppressed by flap damping", now)
+            // Up but suppressed: away if another member is free, else stay on what is up.
+            let sup = inUse.first { health($0) != .down } ?? cur
+            if let p = best(except: inUse, upFree) {
+                let pen = slot(of: sup).flatMap { damping[$0]?.penalty(now: now) } ?? 0
+                return take(tier(of: p, paths, upFree), from: cur, .failover,
+                            "\(name(sup)) suppressed by flap damping (penalty \(pen))", now)
             }
-            if let p = best(except: cur, unknown) {
-                return take(p, from: cur, .failover, "\(why); \(paths[p].name) health unknown", now)
-            }
-            // Never switch between two dead paths.
-            if stranded == nil { strandedSince = now }
-            stranded = "\(why); no other member is up"
-            return nil
+            keep = inUse.filter { health($0) != .down }
         }
         stranded = nil; strandedSince = nil
-
-        if suppressed(curSlot, now: now), let p = best(except: cur, upFree) {
-            let pen = damping[curSlot]?.penalty(now: now) ?? 0
-            return take(p, from: cur, .failover, "\(curName) suppressed by flap damping (penalty \(pen))", now)
+        if keep != inUse {
+            // A member of the set left (down, or suppressed while another carries): the others go on.
+            let gone = inUse.filter { !keep.contains($0) }
+            let g = gone[0]
+            let what = health(g) == .down ? "down: \(paths[g].reason)"
+                : "suppressed by flap damping (penalty \(slot(of: g).flatMap { damping[$0]?.penalty(now: now) } ?? 0))"
+            return take(keep, from: cur, .failover,
+                        "\(Self.names(gone, paths)) \(what); \(Self.names(keep, paths)) \(keep.count == 1 ? "carries" : "carry") on", now)
         }
 
-        // Fail back to a strictly better member continuously up for the hold-down, not suppressed.
+        // Fail back to a strictly better tier: its members continuously up for the hold-down, not suppressed.
+        func heldLongEnough(_ s: Int, _ p: Int) -> Millis? {
+            guard let upFor = paths[p].upFor(now: now), !suppressed(s, now: now), upFor >= spec.holdDownMs else { return nil }
+            return upFor
+        }
+        func held(_ p: Int, _ upFor: Millis) -> String {
+            spec.holdDownMs > 0
+                ? "\(name(p)) up for \(upFor == Millis.max ? spec.holdDownMs : upFor) ms (hold-down)"
+                : "\(name(p)) up (no hold-down)"
+        }
         let curPriority = paths[cur].priority
-        for (s, p) in order.enumerated() where p != cur && paths[p].priority < curPriority {
-            guard let upFor = paths[p].upFor(now: now), !suppressed(s, now: now) else { continue }
-            if upFor >= spec.holdDownMs {
-                let why = spec.holdDownMs > 0
-                    ? "\(paths[p].name) up for \(upFor == Millis.max ? spec.holdDownMs : upFor) ms (hold-down)"
-                    : "\(paths[p].name) up (no hold-down)"
-                return take(p, from: cur, .failback, why, now)
-            }
+        for (s, p) in order.enumerated() where paths[p].priority < curPriority {
+            guard let upFor = heldLongEnough(s, p) else { continue }
+            let set = tier(of: p, paths) { s, q in heldLongEnough(s, q) != nil }
+            return take(set, from: cur, .failback, held(p, upFor), now)
         }
-        return nil
+        // Members of the active tier join the set after their own hold-down.
+        var joining: [Int] = []
+        var why = ""
+        for (s, p) in order.enumerated() where paths[p].priority == curPriority && !inUse.contains(p) {
+            guard let upFor = heldLongEnough(s, p) else { continue }
+            if joining.isEmpty { why = held(p, upFor) }
+            joining.append(p)
+        }
+        guard !joining.isEmpty else { return nil }
+        let set = order.filter { inUse.contains($0) || joining.contains($0) }
+        let who = joining.count == 1 ? why : "\(Self.names(joining, paths)) up for the hold-down"
+        return take(set, from: cur, .failback, "\(who), \(joining.count == 1 ? "joins" : "join") \(Self.names(inUse, paths))", now)
     }
 
-    @inline(never) private mutating func take(_ to: Int, from: Int?, _ kind: Switch.Kind, _ reason: String, _ now: Millis) -> Switch {
-        let sw = Switch(group: index, from: from, to: to, reason: reason, at: now, kind: kind)
-        active = to; adopted = false; activeSince = now; lastSwitch = sw
+    @inline(never) private mutating func take(_ members: [Int], from: Int?, _ kind: Switch.Kind, _ reason: String, _ now: Millis) -> Switch {
+        let sw = Switch(group: index, from: from, to: members[0], reason: reason, at: now, kind: kind,
+                        members: members, previous: inUse)
+        inUse = members; adopted = false; activeSince = now; lastSwitch = sw
         stranded = nil; strandedSince = nil
         return sw
     }
 
     /// Earliest time after `now` at which `evaluate` could change something without a new signal:
-    /// the end of a better member's hold-down, or a suppressed member's reuse.
+    /// the end of the hold-down of a better member or of one that would join the set, or a
+    /// suppressed member's reuse.
     func nextDeadline(paths: [PathState], now: Millis) -> Millis? {
         guard !order.isEmpty else { return nil }
         guard let cur = active else { return now }
@@ -205,7 +290,7 @@ struct GroupEngine: Sendable {
         for (s, p) in order.enumerated() {
             let reuse = damping[s]?.reuseAt(now: now)
             if let r = reuse { consider(r) }
-            guard p != cur, paths[p].priority < paths[cur].priority,
+            guard !inUse.contains(p), paths[p].priority <= paths[cur].priority,
                   paths[p].health == .up, let since = paths[p].since else { continue }
             let (end, o) = since.addingReportingOverflow(spec.holdDownMs)
             guard !o else { continue }
@@ -234,16 +319,18 @@ struct GroupEngine: Sendable {
         var g = GroupState(name: spec.name, active: active, adopted: adopted, activeSince: activeSince,
                            lastSwitch: lastSwitch, stranded: stranded, strandedSince: strandedSince,
                            members: members)
+        g.inUse = inUse
         g.noRedundancy = redundancyAlarm(paths: paths, members: members)
         return g
     }
 
-    /// "no redundancy: vpn down (reason)" when the active path is up and no other member is usable.
+    /// "no redundancy: vpn down (reason)" when the lead is up and no member outside the in-use set
+    /// is usable. A group whose members are all in use raises nothing: they back each other up.
     private func redundancyAlarm(paths: [PathState], members: [MemberState]) -> String? {
-        guard let a = active, paths[a].health == .up, members.count > 1 else { return nil }
+        guard let a = active, paths[a].health == .up, members.count > inUse.count else { return nil }
         var down: [String] = []
         var why = ""
-        for m in members where m.path != a {
+        for m in members where !inUse.contains(m.path) {
             if paths[m.path].health == .up && !m.suppressed { return nil }
             down.append(paths[m.path].name)
             if why.isEmpty { why = m.suppressed ? "suppressed (damping)" : paths[m.path].reason }

@@ -6,7 +6,9 @@ public struct ProbePinning: Sendable {
     public static func rulePriority(path index: Int) -> UInt32 { 1000 + UInt32(index) }
 }
 
-public func desiredKernelState(config: HedgeConfig, active: [Int?], ifindex: (String) -> Int32?,
+/// `members`: each group's in-use set (lead first) where the group has ties (`GroupConfig.ecmp`);
+/// missing or empty, the group's active path alone.
+public func desiredKernelState(config: HedgeConfig, active: [Int?], members: [[Int]] = [], ifindex: (String) -> Int32?,
                                nexthopObjects: Bool, actual: KernelState) -> KernelState {
     var s = KernelState()
     let k = config.kernel
@@ -20,9 +22,11 @@ public func desiredKernelState(config: HedgeConfig, active: [Int?], ifindex: (St
     }
     for (gi, g) in config.groups.enumerated() {
         let v6ID = g.nexthopID + 1
-        guard let pi = active[gi], let dev = ifindex(config.paths[pi].device) else {
+        let set = nexthopObjects && g.ecmp ? groupMembers(config, g, active: active[gi], members: gi < members.count ? members[gi] : [],
+                                                          ifindex: ifindex) : []
+        guard let pi = active[gi], let dev = ifindex(config.paths[pi].device), !(nexthopObjects && g.ecmp && set.isEmpty) else {
             // Nothing to point at (no path chosen yet, or its device is gone): leave what is there.
-            for (id, n) in actual.nexthops where id == g.nexthopID || id == v6ID { s.insert(n) }
+            for (id, n) in actual.nexthops where id == g.nexthopID || id == v6ID || g.ownsNexthop(id) { s.insert(n) }
             let mine = HashSet(g.prefixes)
             for (key, r) in actual.routes where key.table == k.table && mine.contains(key.prefix) { s.insert(r) }
             continue
@@ -39,7 +43,12 @@ public func desiredKernelState(config: HedgeConfig, active: [Int?], ifindex: (St
             }
             let v4 = prefix.family == .v4
             let target: RouteTarget
-            if nexthopObjects {
+            if nexthopObjects && g.ecmp {
+                if s.nexthops[prefix.family == .v4 ? g.nexthopID : v6ID] == nil {
+                    for n in ecmpNexthops(config, g, family: prefix.family, set) { s.insert(n) }
+                }
+                target = .nexthop(prefix.family == .v4 ? g.nexthopID : v6ID)
+            } else if nexthopObjects {
                 let n = groupNexthop(g, family: prefix.family, path: p, ifindex: dev)
                 s.insert(n)
                 target = .nexthop(n.id)
@@ -139,13 +148,51 @@ func groupNexthop(_ g: GroupConfig, family: AddressFamily, path p: PathConfig, i
     return NexthopSpec(id: v4 ? g.nexthopID : g.nexthopID + 1, family: family, gateway: gw, ifindex: ifindex)
 }
 
+/// The in-use members of a group with ties whose devices are there, with the slot (index in the
+/// group's `paths`) that numbers their own objects.
+func groupMembers(_ config: HedgeConfig, _ g: GroupConfig, active: Int?, members: [Int],
+                  ifindex: (String) -> Int32?) -> [(slot: Int, path: Int, ifindex: Int32)] {
+    var out: [(slot: Int, path: Int, ifindex: Int32)] = []
+    for pi in members.isEmpty ? (active.map { [$0] } ?? []) : members {
+        let p = config.paths[pi]
+        guard let slot = g.paths.firstIndex(of: p.name), let dev = ifindex(p.device) else { continue }
+        out.append((slot, pi, dev))
+    }
+    return out
+}
+
+/// A group with ties, one family: each member's own object, then the nexthop group over them
+/// (always a group, even of one: the kernel would not turn it into a plain nexthop in place).
+func ecmpNexthops(_ config: HedgeConfig, _ g: GroupConfig, family: AddressFamily,
+                  _ set: [(slot: Int, path: Int, ifindex: Int32)]) -> [NexthopSpec] {
+    var out: [NexthopSpec] = []
+    for m in set {
+        let p = config.paths[m.path]
+        let gw = family == .v4 ? p.gateway.flatMap { $0.isV4 ? $0 : nil } : (p.gateway6 ?? p.gateway.flatMap { $0.isV4 ? nil : $0 })
+        out.append(NexthopSpec(id: g.memberNexthopID(slot: m.slot, family: family), family: family, gateway: gw, ifindex: m.ifindex))
+    }
+    out.append(NexthopSpec(id: family == .v4 ? g.nexthopID : g.nexthopID + 1, group: out.map { $0.id }))
+    return out
+}
+
 /// A failover's kernel change on its own: the groups' nexthop objects that exist and now point at
 /// the wrong path, re-pointed. With nexthop objects this is the whole of a switch (every route
-/// follows its group's object), so it goes out before the full reconcile of a large table.
-public func nexthopSwitches(config: HedgeConfig, active: [Int?], ifindex: (String) -> Int32?,
+/// follows its group's object), so it goes out before the full reconcile of a large table. A group
+/// with ties: its new members' objects, then the one replace of the group's member list (the
+/// objects of members that left go in the full reconcile).
+public func nexthopSwitches(config: HedgeConfig, active: [Int?], members: [[Int]] = [], ifindex: (String) -> Int32?,
                             actual: KernelState) -> [KernelOp] {
     var ops: [KernelOp] = []
-    for (gi, g) in config.groups.enumerated() {
+    for (gi, g) in config.groups.enumerated() where g.ecmp {
+        let set = groupMembers(config, g, active: active[gi], members: gi < members.count ? members[gi] : [], ifindex: ifindex)
+        guard !set.isEmpty else { continue }
+        for family in [AddressFamily.v4, .v6] {
+            let want = ecmpNexthops(config, g, family: family, set)
+            guard let group = want.last, let have = actual.nexthops[group.id], have.isGroup, have != group else { continue }
+            for n in want where actual.nexthops[n.id] != n { ops.append(.replaceNexthop(n)) }
+        }
+    }
+    for (gi, g) in config.groups.enumerated() where !g.ecmp {
         guard let pi = active[gi], let dev = ifindex(config.paths[pi].device) else { continue }
         for family in [AddressFamily.v4, .v6] {
             let want = groupNexthop(g, family: family, path: config.paths[pi], ifindex: dev)

@@ -30,3 +30,30 @@ public func activePathsInKernel(config: HedgeConfig, actual: KernelState, ifinde
         return found
     }
 }
+
+/// Each group's in-use set as the kernel holds it: for a group with ties (nexthop objects on), the
+/// members its nexthop group lists, each matched back to its path by its id (the slot) and checked
+/// against the path's device and gateway; for the others, `activePathsInKernel`'s one path.
+/// In preference order is the decision's business; here in the file's order. Empty where nothing fits.
+public func inUseInKernel(config: HedgeConfig, actual: KernelState, ifindex: (String) -> Int32?,
+                          nexthopObjects: Bool) -> [[Int]] {
+    let single = activePathsInKernel(config: config, actual: actual, ifindex: ifindex, nexthopObjects: nexthopObjects)
+    return config.groups.enumerated().map { gi, g in
+        guard nexthopObjects && g.ecmp else { return single[gi].map { [$0] } ?? [] }
+        // The IPv4 group if there is one, else the IPv6 one.
+        guard let group = actual.nexthops[g.nexthopID] ?? actual.nexthops[g.nexthopID + 1], group.isGroup else { return [] }
+        var found: [Int] = []
+        for (slot, name) in g.paths.enumerated() {
+            guard let pi = config.pathIndex(named: name), let idx = ifindex(config.paths[pi].device) else { continue }
+            let p = config.paths[pi]
+            for family in [AddressFamily.v4, .v6] {
+                let id = g.memberNexthopID(slot: slot, family: family)
+                guard group.group.contains(id), let n = actual.nexthops[id], !n.isGroup, n.ifindex == idx,
+                      n.gateway == nil || n.gateway == p.gateway || n.gateway == p.gateway6 else { continue }
+                found.append(pi)
+                break
+            }
+        }
+        return found
+    }
+}

@@ -3,6 +3,8 @@
 /// nh_protocol, FRA_PROTOCOL), so a restarted hedge recognises its own objects.
 
 public enum AddressFamily: UInt8, Hashable, Sendable {
+    /// AF_UNSPEC: a nexthop group has no family of its own (its members have).
+    case unspec = 0
     case v4 = 2     // AF_INET
     case v6 = 10    // AF_INET6
 }
@@ -15,17 +17,27 @@ extension IPPrefix {
     public var family: AddressFamily { address.family }
 }
 
-/// A nexthop object (RTM_NEWNEXTHOP): one per failover group and address family.
+/// A nexthop object (RTM_NEWNEXTHOP): one per failover group and address family; a group whose
+/// paths share a priority has a nexthop group there instead, over one object per member in use.
 public struct NexthopSpec: Hashable, Sendable, CustomStringConvertible {
     public var id: UInt32
     public var family: AddressFamily
     public var gateway: IPAddress?
     public var ifindex: Int32
+    /// NHA_GROUP: the member objects' ids, ascending, of equal weight; empty for a plain nexthop.
+    public var group: [UInt32] = []
     public init(id: UInt32, family: AddressFamily, gateway: IPAddress?, ifindex: Int32) {
         self.id = id; self.family = family; self.gateway = gateway; self.ifindex = ifindex
     }
+    /// A nexthop group (AF_UNSPEC, no device or gateway of its own) over `members`.
+    public init(id: UInt32, group members: [UInt32]) {
+        self.id = id; self.family = .unspec; self.gateway = nil; self.ifindex = 0
+        self.group = members.stableSorted(by: <)
+    }
+    public var isGroup: Bool { !group.isEmpty }
     public var description: String {
-        "nexthop id \(id)" + (gateway.map { " via \($0)" } ?? "") + " ifindex \(ifindex)"
+        if isGroup { return "nexthop id \(id) group " + group.map { "\($0)" }.joined(separator: "/") }
+        return "nexthop id \(id)" + (gateway.map { " via \($0)" } ?? "") + " ifindex \(ifindex)"
     }
 }
 
@@ -104,9 +116,19 @@ public struct KernelState: Sendable, Equatable {
 
     /// Deleting a nexthop object deletes the routes that use it (the kernel sends no RTM_DELROUTE
     /// for them), so the mirror must drop them too.
+    /// A member deleted leaves the groups that list it, and a group left empty goes too.
     public mutating func removeNexthop(_ id: UInt32) {
+        guard nexthops[id] != nil else { return }
         nexthops[id] = nil
         for (k, r) in routes where r.target == .nexthop(id) { routes[k] = nil }
+        var emptied: [UInt32] = []
+        for (gid, n) in nexthops where n.group.contains(id) {
+            var g = n
+            g.group.removeAll { $0 == id }
+            nexthops[gid] = g
+            if g.group.isEmpty { emptied.append(gid) }
+        }
+        for gid in emptied { removeNexthop(gid) }
     }
 
     /// Carrier loss or admin down: the kernel silently drops the nexthop objects on the device (and
@@ -173,9 +195,23 @@ public func reconcile(desired: KernelState, actual: KernelState) -> [KernelOp] {
     // Only what differs is sorted (for a stable order): an unchanged table of thousands of routes
     // costs one lookup per route, not a sort.
     var ops: [KernelOp] = []
+    // The kernel never replaces a nexthop group with a plain nexthop or back (a group's paths came
+    // to share a priority, or stopped): such an object is deleted first, and with it the routes
+    // that use it, which are then added again.
+    var actual = actual
+    var changedKind: [NexthopSpec] = []
+    for (id, n) in desired.nexthops {
+        if let have = actual.nexthops[id], have.isGroup != n.isGroup { changedKind.append(have) }
+    }
+    for n in changedKind.stableSorted(by: { $0.id < $1.id }) {
+        ops.append(.deleteNexthop(n)); actual.removeNexthop(n.id)
+    }
+    // Plain nexthops before the groups that list them.
     var nexthops: [NexthopSpec] = []
     for (id, n) in desired.nexthops where actual.nexthops[id] != n { nexthops.append(n) }
-    for n in nexthops.stableSorted(by: { $0.id < $1.id }) { ops.append(.replaceNexthop(n)) }
+    for n in nexthops.stableSorted(by: { $0.isGroup != $1.isGroup ? !$0.isGroup : $0.id < $1.id }) {
+        ops.append(.replaceNexthop(n))
+    }
     for r in desired.rules.stableSorted(by: ruleOrder) where !actual.rules.contains(r) { ops.append(.addRule(r)) }
     var replace: [RouteSpec] = []
     for (k, r) in desired.routes where actual.routes[k] != r { replace.append(r) }
@@ -186,9 +222,10 @@ public func reconcile(desired: KernelState, actual: KernelState) -> [KernelOp] {
     for (k, r) in actual.routes where desired.routes[k] == nil { delete.append(r) }
     for r in delete.stableSorted(by: { keyOrder($0.key, $1.key) }) { ops.append(.deleteRoute(r)) }
     for r in actual.rules.stableSorted(by: ruleOrder) where !desired.rules.contains(r) { ops.append(.deleteRule(r)) }
+    // Groups before their members (a member's deletion would change the group by itself).
     var gone: [NexthopSpec] = []
     for (id, n) in actual.nexthops where desired.nexthops[id] == nil { gone.append(n) }
-    for n in gone.stableSorted(by: { $0.id < $1.id }) { ops.append(.deleteNexthop(n)) }
+    for n in gone.stableSorted(by: { $0.isGroup != $1.isGroup ? $0.isGroup : $0.id < $1.id }) { ops.append(.deleteNexthop(n)) }
     return ops
 }
 

@@ -216,8 +216,8 @@ public enum PrometheusRender {
         var members = g.members.map { $0.path }
         if let a = g.active, !members.contains(a) { members.append(a) }
         for m in members {
-            w.gauge("hedge_group_active", "1 on the group member that carries the traffic, 0 on the others.",
-                    l + [("path", m)], V.value(g.active == m))
+            w.gauge("hedge_group_active", "1 on the group members that carry the traffic (several when their priorities tie: ECMP), 0 on the others.",
+                    l + [("path", m)], V.value(g.active == m || g.inUse.contains(m)))
         }
         w.counter("hedge_group_switches_total", "Changes of the group's active path, of any kind.", l, V.value(g.switches))
         w.counter("hedge_group_failovers_total", "Switches away from a failed path.", l, V.value(g.failovers))

@@ -65,7 +65,9 @@ public enum StatusRender {
             if let st = g.stranded { last += " [\(st)]" }
             if let a = g.noRedundancy { last += " [ALARM \(a)]" }
             let prefixes = g.prefixCount == 1 && g.prefixes.count == 1 ? g.prefixes[0] : "\(g.prefixCount)"
-            rows.append([g.name, g.active ?? "none", prefixes, "\(g.nexthopID)", last])
+            // Like `ip route`'s multipath: the hops that carry together.
+            let active = g.inUse.count > 1 ? g.inUse.joined(separator: " + ") + " (ECMP)" : g.active ?? "none"
+            rows.append([g.name, active, prefixes, "\(g.nexthopID)", last])
         }
         out += "\n" + columns(rows)
         for g in s.groups {
@@ -211,6 +213,8 @@ public enum StatusRender {
         for g in s.groups {
             w.beginObject()
             w.string("name", g.name); w.string("active", g.active)
+            w.beginArray("in_use"); for p in g.inUse { w.string(nil, p) }; w.endArray()
+            w.bool("ecmp", g.ecmp)
             w.beginArray("prefixes"); for p in g.prefixes { w.string(nil, p) }; w.endArray()
             w.int("prefix_count", g.prefixCount)
             w.int("nexthop_id", Int64(g.nexthopID)); w.int("hold_down_ms", g.holdDownMs)

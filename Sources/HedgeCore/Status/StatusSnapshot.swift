@@ -168,6 +168,11 @@ public struct MemberStatus: Sendable {
 public struct GroupStatus: Sendable {
     public var name: String
     public var active: String?
+    /// The members carrying traffic together (equal priority, one nexthop group), lead first;
+    /// `[active]` without ties.
+    public var inUse: [String] = []
+    /// The group's paths share a priority: its route is a nexthop group (ECMP).
+    public var ecmp = false
     /// The first `listed` of the group's prefixes (a status over a table of thousands would cost the
     /// loop more than a failover), and how many there are in all.
     public var prefixes: [String]

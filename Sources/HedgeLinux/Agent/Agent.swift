@@ -198,11 +198,11 @@ public final class Agent {
     /// The groups' active paths as the kernel has them, so that a restart keeps traffic where it is
     /// (`activePathsInKernel`). `kept`: groups whose decision state carries on across a reload.
     func adoptFromKernel(now: Millis, except kept: HashSet<Int> = []) {
-        let found = activePathsInKernel(config: config, actual: mirror, ifindex: { self.indexByName[$0] }, nexthopObjects: useNexthops)
+        let found = inUseInKernel(config: config, actual: mirror, ifindex: { self.indexByName[$0] }, nexthopObjects: useNexthops)
         for (gi, f) in found.enumerated() where !kept.contains(gi) {
-            guard let f else { continue }
-            Log.info("group \(config.groups[gi].name): adopting \(config.paths[f].name) from the kernel")
-            decision.adopt(group: gi, activePath: f, now: now)
+            guard !f.isEmpty else { continue }
+            Log.info("group \(config.groups[gi].name): adopting \(f.map { config.paths[$0].name }.joined(separator: " + ")) from the kernel")
+            decision.adopt(group: gi, members: f, now: now)
         }
     }
 
@@ -282,7 +282,7 @@ public final class Agent {
         step(now: now)
     }
     func isGroupNexthop(_ id: UInt32) -> Bool {
-        config.groups.contains { $0.nexthopID == id || $0.nexthopID + 1 == id }
+        config.groups.contains { $0.ownsNexthop(id) }
     }
 
     // MARK: decision and actuation
@@ -338,8 +338,9 @@ public final class Agent {
     /// Counts, logs and reports one switch. `ackAt`: when the kernel acknowledged it.
     func record(_ s: Switch, ackAt: Millis) {
         let g = config.groups[s.group]
-        let from = s.from.map { config.paths[$0].name }
-        let to = config.paths[s.to].name
+        // The in-use sets, named as `ip route` lists a multipath route's hops.
+        let from = s.previous.isEmpty ? nil : s.previous.map { config.paths[$0].name }.joined(separator: " + ")
+        let to = s.members.map { config.paths[$0].name }.joined(separator: " + ")
         groups[s.group].switches += 1
         groups[s.group].lastSwitch = SwitchEvent(kind: s.kind.rawValue, from: from, to: to, reason: s.reason,
                                           wallMs: s.at + wallOffset)
@@ -350,7 +351,8 @@ public final class Agent {
         case .failover:
             groups[s.group].failovers += 1
             groups[s.group].lastFailoverWallMs = s.at + wallOffset
-            if let f = s.from {
+            // From the failed path: the member that left (the lead may have stayed).
+            if let f = s.left.first ?? s.from {
                 let w = max(0, ackAt - lastSignOfLife(path: f, fallback: s.at))
                 groups[s.group].lossWindowMs = w
                 fields.append(EventField("loss_window_ms", "\(w)"))
@@ -384,7 +386,7 @@ public final class Agent {
     func reconcileKernel() {
         if needsReconcile {
             let eff = effectiveConfig()
-            let desired = desiredKernelState(config: eff, active: activePaths(), ifindex: { self.indexByName[$0] },
+            let desired = desiredKernelState(config: eff, active: activePaths(), members: activeMembers(), ifindex: { self.indexByName[$0] },
                                              nexthopObjects: useNexthops, actual: mirror)
             // Routes covering a tunnel's remote wait for its underlay pin: once this batch has put
             // the pin in, the next turn adds them.
@@ -428,7 +430,7 @@ public final class Agent {
     /// Re-points the groups' nexthop objects at their active paths. False if that was not all the
     /// switch needs (an object not there yet) or the kernel refused: then the full reconcile runs.
     func switchNexthops() -> Bool {
-        let ops = nexthopSwitches(config: config, active: activePaths(), ifindex: { self.indexByName[$0] }, actual: mirror)
+        let ops = nexthopSwitches(config: config, active: activePaths(), members: activeMembers(), ifindex: { self.indexByName[$0] }, actual: mirror)
         if ops.isEmpty { return false }
         do {
             let refused = try kernel.apply(ops)
@@ -445,6 +447,9 @@ public final class Agent {
 
     /// Each group's active path, as the kernel state is computed from it.
     func activePaths() -> [Int?] { config.groups.indices.map { decision.active(group: $0) } }
+
+    /// Each group's in-use set (lead first): the members of equal priority that carry together.
+    func activeMembers() -> [[Int]] { config.groups.indices.map { decision.activeMembers(group: $0) } }
 
     /// Kernel work left for the next loop turn (the loop then does not sleep).
     var kernelWorkPending: Bool { pendingAt < pendingOps.count || needsReconcile }

@@ -153,7 +153,9 @@ extension Agent {
     func updateSteering(now: Millis) {
         for r in runtimes {
             guard let peer = r.bgp, config.paths[peer.path].bgp?.returnSteering == true else { continue }
-            let want = ReturnSteering.steers(path: peer.path, groups: groupPreferences())
+            let want = ReturnSteering.steers(path: peer.path, groups: groupPreferences()) {
+                self.config.paths[$0].priority == self.config.paths[$1].priority
+            }
             if want != peer.steering { applyAnnouncements(peer, now: now) }
         }
     }

@@ -46,7 +46,9 @@ extension Agent {
             var out = ""
             for (gi, g) in config.groups.enumerated() {
                 let active = decision.active(group: gi).map { config.paths[$0].name } ?? "none"
-                out += "group \(g.name) active \(active) members \(g.paths.joined(separator: ","))\n"
+                let inUse = decision.activeMembers(group: gi).map { config.paths[$0].name }
+                out += "group \(g.name) active \(active) members \(g.paths.joined(separator: ","))"
+                    + (inUse.count > 1 ? " in_use \(inUse.joined(separator: ","))" : "") + "\n"
             }
             for (i, p) in config.paths.enumerated() {
                 let st = decision.paths[i]

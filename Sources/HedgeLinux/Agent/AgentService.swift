@@ -42,7 +42,8 @@ extension Agent {
     func serviceStatus() -> String {
         var parts: [String] = []
         for (gi, g) in config.groups.enumerated() {
-            parts.append("\(g.name) via \(decision.active(group: gi).map { config.paths[$0].name } ?? "none")")
+            let set = decision.activeMembers(group: gi).map { config.paths[$0].name }
+            parts.append("\(g.name) via \(set.isEmpty ? "none" : set.joined(separator: " + "))")
         }
         return parts.joined(separator: ", ")
     }

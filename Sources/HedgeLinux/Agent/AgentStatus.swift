@@ -95,19 +95,24 @@ extension Agent {
                                   holdDownMs: g.holdDownMs, switches: groups[gi].switches, lastSwitch: groups[gi].lastSwitch,
                                   stranded: st.stranded)
             row.prefixCount = g.prefixes.count
+            row.inUse = st.inUse.map { config.paths[$0].name }
+            row.ecmp = g.ecmp
             row.noRedundancy = st.noRedundancy
             row.failovers = groups[gi].failovers
             row.failbacks = groups[gi].failbacks
             row.lastFailoverWallMs = groups[gi].lastFailoverWallMs
             row.lossWindowMs = groups[gi].lossWindowMs
             row.measure = measureStatus(group: gi)
-            // Members come best first: a hold-down only matters for those better than the active one.
+            // Members come best first: a hold-down only matters for those better than the active one,
+            // or of its priority and waiting to join the in-use set.
             var better = st.active != nil
+            let tier = st.active.map { config.paths[$0].priority }
             for m in st.members {
                 if m.path == st.active { better = false }
+                let joining = g.ecmp && config.paths[m.path].priority == tier && !st.inUse.contains(m.path)
                 row.members.append(MemberStatus(path: config.paths[m.path].name, suppressed: m.suppressed,
                                                 penalty: m.penalty,
-                                                holdDownRemainingMs: better ? m.holdDownUntil.map { max(0, $0 - now) } : nil))
+                                                holdDownRemainingMs: better || joining ? m.holdDownUntil.map { max(0, $0 - now) } : nil))
             }
             s.groups.append(row)
         }
