@@ -14,6 +14,8 @@
 #
 # Per (agent, timer): a 1 kHz stream LAN → VNet and one VNet → LAN at once, the primary's far end fails
 # at --fail-at-ms; then a second pair of streams across the restore (failback_lost, failback_return_lost).
+# The forward loss is the agent's (its BFD, then its route); the return loss is the primary MSEE's BFD
+# and Azure's side withdrawing that MSEE's path, the same whichever agent runs on-prem.
 # Agents: hedge (paths er-primary and er-secondary at equal priority 10, each with its own eBGP + BFD
 # session, vpn at 20, one group), frr (bgpd with both neighbours, maximum-paths 2, bfdd, VPN floating
 # static at distance 250), bird (two bgp protocols + bfd, kernel protocol `merge paths on`, VPN static
