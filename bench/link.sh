@@ -99,27 +99,6 @@ link_agent_status() { # AGENT: the agent's own view, for the log
     esac
 }
 
-# link_streams NAME DURATION_MS ACTION_AT_MS ACTION [forward recv options...]: the forward stream (from
-# 172.16.0.1:LINK_SPORT) and the return stream (from the VNet host's LINK_RSPORT) together; ACTION runs
-# ACTION_AT_MS into them. Leaves $LAB_RUN/NAME-fwd.json and $LAB_RUN/NAME-ret.json.
-link_streams() {
-    local name=$1 dur=$2 at=$3 action=$4 n=$(($2 * rate / 1000))
-    shift 4
-    local recv=(--until-idle-ms $(( dur - at + 1500 )) --expect "$n" --max-wait-ms $(( dur + 20000 )))
-    lab_stream_recv_start "$name-fwd" "${recv[@]}" "$@" || return 1
-    lab_stream_return_recv_start "$name-ret" "${recv[@]}" || return 1
-    lab_stream_send --from "172.16.0.1:$LINK_SPORT" --rate "$rate" --count "$n" >"$LAB_RUN/$name-fwd.send.json" 2>>"$LAB_RUN/$name-fwd.err" &
-    local p1=$!
-    lab_stream_return_send --from "$(lab_target):$LINK_RSPORT" --rate "$rate" --count "$n" >"$LAB_RUN/$name-ret.send.json" 2>>"$LAB_RUN/$name-ret.err" &
-    local p2=$!
-    sleep "$(awk "BEGIN{print ($at + 20) / 1000}")"   # the senders' first deadline is 20 ms out
-    "$action"
-    wait_pid "$p1" $((dur / 1000 + 10)) || { log "forward sender failed"; return 1; }
-    wait_pid "$p2" $((dur / 1000 + 10)) || { log "return sender failed"; return 1; }
-    lab_stream_recv_wait "$name-fwd" $((dur / 1000 + 25)) >/dev/null || return 1
-    lab_stream_recv_wait "$name-ret" $((dur / 1000 + 25)) >/dev/null
-}
-
 # run_link AGENT TXxMULT: one lab, one agent, the primary's far-end failure and its restore; one JSON line.
 run_link() {
     local agent=$1 timer=$2 err='' note='' fields=()
@@ -166,7 +145,7 @@ run_link() {
             FAIL_NS=$(date +%s%N)
         }
         link_restore() { log "restore at $(date +%H:%M:%S.%3N)"; link2_restore_far "$LINK_FAILED"; }
-        if link_streams failover "$dur" "$fail_at_ms" link_fail --arrivals-out "$LAB_RUN/failover.arrivals"; then
+        if STREAM2_SPORT=$LINK_SPORT STREAM2_RSPORT=$LINK_RSPORT stream2 failover "$dur" "$fail_at_ms" link_fail --arrivals-out "$LAB_RUN/failover.arrivals"; then
             local f=$LAB_RUN/failover-fwd.json s=$LAB_RUN/failover-fwd.send.json r=$LAB_RUN/failover-ret.json
             fwd=$(jget "$f" loss_ms) lost=$(jget "$f" lost) sent=$(jget "$s" sent) gap=$(jget "$f" longest_gap_ms) gaps=$(jget "$f" gaps)
             ret=$(jget "$r" loss_ms) ret_lost=$(jget "$r" lost)
@@ -180,7 +159,7 @@ run_link() {
                 "$LAB_RUN/hedge.log" "$LAB_RUN/anchors-$(ON)/bfdd.log" "$LAB_RUN/anchors-$(ON)/bird.log")
             local rb; rb=$(jget "$s" rebases)
             [ "${rb:-0}" = 0 ] || [ "$rb" = null ] || note+="WARNING: the sender fell behind ${rb} times: the CPU was starved, the loss figure may be low; "
-            if link_streams failback "$fb_ms" 500 link_restore; then
+            if STREAM2_SPORT=$LINK_SPORT STREAM2_RSPORT=$LINK_RSPORT stream2 failback "$fb_ms" 500 link_restore; then
                 fb=$(jget "$LAB_RUN/failback-fwd.json" lost) fb_ret=$(jget "$LAB_RUN/failback-ret.json" lost)
                 ways_back="\"$(link2_ways)\"" rways_back="\"$(link2_azure_ways)\""
                 log "after the restore: on-prem via $ways_back, Azure via $rways_back; lost forward $fb, return $fb_ret"
@@ -207,14 +186,7 @@ run_link() {
         ways_after_failure="$ways_fail" return_ways_after_failure="$rways_fail" \
         ways_after_restore="$ways_back" return_ways_after_restore="$rways_back" "${fields[@]}" \
         rate_pps="$rate" kernel="\"$KERNEL\"" note="$(jstr "$note")"
-    if [ -d "$LAB_RUN" ]; then
-        [ -f "$LAB_RUN/hedge.log" ] && cp "$LAB_RUN/hedge.log" "$out_dir/data/$tag-$agent.hedge.log"
-        local d
-        for d in "$LAB_RUN"/anchors-* "$LAB_RUN"/azure-*; do
-            [ -d "$d" ] || continue
-            tar -C "$d" -czf "$out_dir/data/$tag-$agent-${d##*/}.logs.tgz" --exclude='*.ctl' . 2>/dev/null || true
-        done
-    fi
+    keep_lab_logs "$tag-$agent"
     link_agent_stop "$agent" || true
     lab_down
 }
@@ -235,21 +207,8 @@ run_link_set() {
         if [ "$repeat" -gt 1 ]; then
             for a in "${agent_list[@]}"; do
                 [ -s "$dir/$a" ] || continue
-                python3 - "$dir/$a" "$repeat" <<'PY'
-import json, statistics, sys
-lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-d = {k: lines[0].get(k) for k in ("bench", "scenario", "signal", "agent", "bfd_ms", "bfd_mult", "failure", "link_failed")}
-d.update({"summary": True, "runs": int(sys.argv[2])})
-vals = [x["loss_ms"] for x in lines if x.get("loss_ms") is not None]
-d["measured"] = len(vals)
-for k in ("loss_ms", "lost", "failback_lost", "return_loss_ms", "return_lost", "failback_return_lost", "detect_ms"):
-    v = [x[k] for x in lines if x.get(k) is not None]
-    d[k + "_median"] = statistics.median(v) if v else None
-    d[k + "_all"] = v
-d["loss_ms_min"] = min(vals) if vals else None
-d["loss_ms_max"] = max(vals) if vals else None
-print(json.dumps(d))
-PY
+                summarize_runs "$dir/$a" "$repeat" "bench scenario signal agent bfd_ms bfd_mult failure link_failed" \
+                    "loss_ms lost failback_lost return_loss_ms return_lost failback_return_lost detect_ms"
             done
         fi
         rm -rf "$dir"

@@ -21,25 +21,6 @@
 TWOWAY_TCP_RATE=100
 : "${twoway_vpn:=static}"
 
-# stream2 NAME DURATION_MS ACTION_AT_MS ACTION: the forward and the return stream together; ACTION runs
-# ACTION_AT_MS into them. Leaves $LAB_RUN/NAME-fwd.json and $LAB_RUN/NAME-ret.json.
-stream2() {
-    local name=$1 dur=$2 at=$3 action=$4 n=$(($2 * rate / 1000))
-    local recv=(--until-idle-ms $(( dur - at + 1500 )) --expect "$n" --max-wait-ms $(( dur + 20000 )))
-    lab_stream_recv_start "$name-fwd" "${recv[@]}" || return 1
-    lab_stream_return_recv_start "$name-ret" "${recv[@]}" || return 1
-    lab_stream_send --rate "$rate" --count "$n" >"$LAB_RUN/$name-fwd.send.json" 2>>"$LAB_RUN/$name-fwd.err" &
-    local p1=$!
-    lab_stream_return_send --rate "$rate" --count "$n" >"$LAB_RUN/$name-ret.send.json" 2>>"$LAB_RUN/$name-ret.err" &
-    local p2=$!
-    sleep "$(awk "BEGIN{print ($at + 20) / 1000}")"
-    "$action"
-    wait_pid "$p1" $((dur / 1000 + 10)) || { log "forward sender failed"; return 1; }
-    wait_pid "$p2" $((dur / 1000 + 10)) || { log "return sender failed"; return 1; }
-    lab_stream_recv_wait "$name-fwd" $((dur / 1000 + 25)) >/dev/null || return 1
-    lab_stream_recv_wait "$name-ret" $((dur / 1000 + 25)) >/dev/null
-}
-
 # tcpflow_start / tcpflow_stop: the TCP flow, LAN → VNet host port 9100, its JSON in $LAB_RUN/tcp.json.
 tcpflow_start() {
     rm -f "$LAB_RUN/tcp.ready" "$LAB_RUN/tcp.stop" "$LAB_RUN/tcp.json"
@@ -182,14 +163,7 @@ run_twoway() {
         hedge_reported_failback_forward_ms="${rep_fb% *}" hedge_reported_failback_return_ms="${rep_fb#* }" \
         tcp_survived="$tcp_ok" tcp_longest_stall_ms="$tcp_stall" tcp_error="$tcp_err" rate_pps="$rate" \
         kernel="\"$KERNEL\"" note="$(jstr "$note")" "${extra[@]}"
-    if [ -d "$LAB_RUN" ]; then
-        [ -f "$LAB_RUN/hedge.log" ] && cp "$LAB_RUN/hedge.log" "$out_dir/data/twoway-$timer-$failure-$agent.hedge.log"
-        local d
-        for d in "$LAB_RUN"/anchors-* "$LAB_RUN"/azure-*; do
-            [ -d "$d" ] || continue
-            tar -C "$d" -czf "$out_dir/data/twoway-$timer-$failure-$agent-${d##*/}.logs.tgz" --exclude='*.ctl' . 2>/dev/null || true
-        done
-    fi
+    keep_lab_logs "twoway-$timer-$failure-$agent"
     "agent_stop_$agent" || true
     lab_down
     ANCHORS_VPN=static
@@ -211,19 +185,9 @@ run_twoway_set() {
             if [ "$repeat" -gt 1 ]; then
                 for a in "${agent_list[@]}"; do
                     [ -s "$dir/$a" ] || continue
-                    python3 - "$dir/$a" "$repeat" <<'PY'
-import json, statistics, sys
-lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-d = {k: lines[0].get(k) for k in ("bench", "scenario", "agent", "bfd_ms", "bfd_mult", "vpn", "azure_router", "failure")}
-d.update({"summary": True, "runs": int(sys.argv[2])})
-for k in ("forward_loss_ms", "return_loss_ms", "failback_forward_lost", "failback_return_lost", "tcp_longest_stall_ms", "steer_fib_ms",
-          "hedge_reported_forward_ms", "hedge_reported_return_ms"):
-    v = [x[k] for x in lines if x.get(k) is not None]
-    d[k + "_median"] = statistics.median(v) if v else None
-    d[k + "_all"] = v
-d["tcp_survived_all"] = [x.get("tcp_survived") for x in lines]
-print(json.dumps(d))
-PY
+                    summarize_runs "$dir/$a" "$repeat" "bench scenario agent bfd_ms bfd_mult vpn azure_router failure" \
+                        "forward_loss_ms return_loss_ms failback_forward_lost failback_return_lost tcp_longest_stall_ms steer_fib_ms hedge_reported_forward_ms hedge_reported_return_ms" \
+                        tcp_survived
                 done
             fi
             rm -rf "$dir"

@@ -30,6 +30,8 @@
 #       announcing the LAN there, importing nothing. With ANCHORS_STEER=cond, FRR also steers the
 #       return path with BGP conditional advertisement (the LAN's halves over the VPN while the VNet's
 #       route from the MSEE is gone; scanner every 5 s, its minimum).
+#   ANCHORS_FRR_MORE=FUNC: anchors_frr_start calls FUNC DIR BFD(0/1) once its configs are written,
+#       before the daemons start, to add to them (lab/link2.sh: the second link's neighbour).
 #   anchors_frr_stop / anchors_bird_stop
 #   anchors_wait_er SECONDS        waits until onprem's kernel routes 10.200.0.4 via er0
 #   anchors_status frr|bird|edge   daemon's own view (BGP/BFD state, route), for logs
@@ -241,6 +243,7 @@ EOF
         printf '!\n'
     } >"$dir/staticd.conf"
     daemons+=(staticd bgpd)
+    if [ -n "${ANCHORS_FRR_MORE:-}" ]; then "$ANCHORS_FRR_MORE" "$dir" "$bfd" || return 1; fi
     echo frr >"$dir/impl"
     _anchors_frr_launch "$ns" "$dir" "${daemons[@]}" || { anchors_frr_stop; return 1; }
     if [ "${ANCHORS_VPN:-static}" = bgp ]; then

@@ -16,6 +16,7 @@
 #                            10.200.0.0/16 to on-prem, passing what on-prem announces on to Azure; each
 #                            withdraws it there when its BFD with on-prem goes down); TX "-" = no BFD
 #   link2_msee_stop
+#   link2_msee_status        both MSEEs' view (BGP, BFD), for logs
 #   link2_frr_start TX RX MULT    on-prem FRR: bgpd with both neighbours, `maximum-paths 2`, BFD on both,
 #                            the LAN announced on both, VPN floating static 10.200.0.0/16 distance 250
 #   link2_bird_start TX RX MULT   on-prem BIRD 2: two bgp protocols (bfd on), bfd on er0 and er1, kernel
@@ -116,34 +117,29 @@ _link2_msee2_stop() {
     rm -rf "/var/run/frr/${ns:?}" "${dir:?}"
 }
 link2_msee_stop() { anchors_edge_stop; _link2_msee2_stop; return 0; }
+link2_msee_status() {
+    local ns
+    for ns in "$(lab_ns edge)" "$(_link2_ed)"; do
+        echo "== $ns"
+        vtysh -N "$ns" -c 'show bgp summary' -c 'show bfd peers brief' 2>&1 | grep -v "^% Can't open configuration file"
+    done
+    return 0
+}
 
 # ------------------------------------------------------------------------------------------ on-prem FRR
 link2_frr_start() {
     [ $# -eq 3 ] || { lab_log "usage: link2_frr_start TX RX MULT"; return 1; }
-    local tx=$1 rx=$2 mult=$3 ns dir bfd=0
-    ns=$(_link2_on); dir=$(_anchors_dir "$ns")
-    anchors_frr_stop
-    mkdir -p "$dir" || return 1
-    _anchors_frr_common "$dir" "$ns"
-    local daemons=(zebra)
-    if _anchors_is_on "$tx"; then
-        bfd=1
-        _anchors_frr_bfd_conf "$dir" "$ns" "$tx" "$rx" "$mult"
-        daemons+=(bfdd)
-    fi
-    _anchors_frr_bgp_conf "$dir" "$ns" 65010 192.168.10.1 192.168.10.2 12076 "$bfd" - - "" ""
+    ANCHORS_FRR_MORE=_link2_frr_secondary anchors_frr_start "$1" "$2" "$3" - - || return 1
+    lab_log "link2: onprem FRR also with the secondary MSEE, maximum-paths 2"
+}
+# _link2_frr_secondary DIR BFD: anchors_frr_start's configuration gains the same session to the
+# secondary MSEE, and eBGP multipath over both.
+_link2_frr_secondary() {
     {
-        # the secondary: the same session to the other MSEE, and eBGP multipath over both
         printf 'router bgp 65010\n neighbor 192.168.11.2 remote-as 12076\n neighbor 192.168.11.2 timers connect 1\n'
-        if [ "$bfd" = 1 ]; then printf ' neighbor 192.168.11.2 bfd\n neighbor 192.168.11.2 bfd profile anchors\n'; fi
+        if [ "$2" = 1 ]; then printf ' neighbor 192.168.11.2 bfd\n neighbor 192.168.11.2 bfd profile anchors\n'; fi
         printf ' address-family ipv4 unicast\n  maximum-paths 2\n  neighbor 192.168.11.2 prefix-list ANCHORS-LAN out\n exit-address-family\nexit\n!\n'
-    } >>"$dir/bgpd.conf"
-    printf 'hostname %s\nlog timestamp precision 3\nlog file %s/staticd.log informational\n!\nip route 10.200.0.0/16 192.168.20.2 250\n!\n' \
-        "$ns" "$dir" >"$dir/staticd.conf"
-    daemons+=(staticd bgpd)
-    echo frr >"$dir/impl"
-    _anchors_frr_launch "$ns" "$dir" "${daemons[@]}" || { anchors_frr_stop; return 1; }
-    lab_log "link2: onprem FRR (AS 65010) bgp to both MSEEs, maximum-paths 2$( [ "$bfd" = 1 ] && printf ' + BFD %s/%s ms × %s' "$tx" "$rx" "$mult"), static VPN distance 250"
+    } >>"$1/bgpd.conf"
 }
 link2_frr_stop() { anchors_frr_stop; }
 
@@ -191,25 +187,16 @@ link2_bird_stop() { anchors_bird_stop; }
 link2_fail_far() {
     case "$1" in
         er0) lab_fail_far ;;
-        er1) _link2_far_on ;;
+        er1) lab_fail_far "$LINK2_NS" ;;
         *) lab_log "usage: link2_fail_far er0|er1"; return 1 ;;
     esac
 }
 link2_restore_far() {
     case "$1" in
         er0) lab_restore_far ;;
-        er1) ip netns exec "$(_link2_ed)" nft delete table inet labfail 2>/dev/null || true ;;
+        er1) lab_restore_far "$LINK2_NS" ;;
         *) lab_log "usage: link2_restore_far er0|er1"; return 1 ;;
     esac
-}
-_link2_far_on() { # lab_fail_far's rules, in the secondary MSEE's namespace
-    ip netns exec "$(_link2_ed)" nft -f - <<'EOF'
-table inet labfail {
-    chain drop_forward { type filter hook forward priority -300; iifname "onprem0" drop; oifname "onprem0" drop; }
-    chain drop_input { type filter hook input priority -300; iifname "onprem0" drop; }
-    chain drop_output { type filter hook output priority -300; oifname "onprem0" drop; }
-}
-EOF
 }
 
 # ------------------------------------------------------------------------------------------ where flows go

@@ -14,7 +14,7 @@
 #
 # Onprem has NO route to 10.200.0.0/16 after lab_up: installing it is the agent's job. Azure routes
 # on-prem's LAN by the VPN until an agent announces it to the MSEE stand-in over ExpressRoute.
-# Functions: lab_up, lab_down, lab_fail_carrier, lab_restore_carrier, lab_fail_far, lab_restore_far,
+# Functions: lab_up, lab_down, lab_fail_carrier, lab_restore_carrier, lab_fail_far [NS], lab_restore_far [NS],
 #            lab_fail_gray, lab_restore_gray,
 #            lab_exec NS cmd..., lab_ns NS, lab_wait_for SECONDS cmd..., lab_now_ms, lab_path_of,
 #            lab_stream_recv_start / lab_stream_recv_wait, lab_stream_send, and for the return
@@ -206,8 +206,9 @@ lab_restore_carrier() { ip -n "$(lab_ns edge)" link set onprem0 up; }
 # Far-end failure: the edge drops everything on its on-prem link, forwarded, received or sent;
 # onprem's carrier (and ARP) stay up, so only an end-to-end probe or BFD can see it. The MSEE's own
 # session toward the VNet stays up: it withdraws on-prem's prefixes there once it notices.
+# NS: the MSEE's namespace (default edge; lab/link2.sh's secondary is edge2).
 lab_fail_far() {
-    ip netns exec "$(lab_ns edge)" nft -f - <<'EOF'
+    ip netns exec "$(lab_ns "${1:-edge}")" nft -f - <<'EOF'
 table inet labfail {
     chain drop_forward { type filter hook forward priority -300; iifname "onprem0" drop; oifname "onprem0" drop; }
     chain drop_input { type filter hook input priority -300; iifname "onprem0" drop; }
@@ -215,8 +216,8 @@ table inet labfail {
 }
 EOF
 }
-lab_restore_far() {
-    ip netns exec "$(lab_ns edge)" nft delete table inet labfail 2>/dev/null || true
+lab_restore_far() { # [NS]
+    ip netns exec "$(lab_ns "${1:-edge}")" nft delete table inet labfail 2>/dev/null || true
 }
 
 # Gray failure: the edge drops the traffic it forwards between on-prem and the VNet, both ways, but

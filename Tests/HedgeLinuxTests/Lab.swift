@@ -4,7 +4,8 @@ import XCTest
 import Glibc
 #endif
 
-/// The namespace lab of lab/netns.sh (onprem, edge, vpn, azure) with hedge running in onprem.
+/// The namespace lab of lab/netns.sh (onprem, edge, vpn, azure) with hedge running in onprem;
+/// `link2_up` (lab/link2.sh) adds the circuit's second link.
 final class Lab {
     let prefix: String
     let dir: String
@@ -52,7 +53,7 @@ final class Lab {
 
     @discardableResult
     func bash(_ script: String, check: Bool = true, file: StaticString = #filePath, line: UInt = #line) -> (Int32, String) {
-        sh("cd \(packageRoot) && export LAB=\(prefix) LAB_PREFIXES=\(scalePrefixes) AZURE_VPN=\(azureVPN) LABSTREAM_BIN=\(Lab.binDir)/labstream && source lab/netns.sh && source lab/edge-bfd.sh && source lab/anchors.sh && source lab/msee.sh && \(script)",
+        sh("cd \(packageRoot) && export LAB=\(prefix) LAB_PREFIXES=\(scalePrefixes) AZURE_VPN=\(azureVPN) LABSTREAM_BIN=\(Lab.binDir)/labstream && source lab/netns.sh && source lab/edge-bfd.sh && source lab/anchors.sh && source lab/msee.sh && source lab/link2.sh && \(script)",
            check: check, file: file, line: line)
     }
 
