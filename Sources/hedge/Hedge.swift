@@ -13,6 +13,9 @@ usage: hedge run    [-c FILE] [-u USER] [-v]
                                             show paths and groups of the running agent
        hedge drill  [-s SOCKET | -c FILE] [--failback-wait SECONDS]
                                             fail ExpressRoute over to the VPN and back, as a timeline
+       hedge azure template [-c FILE] [-o DIR]
+                                            write the Azure half (ARM template and parameters) from FILE
+       hedge azure steps [-c FILE]          print it as az commands, then the four-step test with drill
        hedge version
 default FILE: /etc/hedge/hedge.conf
 the reflector for `probe reflect`, on a VM in the VNet, is a program of its own: hedge-reflect
@@ -35,6 +38,7 @@ struct Hedge {
                      + (args.count > 1 ? args.dropFirst().joined(separator: " ") : "--key-file FILE"))
             return 2
         }
+        if command == "azure" { return AzureCommand.run(Array(args.dropFirst())) }
         var configPath = "/etc/hedge/hedge.conf"
         var socketPath: String?
         var configGiven = false
