@@ -13,12 +13,10 @@ usage: hedge run    [-c FILE] [-u USER] [-v]
                                             show paths and groups of the running agent
        hedge drill  [-s SOCKET | -c FILE] [--failback-wait SECONDS]
                                             fail ExpressRoute over to the VPN and back, as a timeline
-       hedge azure template [-c FILE] [-o DIR]
-                                            write the Azure half (ARM template and parameters) from FILE
-       hedge azure steps [-c FILE]          print it as az commands, then the four-step test with drill
        hedge version
 default FILE: /etc/hedge/hedge.conf
-the reflector for `probe reflect`, on a VM in the VNet, is a program of its own: hedge-reflect
+programs of their own: hedge-reflect, the reflector for `probe reflect` on a VM in the VNet;
+hedge-azure (also as `hedge azure`), the Azure half (ARM template, az steps) from FILE
 """
 
 @main

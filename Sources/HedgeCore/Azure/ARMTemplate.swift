@@ -3,10 +3,11 @@
 /// probes a reflector, the reflector VM. The quickstart's VNet, GatewaySubnet and ExpressRoute
 /// gateway are referenced by its own parameter names and defaults, never created.
 public enum ARMTemplate {
-    /// Microsoft.Network's and Microsoft.Compute's newest stable API versions with a published
-    /// schema; the tests validate against exactly these.
-    public static let networkAPI = "2025-07-01"
-    public static let computeAPI = "2026-03-01"
+    /// The API versions of Microsoft.Network and Microsoft.Compute whose resource models the tests
+    /// validate against: those of the Azure SDK for Python releases scripts/install-azure-sdk pins
+    /// (the last ones whose models carry a walkable attribute map).
+    public static let networkAPI = "2025-05-01"
+    public static let computeAPI = "2025-04-01"
     public static let schema = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
     public static let parametersSchema = "https://schema.management.azure.com/schemas/2015-01-01/deploymentParameters.json#"
 
@@ -30,7 +31,7 @@ public func armTemplate(_ plan: AzurePlan) -> String {
     w.string("$schema", ARMTemplate.schema)
     w.string("contentVersion", "1.0.0.0")
     w.beginObject("metadata")
-    w.string("description", "The VPN half of the ExpressRoute/VPN reference architecture, written by hedge azure template from the hedge configuration; deploy it into the resource group of the quickstart expressroute-private-peering-vnet.")
+    w.string("description", "The VPN half of the ExpressRoute/VPN reference architecture, written by hedge-azure template from the hedge configuration; deploy it into the resource group of the quickstart expressroute-private-peering-vnet.")
     w.endObject()
     armParameterDeclarations(&w, plan)
     armVariables(&w, plan)

@@ -1,4 +1,4 @@
-/// What `hedge azure template` writes, decided from the configuration before a byte of JSON: the
+/// What `hedge-azure template` writes, decided from the configuration before a byte of JSON: the
 /// Azure half of the reference architecture (VPN gateway, local network gateway, connection,
 /// reflector VM) beside what the quickstart `expressroute-private-peering-vnet` created (VNet,
 /// GatewaySubnet, ExpressRoute gateway). A configuration the Azure half cannot be written from is
@@ -70,7 +70,7 @@ public func azurePlan(_ c: HedgeConfig, file: String, policy given: AzureIPsecPo
     func refuse(_ at: SourceLocation, _ message: String) { errors.append(Diagnostic(.error, file, at, message)) }
 
     guard let az = c.azure, let vnet = az.vnet.first, let gs = az.gatewaySubnet else {
-        refuse(c.azure?.location ?? top, "hedge azure needs an azure block with vnet and gateway-subnet")
+        refuse(c.azure?.location ?? top, "hedge-azure needs an azure block with vnet and gateway-subnet")
         return .refused(errors)
     }
     // `hedge check` refuses these already; the writer must not depend on who called it.
@@ -79,21 +79,20 @@ public func azurePlan(_ c: HedgeConfig, file: String, policy given: AzureIPsecPo
     }
     if !vnet.contains(gs) { refuse(az.location, "gateway-subnet \(gs) is not inside vnet \(vnet)") }
     if az.vnet.count > 1 {
-        refuse(az.location, "hedge azure writes for one vnet prefix, as the quickstart's VNet has (got \(az.vnet.count))")
+        refuse(az.location, "hedge-azure writes for one vnet prefix, as the quickstart's VNet has (got \(az.vnet.count))")
     }
 
     var vpn: [PathConfig] = []
     var erAnnounce: [IPPrefix] = []
-    var peer: [IPPrefix] = []
     for p in c.paths {
         if p.ipsec != nil { vpn.append(p) }
         if let b = p.bgp, b.remoteAS == AzurePlan.microsoftAS {
             for a in p.announce where !erAnnounce.contains(a) { erAnnounce.append(a) }
-            if let s = IPPrefix(address: b.neighbor, length: 30), b.neighbor.isV4, !peer.contains(s) { peer.append(s) }
         }
     }
+    let peer = peeringPrefixes(c, refuse: refuse)
     guard let first = vpn.first, let ipsec = first.ipsec else {
-        refuse(top, "no path has an ipsec block: hedge azure writes the VPN half of the architecture")
+        refuse(top, "no path has an ipsec block: hedge-azure writes the VPN half of the architecture")
         return .refused(errors)
     }
     if vpn.count > 2 {
@@ -206,4 +205,44 @@ public func azurePlan(_ c: HedgeConfig, file: String, policy given: AzureIPsecPo
     return .plan(AzurePlan(vpnPaths: Array(vpn.prefix(2)), local: ipsec.local, policy: policy, bgp: bgp,
                            localNetworkPrefixes: lng, reflector: reflector, vnet: vnet, gatewaySubnet: gs,
                            subnet1: subnet1, expressRouteAnnounce: erAnnounce, peerPrefixes: peer, localAS: localAS))
+}
+
+/// The private peering's primary and secondary /30s: the ExpressRoute paths (BGP with AS 12076) by
+/// priority, ties in their group's order (a circuit's two links are two equal-priority paths), so
+/// the first is the primary link. Azure takes the /30's second address for the MSEE and leaves the
+/// first to the customer's router, so each path's neighbour must be that second address.
+private func peeringPrefixes(_ c: HedgeConfig, refuse: (SourceLocation, String) -> Void) -> [IPPrefix] {
+    var order: [Int] = []
+    for g in c.groups {
+        for name in g.paths {
+            if let i = c.paths.firstIndex(where: { $0.name == name }), !order.contains(i) { order.append(i) }
+        }
+    }
+    for i in c.paths.indices where !order.contains(i) { order.append(i) }
+    var er: [PathConfig] = []
+    for i in order { if let b = c.paths[i].bgp, b.remoteAS == AzurePlan.microsoftAS { er.append(c.paths[i]) } }
+    // Stable by priority: the group's order stays among equals.
+    var sorted: [PathConfig] = []
+    for p in er {
+        let at = sorted.firstIndex(where: { $0.priority > p.priority }) ?? sorted.count
+        sorted.insert(p, at: at)
+    }
+    var peer: [IPPrefix] = []
+    for p in sorted {
+        guard let b = p.bgp else { continue }
+        guard b.neighbor.isV4, let s = IPPrefix(address: b.neighbor, length: 30) else {
+            refuse(b.location, "path \(p.name): the private peering's MSEE address must be IPv4 (got \(b.neighbor))")
+            continue
+        }
+        if (b.neighbor.bytes.last ?? 0) & 3 != 2 {
+            refuse(b.location, "path \(p.name): the MSEE takes the second address of its /30 (\(s)), and \(b.neighbor) is not it")
+        } else if peer.contains(s) {
+            refuse(b.location, "path \(p.name): \(s) is the other link's /30 already: the primary and secondary links need one each")
+        } else if peer.count == 2 {
+            refuse(b.location, "path \(p.name): a circuit's private peering has two links, and this would be a third ExpressRoute path")
+        } else {
+            peer.append(s)
+        }
+    }
+    return peer
 }

@@ -1,10 +1,10 @@
-/// `hedge azure steps`: the same Azure half as the template, as az CLI commands an operator can read
+/// `hedge-azure steps`: the same Azure half as the template, as az CLI commands an operator can read
 /// and run one by one, then the reference architecture's four-step test done with `hedge drill`.
 public func azureSteps(_ plan: AzurePlan, configPath: String) -> String {
     let n = plan.activeActive ? 2 : 1
     let gs = plan.gatewaySubnet
     var s = """
-    # The Azure half of \(configPath), as az CLI commands (bash). hedge azure template -c \(configPath)
+    # The Azure half of \(configPath), as az CLI commands (bash). hedge-azure template -c \(configPath)
     # writes the same as azure-vpn.json; names are the template's parameter defaults.
     set -eu
     RG=${RG:?the resource group of the quickstart deployment}

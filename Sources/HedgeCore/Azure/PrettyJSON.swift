@@ -1,5 +1,5 @@
 /// JSONWriter's compact text, indented by two spaces a level as ARM templates are usually written:
-/// the operator reads and diffs what `hedge azure template` writes before deploying it.
+/// the operator reads and diffs what `hedge-azure template` writes before deploying it.
 public func prettyJSON(_ compact: String) -> String {
     var out: [UInt8] = []
     var depth = 0
