@@ -11,8 +11,9 @@ let agentSettings: [SwiftSetting] = embedded
 // The Embedded build compiles the agent's three modules as one (one whole-module optimisation over
 // the whole program: aarch64 924,512 -> 894,944 B stripped). HedgeCore and HedgeLinux are then
 // empty modules (board/one), so that the sources' imports still resolve. hedge-reflect, the
-// reflector for a VM in the VNet, is compiled the same way from HedgeCore, HedgeLinux and its own
-// directory; --gc-sections leaves in each binary only what its main reaches.
+// reflector for a VM in the VNet, and hedge-azure, the Azure half's writer, are compiled the same
+// way from HedgeCore, HedgeLinux and their own directory; --gc-sections leaves in each binary only
+// what its main reaches.
 let embeddedTargets: [Target] = [
     .systemLibrary(name: "CHedge", path: "Sources/CHedge"),
     .target(name: "CHedgeRuntime", cSettings: [.define("HEDGE_EMBEDDED")]),
@@ -23,6 +24,8 @@ let embeddedTargets: [Target] = [
                       swiftSettings: agentSettings, linkerSettings: [.linkedLibrary("mnl")]),
     .executableTarget(name: "hedge-reflect", dependencies: ["HedgeCore", "HedgeLinux", "CHedge", "CHedgeRuntime"],
                       path: "board/one/hedge-reflect", swiftSettings: agentSettings),
+    .executableTarget(name: "hedge-azure", dependencies: ["HedgeCore", "HedgeLinux", "CHedge", "CHedgeRuntime"],
+                      path: "board/one/hedge-azure", swiftSettings: agentSettings),
 ]
 
 let package = Package(
@@ -30,6 +33,7 @@ let package = Package(
     products: [
         .executable(name: "hedge", targets: ["hedge"]),
         .executable(name: "hedge-reflect", targets: ["hedge-reflect"]),
+        .executable(name: "hedge-azure", targets: ["hedge-azure"]),
     ],
     targets: embedded ? embeddedTargets : [
         // libmnl + kernel uapi headers (rtnetlink, nexthop, if_link, xfrm, fib_rules) and the few
@@ -50,6 +54,10 @@ let package = Package(
         // The reflector that `probe reflect` runs against, on a VM in the VNet: a program of its own,
         // so that the router's binary does not carry it.
         .executableTarget(name: "hedge-reflect", dependencies: ["HedgeCore", "HedgeLinux", "CHedge", "CHedgeRuntime"],
+                          swiftSettings: agentSettings),
+        // The Azure half (ARM template, az steps) from the configuration: its own program too, for
+        // the same reason (the writer would grow the router's binary by more than it is worth).
+        .executableTarget(name: "hedge-azure", dependencies: ["HedgeCore", "HedgeLinux", "CHedge", "CHedgeRuntime"],
                           swiftSettings: agentSettings),
         // Lab tool (not part of the agent): 1 kHz UDP stream sender/receiver for the namespace labs.
         .executableTarget(name: "labstream"),

@@ -15,7 +15,8 @@ usage: hedge run    [-c FILE] [-u USER] [-v]
                                             fail ExpressRoute over to the VPN and back, as a timeline
        hedge version
 default FILE: /etc/hedge/hedge.conf
-the reflector for `probe reflect`, on a VM in the VNet, is a program of its own: hedge-reflect
+programs of their own: hedge-reflect, the reflector for `probe reflect` on a VM in the VNet;
+hedge-azure (also as `hedge azure`), the Azure half (ARM template, az steps) from FILE
 """
 
 @main
@@ -35,6 +36,7 @@ struct Hedge {
                      + (args.count > 1 ? args.dropFirst().joined(separator: " ") : "--key-file FILE"))
             return 2
         }
+        if command == "azure" { return AzureCommand.run(Array(args.dropFirst())) }
         var configPath = "/etc/hedge/hedge.conf"
         var socketPath: String?
         var configGiven = false
