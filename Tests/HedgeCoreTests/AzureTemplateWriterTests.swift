@@ -2,8 +2,8 @@ import Foundation
 import XCTest
 @testable import HedgeCore
 
-/// The Azure half as `hedge-azure template` plans and writes it, from the example configuration (with
-/// a proposal given, so that these tests do not follow the example's) and Tests/azure/two-links.conf.
+/// The Azure half as `hedge-azure template` plans and writes it, from the example configuration (both
+/// circuit links; with a proposal given, so that these tests do not follow the example's).
 final class AzureTemplateWriterTests: XCTestCase, ConfigChecking {
     static let policy = AzureIPsecPolicy(ikeEncryption: "AES256", ikeIntegrity: "SHA256", dhGroup: "DHGroup14",
                                          ipsecEncryption: "GCMAES256", ipsecIntegrity: "GCMAES256", pfsGroup: "PFS2048",
@@ -61,7 +61,7 @@ final class AzureTemplateWriterTests: XCTestCase, ConfigChecking {
         XCTAssertEqual(p.bgp?.azure.map { "\($0)" }, ["169.254.21.1"])
         XCTAssertEqual(p.bgp.map { "\($0.source)" }, "169.254.21.2")
         XCTAssertTrue(p.localNetworkPrefixes.isEmpty, "BGP from an APIPA address: the local network gateway carries nothing")
-        XCTAssertEqual(p.expressRouteAnnounce.map { "\($0)" }, ["172.16.0.0/16", "172.16.255.254/32"])
+        XCTAssertEqual(p.expressRouteAnnounce.map { "\($0)" }, ["172.16.0.0/16", "172.16.255.254/32", "172.16.255.253/32"], "both links' announcements")
         XCTAssertEqual(p.reflector.map { "\($0.address):\($0.port)" }, "10.200.0.4:\(ProbeConfig.reflectPort)")
         XCTAssertEqual("\(p.subnet1)", "10.200.0.0/24")
 
@@ -90,7 +90,7 @@ final class AzureTemplateWriterTests: XCTestCase, ConfigChecking {
         let nsg = try resource(t, "Microsoft.Network/networkSecurityGroups")
         let reflect = try XCTUnwrap((nsg["securityRules"] as? [[String: Any]])?.first?["properties"] as? [String: Any])
         XCTAssertEqual(reflect["destinationPortRange"] as? String, "18533")
-        XCTAssertEqual(reflect["sourceAddressPrefixes"] as? [String], ["172.16.0.0/16", "172.16.255.254/32"])
+        XCTAssertEqual(reflect["sourceAddressPrefixes"] as? [String], ["172.16.0.0/16", "172.16.255.254/32", "172.16.255.253/32"])
         let params = try XCTUnwrap(t["parameters"] as? [String: Any])
         XCTAssertEqual((params["sharedKey"] as? [String: Any])?["type"] as? String, "securestring")
         XCTAssertEqual((params["reflectKey"] as? [String: Any])?["type"] as? String, "securestring")
@@ -135,7 +135,7 @@ final class AzureTemplateWriterTests: XCTestCase, ConfigChecking {
         XCTAssertTrue(e[0].contains(": error: path vpn: the ipsec block names no IKE/ESP proposal"), e[0])
     }
 
-    static let twoLinksPath = root + "/Tests/azure/two-links.conf"
+    static let twoLinksPath = root + "/deploy/examples/azure-er-vpn.conf"
 
     func twoLinks(_ edit: (String) -> String = { $0 }) throws -> HedgeConfig {
         let r = ConfigLoader.parse(edit(try String(contentsOfFile: Self.twoLinksPath, encoding: .utf8)), file: "x.conf")
