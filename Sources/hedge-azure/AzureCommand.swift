@@ -49,6 +49,10 @@ enum AzureCommand {
         let files = [("azure-vpn.json", armTemplate(plan)),
                      ("azure-vpn.parameters.json", armParameters(plan)),
                      ("azure-er.parameters.json", quickstartParameters(plan))]
+        // The directory is made if it is not there (its parent must be), as `-o` usually names a new one.
+        if mkdir(dir, 0o755) != 0 && hedge_errno() != EEXIST {
+            writeErr("hedge-azure: \(SystemError("mkdir", object: dir))"); return 1
+        }
         for (name, text) in files {
             let path = dir.hasSuffix("/") ? dir + name : dir + "/" + name
             // No secret is in these files: the keys are parameters asked for at deployment.
