@@ -24,3 +24,19 @@ extension Optional {
     @inline(__always)
     public static func != (lhs: _OptionalNilComparisonType, rhs: Wrapped?) -> Bool { rhs != nil }
 }
+
+// Two optionals compared (`routes[key] != route`): one copy of the comparison per wrapped type, not
+// the wrapped type's whole equality at every use.
+extension Optional where Wrapped: Equatable {
+    @inline(never)
+    public static func == (lhs: Wrapped?, rhs: Wrapped?) -> Bool {
+        switch (lhs, rhs) {
+        case let (l?, r?): return l == r
+        case (nil, nil): return true
+        default: return false
+        }
+    }
+
+    @inline(never)
+    public static func != (lhs: Wrapped?, rhs: Wrapped?) -> Bool { !(lhs == rhs) }
+}
