@@ -40,3 +40,17 @@ extension Optional where Wrapped: Equatable {
     @inline(never)
     public static func != (lhs: Wrapped?, rhs: Wrapped?) -> Bool { !(lhs == rhs) }
 }
+
+// The same for arrays: the standard library's `==` is inlinable and was copied, element loop and all,
+// into the derived equality of every struct holding an array.
+extension Array where Element: Equatable {
+    @inline(never)
+    public static func == (lhs: [Element], rhs: [Element]) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        for i in lhs.indices where !standardEqual(lhs[i], rhs[i]) { return false }
+        return true
+    }
+
+    @inline(never)
+    public static func != (lhs: [Element], rhs: [Element]) -> Bool { !(lhs == rhs) }
+}
