@@ -134,8 +134,9 @@ struct Builder {
     @inline(never) mutating func onOff(_ n: Node, _ what: String) -> Bool? { onOff(n.args[0], what) }
     @inline(never) mutating func kilobytes(_ n: Node, _ what: String) -> Located<UInt64>? { kilobytes(n.args[0], what) }
     @inline(never) mutating func prefix(_ n: Node) -> Located<IPPrefix>? { prefix(n.args[0]) }
-    @inline(never) func text(_ n: Node) -> Located<String> { text(n.args[0]) }
-    @inline(never) func valueText(_ n: Node) -> Located<String> { valueText(n.args[0]) }
+    // mutating: on the closures' inout Builder a non-mutating call copies the whole Builder first.
+    @inline(never) mutating func text(_ n: Node) -> Located<String> { text(n.args[0]) }
+    @inline(never) mutating func valueText(_ n: Node) -> Located<String> { valueText(n.args[0]) }
 
     @inline(never) mutating func address(_ t: Token, _ what: String) -> Located<IPAddress>? {
         if let a = IPAddress(t.text) { return Located(a, loc(t)) }
