@@ -107,8 +107,8 @@ public struct IPsecAlgorithm: Sendable {
         case esn
     }
 
-    /// Its row of `table`, read where a field is asked for: an entry is one string to copy.
-    let row: String
+    /// Its row of `table`, read where a field is asked for: an entry is a pointer to constant bytes.
+    let row: StaticString
 
     /// As swanctl.conf writes it.
     public var keyword: String { Self.column(row, 0) ?? "" }
@@ -140,10 +140,10 @@ public struct IPsecAlgorithm: Sendable {
 
     /// Field `i` of a row: "keyword kind ike esp [=alias]", `-` where Azure has no name (nil), the
     /// alias without its `=`; nil past the last field.
-    @inline(never) static func column(_ row: String, _ i: Int) -> String? {
+    @inline(never) static func column(_ row: StaticString, _ i: Int) -> String? {
         var k = 0
         var word: [UInt8] = []
-        for c in row.utf8 {
+        for c in UnsafeBufferPointer(start: row.utf8Start, count: row.utf8CodeUnitCount) {
             if c == UInt8(ascii: " ") {
                 if k == i { break }
                 k += 1
@@ -168,9 +168,10 @@ public struct IPsecAlgorithm: Sendable {
     // table is followed. strongSwan's keywords: https://docs.strongswan.org/docs/latest/config/proposals.html
     //
     // One row per keyword: "keyword kind ike esp [=alias]"; kind e encryption, a AEAD, i integrity,
-    // p PRF, k key exchange (DH group), s ESP sequence numbers. Text rather than a literal of structs:
-    // the router's binary carries the rows as bytes, not as code that builds them.
-    static let table: [String] = [
+    // p PRF, k key exchange (DH group), s ESP sequence numbers. Text rather than a literal of structs,
+    // and static strings (a pointer and a length each): the router's binary carries the rows as
+    // constant bytes, not as code that builds them.
+    static let table: [StaticString] = [
         // Encryption (IANA ENCR_*; the kernel's cbc(aes), rfc4106(gcm(aes)), ...).
         "aes128 e AES128 AES128",              // ENCR_AES_CBC, 128-bit key: cbc(aes)
         "aes192 e AES192 AES192",              // ENCR_AES_CBC, 192-bit key: cbc(aes)
