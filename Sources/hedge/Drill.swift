@@ -21,7 +21,7 @@ struct Drill {
         writeOut("\(ms)  \(CivilTime(epochMs: Clock.realtimeMs()).timeOfDay)  \(s)\n")
     }
 
-    func ask(_ line: String) -> String? {
+    @inline(never) func ask(_ line: String) -> String? {
         do { return try ControlClient.request(path: socket, line) } catch {
             writeErr("hedge drill: cannot reach the agent: \(error)")
             return nil
@@ -60,7 +60,7 @@ struct Drill {
     }
 
     /// Polls every 5 ms until `cond` holds or `ms` pass; false on timeout or SIGINT/SIGTERM.
-    func waitUntil(_ ms: Int, _ cond: (State) -> Bool) -> (Bool, State?, Int32) {
+    @inline(never) func waitUntil(_ ms: Int, _ cond: (State) -> Bool) -> (Bool, State?, Int32) {
         let end = Clock.monotonicMs() + Millis(ms)
         var last: State?
         while Clock.monotonicMs() < end {
@@ -71,7 +71,7 @@ struct Drill {
         return (false, last, 0)
     }
 
-    func rtt(_ p: Path) -> String { p.rttUs < 0 ? "" : ", rtt \(formatDecimal(Int64(p.rttUs), decimals: 3)) ms" }
+    @inline(never) func rtt(_ p: Path) -> String { p.rttUs < 0 ? "" : ", rtt \(formatDecimal(Int64(p.rttUs), decimals: 3)) ms" }
 
     mutating func run(holdSeconds: Int, failbackWaitMs: Int) -> Int32 {
         _ = hedge_block_stop_signals()

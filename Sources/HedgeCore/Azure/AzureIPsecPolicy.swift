@@ -107,42 +107,52 @@ public struct IPsecAlgorithm: Sendable {
         case esn
     }
 
+    /// Its row of `table`, read where a field is asked for: an entry is a pointer to constant bytes.
+    let row: StaticString
+
     /// As swanctl.conf writes it.
-    public var keyword: String
-    public var kind: Kind
+    public var keyword: String { Self.column(row, 0) ?? "" }
+    public var kind: Kind {
+        switch Self.column(row, 1)?.utf8.first {
+        case UInt8(ascii: "a"): return .aead
+        case UInt8(ascii: "i"): return .integrity
+        case UInt8(ascii: "p"): return .prf
+        case UInt8(ascii: "k"): return .keyExchange
+        case UInt8(ascii: "s"): return .esn
+        default: return .encryption
+        }
+    }
     /// Azure's name in an IKE slot (ikeEncryption, ikeIntegrity, dhGroup); nil where Azure refuses it.
-    public var ike: String?
+    public var ike: String? { Self.column(row, 2) }
     /// Azure's name in an ESP slot (ipsecEncryption, ipsecIntegrity, pfsGroup).
-    public var esp: String?
+    public var esp: String? { Self.column(row, 3) }
     /// For a second spelling of the same algorithm: the keyword it stands for (not listed as accepted).
-    public var aliasOf: String?
+    public var aliasOf: String? { Self.column(row, 4) }
 
     /// The entry for a keyword; an alias answers with its own entry (Azure's names copied).
     public static func named(_ keyword: String) -> IPsecAlgorithm? {
-        for row in table where row.hasPrefix(keyword + " ") { return IPsecAlgorithm(row: row) }
+        for row in table where column(row, 0) == keyword { return IPsecAlgorithm(row: row) }
         return nil
     }
 
     /// Every entry, in the table's order.
-    public static var all: [IPsecAlgorithm] { table.compactMap { IPsecAlgorithm(row: $0) } }
+    public static var all: [IPsecAlgorithm] { table.map { IPsecAlgorithm(row: $0) } }
 
-    /// One row of `table`: "keyword kind ike esp [=alias]", `-` where Azure has no name.
-    init?(row: String) {
-        let f = row.split(separator: " ").map(String.init)
-        guard f.count >= 4 else { return nil }
-        switch f[1] {
-        case "e": kind = .encryption
-        case "a": kind = .aead
-        case "i": kind = .integrity
-        case "p": kind = .prf
-        case "k": kind = .keyExchange
-        case "s": kind = .esn
-        default: return nil
+    /// Field `i` of a row: "keyword kind ike esp [=alias]", `-` where Azure has no name (nil), the
+    /// alias without its `=`; nil past the last field.
+    @inline(never) static func column(_ row: StaticString, _ i: Int) -> String? {
+        var k = 0
+        var word: [UInt8] = []
+        for c in UnsafeBufferPointer(start: row.utf8Start, count: row.utf8CodeUnitCount) {
+            if c == UInt8(ascii: " ") {
+                if k == i { break }
+                k += 1
+            } else if k == i && !(word.isEmpty && c == UInt8(ascii: "=")) {
+                word.append(c)
+            }
         }
-        keyword = f[0]
-        ike = f[2] == "-" ? nil : f[2]
-        esp = f[3] == "-" ? nil : f[3]
-        aliasOf = f.count > 4 && f[4].hasPrefix("=") ? String(f[4].dropFirst()) : nil
+        guard k == i, !word.isEmpty, word != [UInt8(ascii: "-")] else { return nil }
+        return String(decoding: word, as: UTF8.self)
     }
 
     // Azure's accepted values, from:
@@ -158,9 +168,10 @@ public struct IPsecAlgorithm: Sendable {
     // table is followed. strongSwan's keywords: https://docs.strongswan.org/docs/latest/config/proposals.html
     //
     // One row per keyword: "keyword kind ike esp [=alias]"; kind e encryption, a AEAD, i integrity,
-    // p PRF, k key exchange (DH group), s ESP sequence numbers. Text rather than a literal of structs:
-    // the router's binary carries the rows as bytes, not as code that builds them.
-    static let table: [String] = [
+    // p PRF, k key exchange (DH group), s ESP sequence numbers. Text rather than a literal of structs,
+    // and static strings (a pointer and a length each): the router's binary carries the rows as
+    // constant bytes, not as code that builds them.
+    static let table: [StaticString] = [
         // Encryption (IANA ENCR_*; the kernel's cbc(aes), rfc4106(gcm(aes)), ...).
         "aes128 e AES128 AES128",              // ENCR_AES_CBC, 128-bit key: cbc(aes)
         "aes192 e AES192 AES192",              // ENCR_AES_CBC, 192-bit key: cbc(aes)

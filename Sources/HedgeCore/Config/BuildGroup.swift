@@ -5,8 +5,8 @@ extension Grammar {
             for t in s.args { if let x = b.prefix(t) { g.prefixes.append(x) } }
         },
         .init("paths", 1, many, usage: "paths NAME...;") { b, s, g in g.paths = s.args.map { b.text($0) } },
-        .init("hold-down", 1, 1, usage: "hold-down DURATION;") { b, s, g in g.holdDown = b.duration(s.args[0], "hold-down") },
-        .init("nexthop-id", 1, 1, usage: "nexthop-id NUMBER;") { b, s, g in g.nexthopID = b.number(s.args[0], "nexthop-id") },
+        .init("hold-down", 1, 1, usage: "hold-down DURATION;") { b, s, g in g.holdDown = b.duration(s, "hold-down") },
+        .init("nexthop-id", 1, 1, usage: "nexthop-id NUMBER;") { b, s, g in g.nexthopID = b.number(s, "nexthop-id") },
         .init("damping", 0, 1, .optional, usage: "damping on|off; or damping { ... }") { b, s, g in g.damping = b.buildDamping(s) },
         .init("measure", 2, 4, .optional, usage: "measure reflect ADDRESS [port NUMBER] { ... }") { b, s, g in
             g.measure = b.buildProbe(s)
@@ -14,11 +14,11 @@ extension Grammar {
     ]
 
     static let damping: [Statement<DraftDamping>] = [
-        .init("penalty", 1, 1, usage: "penalty NUMBER;") { b, s, d in d.penalty = b.number(s.args[0], "penalty") },
-        .init("suppress", 1, 1, usage: "suppress NUMBER;") { b, s, d in d.suppress = b.number(s.args[0], "suppress") },
-        .init("reuse", 1, 1, usage: "reuse NUMBER;") { b, s, d in d.reuse = b.number(s.args[0], "reuse") },
-        .init("half-life", 1, 1, usage: "half-life DURATION;") { b, s, d in d.halfLife = b.duration(s.args[0], "half-life") },
-        .init("max-suppress", 1, 1, usage: "max-suppress DURATION;") { b, s, d in d.maxSuppress = b.duration(s.args[0], "max-suppress") },
+        .init("penalty", 1, 1, usage: "penalty NUMBER;") { b, s, d in d.penalty = b.number(s, "penalty") },
+        .init("suppress", 1, 1, usage: "suppress NUMBER;") { b, s, d in d.suppress = b.number(s, "suppress") },
+        .init("reuse", 1, 1, usage: "reuse NUMBER;") { b, s, d in d.reuse = b.number(s, "reuse") },
+        .init("half-life", 1, 1, usage: "half-life DURATION;") { b, s, d in d.halfLife = b.duration(s, "half-life") },
+        .init("max-suppress", 1, 1, usage: "max-suppress DURATION;") { b, s, d in d.maxSuppress = b.duration(s, "max-suppress") },
     ]
 }
 

@@ -1,9 +1,9 @@
 /// A path's `ipsec` block and its keying: `static` or `strongswan`.
 extension Grammar {
     static let ipsec: [Statement<DraftIPsec>] = [
-        .init("if-id", 1, 1, usage: "if-id NUMBER;") { b, s, x in x.ifID = b.number(s.args[0], "if-id") },
-        .init("local", 1, 1, usage: "local ADDRESS;") { b, s, x in x.local = b.address(s.args[0], "ipsec local") },
-        .init("remote", 1, 1, usage: "remote ADDRESS;") { b, s, x in x.remote = b.address(s.args[0], "ipsec remote") },
+        .init("if-id", 1, 1, usage: "if-id NUMBER;") { b, s, x in x.ifID = b.number(s, "if-id") },
+        .init("local", 1, 1, usage: "local ADDRESS;") { b, s, x in x.local = b.address(s, "ipsec local") },
+        .init("remote", 1, 1, usage: "remote ADDRESS;") { b, s, x in x.remote = b.address(s, "ipsec remote") },
         .init("underlay", 1, 3, usage: "underlay INTERFACE [via ADDRESS];") { b, s, x in
             let a = s.args
             x.underlay = b.text(a[0])
@@ -17,7 +17,7 @@ extension Grammar {
             let v = s.args[0]
             x.mss = v.text == "off" ? Located(0, b.loc(v)) : b.number(v, "mss")
         },
-        .init("mtu", 1, 1, usage: "mtu NUMBER;") { b, s, x in x.mtu = b.number(s.args[0], "mtu") },
+        .init("mtu", 1, 1, usage: "mtu NUMBER;") { b, s, x in x.mtu = b.number(s, "mtu") },
         .init("static", 0, 0, .required, usage: "static { spi-out NUMBER; spi-in NUMBER; cipher NAME; key-file \"PATH\"; }") { b, s, x in
             x.manual = b.buildStaticKeying(s)
         },
@@ -27,8 +27,8 @@ extension Grammar {
     ]
 
     static let ipsecStatic: [Statement<DraftStaticKeying>] = [
-        .init("spi-out", 1, 1, usage: "spi-out NUMBER;") { b, s, k in k.spiOut = b.number(s.args[0], "spi-out") },
-        .init("spi-in", 1, 1, usage: "spi-in NUMBER;") { b, s, k in k.spiIn = b.number(s.args[0], "spi-in") },
+        .init("spi-out", 1, 1, usage: "spi-out NUMBER;") { b, s, k in k.spiOut = b.number(s, "spi-out") },
+        .init("spi-in", 1, 1, usage: "spi-in NUMBER;") { b, s, k in k.spiIn = b.number(s, "spi-in") },
         .init("cipher", 1, 1, usage: "cipher aes256gcm16|aes256-sha256;") { b, s, k in
             let v = s.args[0]
             if let c = IPsecCipher(rawValue: v.text) {
@@ -38,26 +38,26 @@ extension Grammar {
                 b.error(b.loc(v), "unknown cipher \(v.quoted) (expected aes256gcm16 or aes256-sha256)\(Suggest.hint(v.text, in: names))")
             }
         },
-        .init("key-file", 1, 1, usage: "key-file \"PATH\";") { b, s, k in k.keyFile = b.text(s.args[0]) },
-        .init("replay-window", 1, 1, usage: "replay-window NUMBER;") { b, s, k in k.replayWindow = b.number(s.args[0], "replay-window") },
+        .init("key-file", 1, 1, usage: "key-file \"PATH\";") { b, s, k in k.keyFile = b.text(s) },
+        .init("replay-window", 1, 1, usage: "replay-window NUMBER;") { b, s, k in k.replayWindow = b.number(s, "replay-window") },
     ]
 
     static let strongswan: [Statement<DraftStrongSwan>] = [
-        .init("connection", 1, 1, usage: "connection NAME;") { b, s, w in w.connection = b.text(s.args[0]) },
-        .init("child", 1, 1, usage: "child NAME;") { b, s, w in w.child = b.text(s.args[0]) },
-        .init("vici", 1, 1, usage: "vici \"PATH\";") { b, s, w in w.vici = b.text(s.args[0]) },
-        .init("initiate", 1, 1, usage: "initiate on|off;") { b, s, w in w.initiate = b.onOff(s.args[0], "initiate") },
+        .init("connection", 1, 1, usage: "connection NAME;") { b, s, w in w.connection = b.text(s) },
+        .init("child", 1, 1, usage: "child NAME;") { b, s, w in w.child = b.text(s) },
+        .init("vici", 1, 1, usage: "vici \"PATH\";") { b, s, w in w.vici = b.text(s) },
+        .init("initiate", 1, 1, usage: "initiate on|off;") { b, s, w in w.initiate = b.onOff(s, "initiate") },
         // The proposal charon is configured with, in swanctl.conf's words: what Azure's connection
         // gets as its custom IPsec/IKE policy (`hedge check` holds it to what Azure accepts).
-        .init("proposals", 1, 1, usage: "proposals ENCRYPTION-INTEGRITY-DHGROUP;") { b, s, w in w.proposals = b.valueText(s.args[0]) },
+        .init("proposals", 1, 1, usage: "proposals ENCRYPTION-INTEGRITY-DHGROUP;") { b, s, w in w.proposals = b.valueText(s) },
         .init("esp-proposals", 1, 1, usage: "esp-proposals ENCRYPTION[-INTEGRITY][-PFSGROUP];") { b, s, w in
-            w.espProposals = b.valueText(s.args[0])
+            w.espProposals = b.valueText(s)
         },
-        .init("ike-lifetime", 1, 1, usage: "ike-lifetime DURATION;") { b, s, w in w.ikeLifetime = b.duration(s.args[0], "ike-lifetime") },
+        .init("ike-lifetime", 1, 1, usage: "ike-lifetime DURATION;") { b, s, w in w.ikeLifetime = b.duration(s, "ike-lifetime") },
         .init("child-lifetime", 1, 1, usage: "child-lifetime DURATION;") { b, s, w in
-            w.childLifetime = b.duration(s.args[0], "child-lifetime")
+            w.childLifetime = b.duration(s, "child-lifetime")
         },
-        .init("child-bytes", 1, 1, usage: "child-bytes NUMBERkb;") { b, s, w in w.childBytes = b.kilobytes(s.args[0], "child-bytes") },
+        .init("child-bytes", 1, 1, usage: "child-bytes NUMBERkb;") { b, s, w in w.childBytes = b.kilobytes(s, "child-bytes") },
     ]
 }
 

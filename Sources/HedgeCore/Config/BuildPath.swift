@@ -1,11 +1,11 @@
 /// A `path` block and the blocks inside it: probe, bfd, bgp, watch-routes (ipsec: BuildIPsec.swift).
 extension Grammar {
     static let path: [Statement<DraftPath>] = [
-        .init("priority", 1, 1, usage: "priority NUMBER;") { b, s, p in p.priority = b.number(s.args[0], "priority") },
-        .init("device", 1, 1, usage: "device INTERFACE;") { b, s, p in p.device = b.text(s.args[0]) },
-        .init("gateway", 1, 1, usage: "gateway ADDRESS;") { b, s, p in p.gateway = b.address(s.args[0], "gateway") },
-        .init("gateway6", 1, 1, usage: "gateway6 IPV6;") { b, s, p in p.gateway6 = b.address(s.args[0], "gateway6") },
-        .init("carrier", 1, 1, usage: "carrier on|off;") { b, s, p in if let x = b.onOff(s.args[0], "carrier") { p.carrier = x } },
+        .init("priority", 1, 1, usage: "priority NUMBER;") { b, s, p in p.priority = b.number(s, "priority") },
+        .init("device", 1, 1, usage: "device INTERFACE;") { b, s, p in p.device = b.text(s) },
+        .init("gateway", 1, 1, usage: "gateway ADDRESS;") { b, s, p in p.gateway = b.address(s, "gateway") },
+        .init("gateway6", 1, 1, usage: "gateway6 IPV6;") { b, s, p in p.gateway6 = b.address(s, "gateway6") },
+        .init("carrier", 1, 1, usage: "carrier on|off;") { b, s, p in if let x = b.onOff(s, "carrier") { p.carrier = x } },
         .init("announce", 1, many, repeatable: true, usage: "announce PREFIX...;") { b, s, p in
             for t in s.args { if let x = b.prefix(t) { p.announce.append(x) } }
         },
@@ -34,41 +34,41 @@ extension Grammar {
 
     /// Also the body of a group's `measure`.
     static let probe: [Statement<ProbeBody>] = [
-        .init("interval", 1, 1, usage: "interval DURATION;") { b, s, p in p.probe?.interval = b.duration(s.args[0], "interval") },
-        .init("threshold", 1, 1, usage: "threshold NUMBER;") { b, s, p in p.probe?.threshold = b.number(s.args[0], "threshold") },
-        .init("recover", 1, 1, usage: "recover NUMBER;") { b, s, p in p.probe?.recover = b.number(s.args[0], "recover") },
-        .init("source", 1, 1, usage: "source ADDRESS;") { b, s, p in p.probe?.source = b.address(s.args[0], "probe source") },
+        .init("interval", 1, 1, usage: "interval DURATION;") { b, s, p in p.probe?.interval = b.duration(s, "interval") },
+        .init("threshold", 1, 1, usage: "threshold NUMBER;") { b, s, p in p.probe?.threshold = b.number(s, "threshold") },
+        .init("recover", 1, 1, usage: "recover NUMBER;") { b, s, p in p.probe?.recover = b.number(s, "recover") },
+        .init("source", 1, 1, usage: "source ADDRESS;") { b, s, p in p.probe?.source = b.address(s, "probe source") },
         .init("port", 1, 1, usage: "port NUMBER;") { b, s, p in
             if p.portGiven {
                 b.error(b.loc(s.keyword), "duplicate 'port' in probe (already given after the target)")
             } else {
-                p.probe?.port = b.number(s.args[0], "port")
+                p.probe?.port = b.number(s, "port")
                 p.portGiven = true
             }
         },
-        .init("key-file", 1, 1, usage: "key-file \"PATH\";") { b, s, p in p.probe?.keyFile = b.text(s.args[0]) },
+        .init("key-file", 1, 1, usage: "key-file \"PATH\";") { b, s, p in p.probe?.keyFile = b.text(s) },
     ]
 
     static let bfd: [Statement<DraftBFD>] = [
-        .init("interval", 1, 1, usage: "interval DURATION;") { b, s, d in d.interval = b.duration(s.args[0], "interval") },
-        .init("min-rx", 1, 1, usage: "min-rx DURATION;") { b, s, d in d.minRx = b.duration(s.args[0], "min-rx") },
-        .init("multiplier", 1, 1, usage: "multiplier NUMBER;") { b, s, d in d.multiplier = b.number(s.args[0], "multiplier") },
+        .init("interval", 1, 1, usage: "interval DURATION;") { b, s, d in d.interval = b.duration(s, "interval") },
+        .init("min-rx", 1, 1, usage: "min-rx DURATION;") { b, s, d in d.minRx = b.duration(s, "min-rx") },
+        .init("multiplier", 1, 1, usage: "multiplier NUMBER;") { b, s, d in d.multiplier = b.number(s, "multiplier") },
     ]
 
     static let bgp: [Statement<DraftBGP>] = [
-        .init("remote-as", 1, 1, usage: "remote-as NUMBER;") { b, s, d in d.remoteAS = b.number(s.args[0], "remote-as") },
-        .init("hold-time", 1, 1, usage: "hold-time SECONDS;") { b, s, d in d.holdTime = b.number(s.args[0], "hold-time") },
+        .init("remote-as", 1, 1, usage: "remote-as NUMBER;") { b, s, d in d.remoteAS = b.number(s, "remote-as") },
+        .init("hold-time", 1, 1, usage: "hold-time SECONDS;") { b, s, d in d.holdTime = b.number(s, "hold-time") },
         .init("connect-retry", 1, 1, usage: "connect-retry DURATION;") { b, s, d in
-            d.connectRetry = b.duration(s.args[0], "connect-retry")
+            d.connectRetry = b.duration(s, "connect-retry")
         },
-        .init("passive", 1, 1, usage: "passive on|off;") { b, s, d in if let x = b.onOff(s.args[0], "passive") { d.passive = x } },
-        .init("gtsm", 1, 1, usage: "gtsm on|off;") { b, s, d in if let x = b.onOff(s.args[0], "gtsm") { d.gtsm = x } },
-        .init("md5-key-file", 1, 1, usage: "md5-key-file \"PATH\";") { b, s, d in d.md5KeyFile = b.text(s.args[0]) },
-        .init("max-prefix", 1, 1, usage: "max-prefix NUMBER;") { b, s, d in d.maxPrefix = b.number(s.args[0], "max-prefix") },
-        .init("prepend", 1, 1, usage: "prepend NUMBER;") { b, s, d in d.prepend = b.number(s.args[0], "prepend") },
-        .init("source", 1, 1, usage: "source ADDRESS;") { b, s, d in d.source = b.address(s.args[0], "BGP source") },
+        .init("passive", 1, 1, usage: "passive on|off;") { b, s, d in if let x = b.onOff(s, "passive") { d.passive = x } },
+        .init("gtsm", 1, 1, usage: "gtsm on|off;") { b, s, d in if let x = b.onOff(s, "gtsm") { d.gtsm = x } },
+        .init("md5-key-file", 1, 1, usage: "md5-key-file \"PATH\";") { b, s, d in d.md5KeyFile = b.text(s) },
+        .init("max-prefix", 1, 1, usage: "max-prefix NUMBER;") { b, s, d in d.maxPrefix = b.number(s, "max-prefix") },
+        .init("prepend", 1, 1, usage: "prepend NUMBER;") { b, s, d in d.prepend = b.number(s, "prepend") },
+        .init("source", 1, 1, usage: "source ADDRESS;") { b, s, d in d.source = b.address(s, "BGP source") },
         .init("return-steering", 1, 1, usage: "return-steering on|off;") { b, s, d in
-            if let x = b.onOff(s.args[0], "return-steering") { d.returnSteering = x }
+            if let x = b.onOff(s, "return-steering") { d.returnSteering = x }
         },
     ]
 
@@ -76,7 +76,7 @@ extension Grammar {
         .init("prefix", 1, many, repeatable: true, usage: "prefix PREFIX...;") { b, s, w in
             for t in s.args { if let x = b.prefix(t) { w.prefixes.append(x) } }
         },
-        .init("table", 1, 1, usage: "table NUMBER;") { b, s, w in w.table = b.number(s.args[0], "table") },
+        .init("table", 1, 1, usage: "table NUMBER;") { b, s, w in w.table = b.number(s, "table") },
         .init("mode", 1, 1, usage: "mode all|any;") { b, s, w in
             let v = s.args[0]
             switch v.text {

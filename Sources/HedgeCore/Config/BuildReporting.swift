@@ -14,17 +14,17 @@ extension Grammar {
         .init("syslog", 1, 4, usage: "syslog local [\"PATH\"]; | syslog udp ADDRESS [port NUMBER]; | syslog off;") { b, s, r in
             b.buildSyslog(s.args, usage: b.usage(s, in: .reporting), into: &r)
         },
-        .init("syslog-facility", 1, 1, usage: "syslog-facility daemon|local0..local7|...;") { b, s, r in r.facility = b.text(s.args[0]) },
+        .init("syslog-facility", 1, 1, usage: "syslog-facility daemon|local0..local7|...;") { b, s, r in r.facility = b.text(s) },
         .init("push", 1, 1, .optional, usage: "push \"http://ADDRESS[:PORT]/PATH\" { spool \"DIR\"; max-events NUMBER; }") { b, s, r in
-            var p = DraftPush(at: b.loc(s.keyword), url: b.text(s.args[0]))
+            var p = DraftPush(at: b.loc(s.keyword), url: b.text(s))
             b.read(s.body, .push, push, owner: "push", into: &p)
             r.push = p
         },
     ]
 
     static let push: [Statement<DraftPush>] = [
-        .init("spool", 1, 1, usage: "spool \"DIRECTORY\";") { b, s, p in p.spool = b.text(s.args[0]) },
-        .init("max-events", 1, 1, usage: "max-events NUMBER;") { b, s, p in p.maxEvents = b.number(s.args[0], "max-events") },
+        .init("spool", 1, 1, usage: "spool \"DIRECTORY\";") { b, s, p in p.spool = b.text(s) },
+        .init("max-events", 1, 1, usage: "max-events NUMBER;") { b, s, p in p.maxEvents = b.number(s, "max-events") },
     ]
 }
 

@@ -126,6 +126,18 @@ struct Builder {
 
     // MARK: - Values
 
+    // A statement's first argument read here, not in each keyword's closure: a closure that takes
+    // the token itself out of the statement copies it (and destroys the copy) in its own code.
+    @inline(never) mutating func number(_ n: Node, _ what: String) -> Located<UInt64>? { number(n.args[0], what) }
+    @inline(never) mutating func duration(_ n: Node, _ what: String) -> Located<Millis>? { duration(n.args[0], what) }
+    @inline(never) mutating func address(_ n: Node, _ what: String) -> Located<IPAddress>? { address(n.args[0], what) }
+    @inline(never) mutating func onOff(_ n: Node, _ what: String) -> Bool? { onOff(n.args[0], what) }
+    @inline(never) mutating func kilobytes(_ n: Node, _ what: String) -> Located<UInt64>? { kilobytes(n.args[0], what) }
+    @inline(never) mutating func prefix(_ n: Node) -> Located<IPPrefix>? { prefix(n.args[0]) }
+    // mutating: on the closures' inout Builder a non-mutating call copies the whole Builder first.
+    @inline(never) mutating func text(_ n: Node) -> Located<String> { text(n.args[0]) }
+    @inline(never) mutating func valueText(_ n: Node) -> Located<String> { valueText(n.args[0]) }
+
     @inline(never) mutating func address(_ t: Token, _ what: String) -> Located<IPAddress>? {
         if let a = IPAddress(t.text) { return Located(a, loc(t)) }
         if IPPrefix.parse(t.text) != nil {

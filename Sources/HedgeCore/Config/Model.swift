@@ -51,6 +51,14 @@ public struct HedgeConfig: Sendable {
 
     @inline(never) public func pathIndex(named name: String) -> Int? { paths.firstIndex { $0.name == name } }
 
+    /// The names of paths `indices`, in that order.
+    @inline(never) public func pathNames(_ indices: [Int]) -> [String] { indices.map { paths[$0].name } }
+
+    /// The same joined by `separator` (" + " names an in-use set as `ip route` lists a multipath route's hops).
+    @inline(never) public func pathNames(_ indices: [Int], joinedBy separator: String) -> String {
+        pathNames(indices).joined(separator: separator)
+    }
+
     /// The group that the prefixes path `path` learns over BGP join: the first one listing it.
     public func learningGroup(path: Int) -> Int? {
         let name = paths[path].name

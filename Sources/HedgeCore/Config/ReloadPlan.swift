@@ -75,29 +75,32 @@ public struct ReloadPlan: Sendable {
         p.bgp?.location = nowhere
         p.bmpNeighbor?.location = nowhere
         p.watchRoutes?.location = nowhere
-        if var s = p.ipsec {
-            s.location = nowhere
-            switch s.keying {
-            case .manual(var m): m.location = nowhere; s.keying = .manual(m)
-            // The proposal is what Azure's policy is written from; charon, not hedge, applies it.
-            case .strongswan(var w): w.location = nowhere; w.proposal = nil; s.keying = .strongswan(w)
-            }
-            p.ipsec = s
-        }
+        if let s = p.ipsec { p.ipsec = normalized(s) }
         return p
+    }
+
+    @inline(never) static func normalized(_ s: IPsecConfig) -> IPsecConfig {
+        var s = s
+        s.location = nowhere
+        switch s.keying {
+        case .manual(var m): m.location = nowhere; s.keying = .manual(m)
+        // The proposal is what Azure's policy is written from; charon, not hedge, applies it.
+        case .strongswan(var w): w.location = nowhere; w.proposal = nil; s.keying = .strongswan(w)
+        }
+        return s
     }
 
     /// Whether a reload keeps a tunnel as it is: the same interface, outer addresses and keying, wherever
     /// the block was written and whatever proposal it states for Azure.
     public static func keepsTunnel(_ old: IPsecConfig, _ new: IPsecConfig) -> Bool {
-        var a = PathConfig(name: "", priority: 0, device: "", location: nowhere)
-        var b = a
-        a.ipsec = old; b.ipsec = new
-        a.ipsec?.mss = nil; b.ipsec?.mss = nil
-        a.ipsec?.mtu = 0; b.ipsec?.mtu = 0
-        a.ipsec?.underlay = nil; b.ipsec?.underlay = nil
-        a.ipsec?.underlayGateway = nil; b.ipsec?.underlayGateway = nil
-        return normalized(a).ipsec == normalized(b).ipsec
+        tunnel(old) == tunnel(new)
+    }
+
+    /// The tunnel's own settings: without its MSS, MTU and underlay, normalised.
+    @inline(never) static func tunnel(_ x: IPsecConfig) -> IPsecConfig {
+        var x = normalized(x)
+        x.mss = nil; x.mtu = 0; x.underlay = nil; x.underlayGateway = nil
+        return x
     }
 
     /// A group's measure decides nothing: it carries on by itself (the agent keeps it while it is

@@ -46,22 +46,23 @@ extension Validator {
             p.esp = checkProposal(v, "esp-proposals", ike: false, ok: &ok)
             p.espLocation = v.at
         }
-        for (v, which, slot) in [(w.ikeLifetime, "ike-lifetime", 0), (w.childLifetime, "child-lifetime", 1)] {
-            guard let v else { continue }
-            any = true
-            if v.value % 1000 != 0 || v.value == 0 {
-                error(v.at, "\(which) must be a whole number of seconds, 1s or more (charon's rekey_time)"); ok = false
-                continue
-            }
-            let c = PlacedCount(UInt64(v.value / 1000), v.at)
-            if slot == 0 { p.ikeLifetime = c } else { p.childLifetime = c }
-        }
+        if let v = w.ikeLifetime { any = true; p.ikeLifetime = lifetime(v, "ike-lifetime", ok: &ok) }
+        if let v = w.childLifetime { any = true; p.childLifetime = lifetime(v, "child-lifetime", ok: &ok) }
         if let b = w.childBytes {
             any = true
             if b.value == 0 { error(b.at, "child-bytes must be 1kb or more"); ok = false }
             p.childKilobytes = PlacedCount(b.value, b.at)
         }
         return (any && ok ? p : nil, ok)
+    }
+
+    /// A lifetime in whole seconds, as charon's rekey_time takes it.
+    @inline(never) mutating func lifetime(_ v: Located<Millis>, _ which: String, ok: inout Bool) -> PlacedCount? {
+        if v.value % 1000 != 0 || v.value == 0 {
+            error(v.at, "\(which) must be a whole number of seconds, 1s or more (charon's rekey_time)"); ok = false
+            return nil
+        }
+        return PlacedCount(UInt64(v.value / 1000), v.at)
     }
 
     /// Checks one proposal statement as strongSwan would read it, with one keyword of each kind; returns

@@ -155,65 +155,91 @@ struct GroupEngine: Sendable {
         if let s = slot(of: path) { damping[s]?.recordDown(now: now) }
     }
 
-    /// First member in preference order satisfying `ok`, skipping those in `except`.
-    private func best(except: [Int], _ ok: (Int, Int) -> Bool) -> Int? {
-        for (s, p) in order.enumerated() where !except.contains(p) && ok(s, p) { return p }
+    /// What a member must be for a choice: a predicate by name rather than a closure, which would
+    /// carry a copy of the engine into every call (closures here capture `self`).
+    private enum Fit { case upFree, upAny, unknown, held }
+
+    /// How long member `p` (slot `s`) has been up when it is up, not suppressed and past the
+    /// hold-down; nil otherwise.
+    @inline(never) private func heldLongEnough(_ s: Int, _ p: Int, _ paths: [PathState], _ now: Millis) -> Millis? {
+        guard let upFor = paths[p].upFor(now: now), !suppressed(s, now: now), upFor >= spec.holdDownMs else { return nil }
+        return upFor
+    }
+
+    @inline(never) private func fits(_ fit: Fit, _ s: Int, _ p: Int, _ paths: [PathState], _ now: Millis) -> Bool {
+        switch fit {
+        case .upFree: return paths[p].health == .up && !suppressed(s, now: now)
+        case .upAny: return paths[p].health == .up
+        case .unknown: return paths[p].health == .unknown
+        case .held: return heldLongEnough(s, p, paths, now) != nil
+        }
+    }
+
+    /// First member in preference order that fits, skipping those in `except`.
+    @inline(never) private func best(except: [Int], _ fit: Fit, _ paths: [PathState], _ now: Millis) -> Int? {
+        for (s, p) in order.enumerated() where !except.contains(p) && fits(fit, s, p, paths, now) { return p }
         return nil
     }
 
-    /// The members of `p`'s tier (its priority) satisfying `ok`, in preference order; `p` itself
-    /// is among them when it satisfies `ok`.
-    private func tier(of p: Int, _ paths: [PathState], _ ok: (Int, Int) -> Bool) -> [Int] {
+    /// The members of `p`'s tier (its priority) that fit, in preference order; `p` itself is among
+    /// them when it fits.
+    @inline(never) private func tier(of p: Int, _ fit: Fit, _ paths: [PathState], _ now: Millis) -> [Int] {
         var out: [Int] = []
-        for (s, q) in order.enumerated() where paths[q].priority == paths[p].priority && ok(s, q) { out.append(q) }
+        for (s, q) in order.enumerated() where paths[q].priority == paths[p].priority && fits(fit, s, q, paths, now) { out.append(q) }
         return out
     }
 
-    private static func names(_ ps: [Int], _ paths: [PathState]) -> String {
+    @inline(never) private static func names(_ ps: [Int], _ paths: [PathState]) -> String {
         ps.map { paths[$0].name }.joined(separator: " + ")
+    }
+
+    @inline(never) private func penalty(path p: Int, now: Millis) -> Int64 {
+        slot(of: p).flatMap { damping[$0]?.penalty(now: now) } ?? 0
+    }
+
+    /// "NAME up for N ms (hold-down)", or "NAME up (no hold-down)".
+    @inline(never) private func held(_ p: Int, _ upFor: Millis, _ paths: [PathState]) -> String {
+        spec.holdDownMs > 0
+            ? "\(paths[p].name) up for \(upFor == Millis.max ? spec.holdDownMs : upFor) ms (hold-down)"
+            : "\(paths[p].name) up (no hold-down)"
     }
 
     mutating func evaluate(paths: [PathState], now: Millis) -> Switch? {
         guard !order.isEmpty else { return nil }
         func health(_ p: Int) -> Health { paths[p].health }
-        let upFree = { (s: Int, p: Int) -> Bool in health(p) == .up && !self.suppressed(s, now: now) }
-        let upAny = { (_: Int, p: Int) -> Bool in health(p) == .up }
-        let unknown = { (_: Int, p: Int) -> Bool in health(p) == .unknown }
-        let name: (Int) -> String = { paths[$0].name }
+        func name(_ p: Int) -> String { paths[p].name }
 
         guard let cur = active, slot(of: cur) != nil else {
             // Nothing active: best up, else best unknown (start-up), else best regardless; with
             // the members of its tier in the same state.
-            if let p = best(except: [], upFree) {
-                let set = tier(of: p, paths, upFree)
+            if let p = best(except: [], .upFree, paths, now) {
+                let set = tier(of: p, .upFree, paths, now)
                 return take(set, from: nil, .initial, "\(Self.names(set, paths)) up", now)
             }
-            if let p = best(except: [], upAny) {
+            if let p = best(except: [], .upAny, paths, now) {
                 return take([p], from: nil, .initial, "\(name(p)) up (suppressed by flap damping, no other member up)", now)
             }
-            if let p = best(except: [], unknown) {
-                let set = tier(of: p, paths, unknown)
+            if let p = best(except: [], .unknown, paths, now) {
+                let set = tier(of: p, .unknown, paths, now)
                 return take(set, from: nil, .initial, "\(Self.names(set, paths)) health unknown, no member up yet", now)
             }
             let p = order[0]
             return take([p], from: nil, .initial, "no member up; \(name(p)) chosen (\(paths[p].reason))", now)
         }
-        let curName = name(cur)
 
         // Members still fit to carry: not down, not suppressed.
         var keep = inUse.filter { health($0) != .down && !suppressed(path: $0, now: now) }
         if keep.isEmpty {
             if inUse.allSatisfy({ health($0) == .down }) {
                 // The whole set is down: fail over at once, to the best tier with a member up.
-                let gone = inUse.count == 1 ? curName : Self.names(inUse, paths)
-                let why = "\(gone) down: \(paths[cur].reason)"
-                if let p = best(except: inUse, upFree) {
-                    return take(tier(of: p, paths, upFree), from: cur, .failover, why, now)
+                let why = "\(Self.names(inUse, paths)) down: \(paths[cur].reason)"
+                if let p = best(except: inUse, .upFree, paths, now) {
+                    return take(tier(of: p, .upFree, paths, now), from: cur, .failover, why, now)
                 }
-                if let p = best(except: inUse, upAny) {
+                if let p = best(except: inUse, .upAny, paths, now) {
                     return take([p], from: cur, .failover, "\(why); \(name(p)) up but suppressed by flap damping", now)
                 }
-                if let p = best(except: inUse, unknown) {
+                if let p = best(except: inUse, .unknown, paths, now) {
                     return take([p], from: cur, .failover, "\(why); \(name(p)) health unknown", now)
                 }
                 // Never switch between two dead paths.
@@ -223,10 +249,9 @@ struct GroupEngine: Sendable {
             }
             // Up but suppressed: away if another member is free, else stay on what is up.
             let sup = inUse.first { health($0) != .down } ?? cur
-            if let p = best(except: inUse, upFree) {
-                let pen = slot(of: sup).flatMap { damping[$0]?.penalty(now: now) } ?? 0
-                return take(tier(of: p, paths, upFree), from: cur, .failover,
-                            "\(name(sup)) suppressed by flap damping (penalty \(pen))", now)
+            if let p = best(except: inUse, .upFree, paths, now) {
+                return take(tier(of: p, .upFree, paths, now), from: cur, .failover,
+                            "\(name(sup)) suppressed by flap damping (penalty \(penalty(path: sup, now: now)))", now)
             }
             keep = inUse.filter { health($0) != .down }
         }
@@ -236,33 +261,23 @@ struct GroupEngine: Sendable {
             let gone = inUse.filter { !keep.contains($0) }
             let g = gone[0]
             let what = health(g) == .down ? "down: \(paths[g].reason)"
-                : "suppressed by flap damping (penalty \(slot(of: g).flatMap { damping[$0]?.penalty(now: now) } ?? 0))"
+                : "suppressed by flap damping (penalty \(penalty(path: g, now: now)))"
             return take(keep, from: cur, .failover,
                         "\(Self.names(gone, paths)) \(what); \(Self.names(keep, paths)) \(keep.count == 1 ? "carries" : "carry") on", now)
         }
 
         // Fail back to a strictly better tier: its members continuously up for the hold-down, not suppressed.
-        func heldLongEnough(_ s: Int, _ p: Int) -> Millis? {
-            guard let upFor = paths[p].upFor(now: now), !suppressed(s, now: now), upFor >= spec.holdDownMs else { return nil }
-            return upFor
-        }
-        func held(_ p: Int, _ upFor: Millis) -> String {
-            spec.holdDownMs > 0
-                ? "\(name(p)) up for \(upFor == Millis.max ? spec.holdDownMs : upFor) ms (hold-down)"
-                : "\(name(p)) up (no hold-down)"
-        }
         let curPriority = paths[cur].priority
         for (s, p) in order.enumerated() where paths[p].priority < curPriority {
-            guard let upFor = heldLongEnough(s, p) else { continue }
-            let set = tier(of: p, paths) { s, q in heldLongEnough(s, q) != nil }
-            return take(set, from: cur, .failback, held(p, upFor), now)
+            guard let upFor = heldLongEnough(s, p, paths, now) else { continue }
+            return take(tier(of: p, .held, paths, now), from: cur, .failback, held(p, upFor, paths), now)
         }
         // Members of the active tier join the set after their own hold-down.
         var joining: [Int] = []
         var why = ""
         for (s, p) in order.enumerated() where paths[p].priority == curPriority && !inUse.contains(p) {
-            guard let upFor = heldLongEnough(s, p) else { continue }
-            if joining.isEmpty { why = held(p, upFor) }
+            guard let upFor = heldLongEnough(s, p, paths, now) else { continue }
+            if joining.isEmpty { why = held(p, upFor, paths) }
             joining.append(p)
         }
         guard !joining.isEmpty else { return nil }

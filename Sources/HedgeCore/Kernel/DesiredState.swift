@@ -32,8 +32,6 @@ public func desiredKernelState(config: HedgeConfig, active: [Int?], members: [[I
             continue
         }
         let p = config.paths[pi]
-        let gw4 = p.gateway.flatMap { $0.isV4 ? $0 : nil }
-        let gw6 = p.gateway6 ?? p.gateway.flatMap { $0.isV4 ? nil : $0 }
         for prefix in g.prefixes {
             if held(prefix) {
                 if let r = actual.routes[RouteKey(prefix: prefix, table: k.table, metric: kernelMetric(k.metric, family: prefix.family))] {
@@ -41,7 +39,6 @@ public func desiredKernelState(config: HedgeConfig, active: [Int?], members: [[I
                 }
                 continue
             }
-            let v4 = prefix.family == .v4
             let target: RouteTarget
             if nexthopObjects && g.ecmp {
                 if s.nexthops[prefix.family == .v4 ? g.nexthopID : v6ID] == nil {
@@ -53,7 +50,7 @@ public func desiredKernelState(config: HedgeConfig, active: [Int?], members: [[I
                 s.insert(n)
                 target = .nexthop(n.id)
             } else {
-                target = .via(gateway: v4 ? gw4 : gw6, ifindex: dev)
+                target = .via(gateway: gateway(p, family: prefix.family), ifindex: dev)
             }
             s.insert(RouteSpec(prefix: prefix, table: k.table, metric: kernelMetric(k.metric, family: prefix.family), target: target,
                                protocolID: k.routeProtocol))
@@ -66,18 +63,24 @@ public func desiredKernelState(config: HedgeConfig, active: [Int?], members: [[I
         s.insert(RuleSpec(family: fam, fwmark: table, table: table, priority: ProbePinning.rulePriority(path: pi)))
         guard let dev = ifindex(p.device) else { continue }
         let host = IPPrefix(address: probe.target, length: fam == .v4 ? 32 : 128)!
-        let gw = fam == .v4 ? p.gateway.flatMap { $0.isV4 ? $0 : nil } : (p.gateway6 ?? p.gateway.flatMap { $0.isV4 ? nil : $0 })
+        let gw = gateway(p, family: fam)
         s.insert(RouteSpec(prefix: host, table: table, metric: kernelMetric(0, family: fam), target: .via(gateway: gw, ifindex: dev),
                            protocolID: k.routeProtocol))
     }
     for p in config.paths {
         guard let host = tunnelledNeighbor(p), let dev = ifindex(p.device) else { continue }
         let fam = host.family
-        let gw = fam == .v4 ? p.gateway.flatMap { $0.isV4 ? $0 : nil } : (p.gateway6 ?? p.gateway.flatMap { $0.isV4 ? nil : $0 })
+        let gw = gateway(p, family: fam)
         s.insert(RouteSpec(prefix: host, table: k.table, metric: kernelMetric(k.metric, family: fam),
                            target: .via(gateway: gw, ifindex: dev), protocolID: k.routeProtocol))
     }
     return s
+}
+
+/// A path's gateway for one family: `gateway` when it is of that family; for IPv6 `gateway6` first.
+@inline(never) func gateway(_ p: PathConfig, family: AddressFamily) -> IPAddress? {
+    if family == .v4 { return p.gateway.flatMap { $0.isV4 ? $0 : nil } }
+    return p.gateway6 ?? p.gateway.flatMap { $0.isV4 ? nil : $0 }
 }
 
 /// The host route that keeps a tunnel's own packets (IKE, ESP) on its underlay: needed when a group
@@ -144,7 +147,7 @@ func tunnelledNeighbor(_ p: PathConfig) -> IPPrefix? {
 /// A group's nexthop object for one family, pointing at path `p` (through device `ifindex`).
 func groupNexthop(_ g: GroupConfig, family: AddressFamily, path p: PathConfig, ifindex: Int32) -> NexthopSpec {
     let v4 = family == .v4
-    let gw = v4 ? p.gateway.flatMap { $0.isV4 ? $0 : nil } : (p.gateway6 ?? p.gateway.flatMap { $0.isV4 ? nil : $0 })
+    let gw = gateway(p, family: family)
     return NexthopSpec(id: v4 ? g.nexthopID : g.nexthopID + 1, family: family, gateway: gw, ifindex: ifindex)
 }
 
@@ -168,7 +171,7 @@ func ecmpNexthops(_ config: HedgeConfig, _ g: GroupConfig, family: AddressFamily
     var out: [NexthopSpec] = []
     for m in set {
         let p = config.paths[m.path]
-        let gw = family == .v4 ? p.gateway.flatMap { $0.isV4 ? $0 : nil } : (p.gateway6 ?? p.gateway.flatMap { $0.isV4 ? nil : $0 })
+        let gw = gateway(p, family: family)
         out.append(NexthopSpec(id: g.memberNexthopID(slot: m.slot, family: family), family: family, gateway: gw, ifindex: m.ifindex))
     }
     out.append(NexthopSpec(id: family == .v4 ? g.nexthopID : g.nexthopID + 1, group: out.map { $0.id }))

@@ -110,9 +110,9 @@ public struct KernelState: Sendable, Equatable {
     public var rules: HashSet<RuleSpec> = []
     public init() {}
 
-    public mutating func insert(_ n: NexthopSpec) { nexthops[n.id] = n }
-    public mutating func insert(_ r: RouteSpec) { routes[r.key] = r }
-    public mutating func insert(_ r: RuleSpec) { rules.insert(r) }
+    @inline(never) public mutating func insert(_ n: NexthopSpec) { nexthops[n.id] = n }
+    @inline(never) public mutating func insert(_ r: RouteSpec) { routes[r.key] = r }
+    @inline(never) public mutating func insert(_ r: RuleSpec) { rules.insert(r) }
 
     /// Deleting a nexthop object deletes the routes that use it (the kernel sends no RTM_DELROUTE
     /// for them), so the mirror must drop them too.

@@ -61,3 +61,18 @@ extension String {
 /// `case "literal":` in a switch over a String.
 @inline(never)
 public func ~= (pattern: String, value: String) -> Bool { standardEqual(pattern, value) }
+
+// `String(decoding:as: UTF8.self)` of bytes: the standard library's generic initialiser, with its
+// validation and repair, was copied into each of ~40 uses. These two are preferred over it for
+// arrays and slices (not generic) and call it once, on the bytes' buffer.
+extension String {
+    @inline(never)
+    public init(decoding bytes: [UInt8], as encoding: UTF8.Type) {
+        self = bytes.withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) }
+    }
+
+    @inline(never)
+    public init(decoding bytes: ArraySlice<UInt8>, as encoding: UTF8.Type) {
+        self = bytes.withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) }
+    }
+}

@@ -206,7 +206,7 @@ public final class Agent {
         let found = inUseInKernel(config: config, actual: mirror, ifindex: { self.indexByName[$0] }, nexthopObjects: useNexthops)
         for (gi, f) in found.enumerated() where !kept.contains(gi) {
             guard !f.isEmpty else { continue }
-            Log.info("group \(config.groups[gi].name): adopting \(f.map { config.paths[$0].name }.joined(separator: " + ")) from the kernel")
+            Log.info("group \(config.groups[gi].name): adopting \(config.pathNames(f, joinedBy: " + ")) from the kernel")
             decision.adopt(group: gi, members: f, now: now)
         }
     }
@@ -344,8 +344,8 @@ public final class Agent {
     func record(_ s: Switch, ackAt: Millis) {
         let g = config.groups[s.group]
         // The in-use sets, named as `ip route` lists a multipath route's hops.
-        let from = s.previous.isEmpty ? nil : s.previous.map { config.paths[$0].name }.joined(separator: " + ")
-        let to = s.members.map { config.paths[$0].name }.joined(separator: " + ")
+        let from = s.previous.isEmpty ? nil : config.pathNames(s.previous, joinedBy: " + ")
+        let to = config.pathNames(s.members, joinedBy: " + ")
         groups[s.group].switches += 1
         groups[s.group].lastSwitch = SwitchEvent(kind: s.kind.rawValue, from: from, to: to, reason: s.reason,
                                           wallMs: s.at + wallOffset)

@@ -46,7 +46,7 @@ extension Agent {
             var out = ""
             for (gi, g) in config.groups.enumerated() {
                 let active = decision.active(group: gi).map { config.paths[$0].name } ?? "none"
-                let inUse = decision.activeMembers(group: gi).map { config.paths[$0].name }
+                let inUse = config.pathNames(decision.activeMembers(group: gi))
                 out += "group \(g.name) active \(active) members \(g.paths.joined(separator: ","))"
                     + (inUse.count > 1 ? " in_use \(inUse.joined(separator: ","))" : "") + "\n"
             }

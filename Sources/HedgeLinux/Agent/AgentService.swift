@@ -42,7 +42,7 @@ extension Agent {
     func serviceStatus() -> String {
         var parts: [String] = []
         for (gi, g) in config.groups.enumerated() {
-            let set = decision.activeMembers(group: gi).map { config.paths[$0].name }
+            let set = config.pathNames(decision.activeMembers(group: gi))
             parts.append("\(g.name) via \(set.isEmpty ? "none" : set.joined(separator: " + "))")
         }
         return parts.joined(separator: ", ")

@@ -95,7 +95,7 @@ extension Agent {
                                   holdDownMs: g.holdDownMs, switches: groups[gi].switches, lastSwitch: groups[gi].lastSwitch,
                                   stranded: st.stranded)
             row.prefixCount = g.prefixes.count
-            row.inUse = st.inUse.map { config.paths[$0].name }
+            row.inUse = config.pathNames(st.inUse)
             row.ecmp = g.ecmp
             row.noRedundancy = st.noRedundancy
             row.failovers = groups[gi].failovers
