@@ -7,6 +7,13 @@ public enum AddressFamily: UInt8, Hashable, Sendable {
     case unspec = 0
     case v4 = 2     // AF_INET
     case v6 = 10    // AF_INET6
+
+    /// An address family a route, rule, SA or selector can have: AF_INET or AF_INET6, never AF_UNSPEC
+    /// (only a nexthop group is of no family).
+    public init?(ip raw: UInt8) {
+        guard let f = AddressFamily(rawValue: raw), f != .unspec else { return nil }
+        self = f
+    }
 }
 
 extension IPAddress {

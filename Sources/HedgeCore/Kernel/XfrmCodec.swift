@@ -218,7 +218,7 @@ public enum XfrmCodec {
     }
 
     static func family(_ raw: UInt16) throws(XfrmError) -> AddressFamily {
-        guard raw <= 255, let f = AddressFamily(rawValue: UInt8(raw)) else { throw .badFamily(raw) }
+        guard raw <= 255, let f = AddressFamily(ip: UInt8(raw)) else { throw .badFamily(raw) }
         return f
     }
 }

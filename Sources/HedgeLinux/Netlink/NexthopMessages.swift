@@ -62,7 +62,7 @@ enum NexthopMessages {
             let members = parseGroupEntries(g)
             return members.isEmpty ? nil : (NexthopSpec(id: id, group: members), nhm.nh_protocol)
         }
-        guard let family = AddressFamily(rawValue: nhm.nh_family), family != .unspec else { return nil }
+        guard let family = AddressFamily(ip: nhm.nh_family) else { return nil }
         let spec = NexthopSpec(id: id, family: family, gateway: a.address(UInt16(NHA_GATEWAY)),
                                ifindex: a.i32(UInt16(NHA_OIF)) ?? 0)
         return (spec, nhm.nh_protocol)

@@ -51,7 +51,7 @@ enum RouteMessages {
         guard Int(nlh.pointee.nlmsg_len) >= MemoryLayout<nlmsghdr>.size + MemoryLayout<rtmsg>.size else { return nil }
         let rtm = mnl_nlmsg_get_payload(nlh)!.loadUnaligned(as: rtmsg.self)
         guard rtm.rtm_protocol == protocolID, rtm.rtm_type == UInt8(RTN_UNICAST),
-              let family = AddressFamily(rawValue: rtm.rtm_family) else { return nil }
+              let family = AddressFamily(ip: rtm.rtm_family) else { return nil }
         let a = NetlinkAttributes(nlh, headerSize: MemoryLayout<rtmsg>.size)
         let table = a.u32(UInt16(RTA_TABLE.rawValue)) ?? UInt32(rtm.rtm_table)
         let zero: IPAddress = family == .v4 ? .v4(0) : .v6(0, 0)

@@ -28,7 +28,7 @@ enum RuleMessages {
         guard Int(nlh.pointee.nlmsg_len) >= MemoryLayout<nlmsghdr>.size + MemoryLayout<fib_rule_hdr>.size else { return nil }
         let h = mnl_nlmsg_get_payload(nlh)!.loadUnaligned(as: fib_rule_hdr.self)
         let a = NetlinkAttributes(nlh, headerSize: MemoryLayout<fib_rule_hdr>.size)
-        guard a.u8(UInt16(FRA_PROTOCOL)) == protocolID, let family = AddressFamily(rawValue: h.family),
+        guard a.u8(UInt16(FRA_PROTOCOL)) == protocolID, let family = AddressFamily(ip: h.family),
               let mark = a.u32(UInt16(FRA_FWMARK)) else { return nil }
         return RuleSpec(family: family, fwmark: mark, table: a.u32(UInt16(FRA_TABLE)) ?? UInt32(h.table),
                         priority: a.u32(UInt16(FRA_PRIORITY)) ?? 0)
